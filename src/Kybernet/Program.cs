@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace Kybernet.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("Kybernet: a Kubernetes-style cluster whose network is built on Linux itself.");
+        return root.Parse(args).Invoke();
+    }
+}
