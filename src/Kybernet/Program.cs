@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Kybernet.Cli.Commands;
 
 namespace Kybernet.Cli;
 
@@ -6,7 +7,10 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        var root = new RootCommand("Kybernet: a Kubernetes-style cluster whose network is built on Linux itself.");
+        var root = new RootCommand("Kybernet: a Kubernetes-style cluster whose network is built on Linux itself.")
+        {
+            LabCommand.Create(),
+        };
         return root.Parse(args).Invoke();
     }
 }

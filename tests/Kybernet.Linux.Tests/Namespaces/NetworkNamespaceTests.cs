@@ -52,5 +52,17 @@ public class NetworkNamespaceTests
         Assert.Throws<InvalidOperationException>(() => ns.Namespace.Run(() => throw new InvalidOperationException("boom")));
     }
 
+    [Fact]
+    public void StartProcess_runs_the_child_inside_the_namespace()
+    {
+        using var ns = new TestNamespace();
+        var psi = new System.Diagnostics.ProcessStartInfo("readlink", "/proc/self/ns/net") { RedirectStandardOutput = true };
+        using var child = ns.Namespace.StartProcess(psi);
+        var childNs = child.StandardOutput.ReadToEnd().Trim();
+        child.WaitForExit();
+        Assert.Equal(ns.Namespace.Run(() => InodeOf("/proc/thread-self/ns/net")), childNs);
+        Assert.NotEqual(InodeOf("/proc/thread-self/ns/net"), childNs);
+    }
+
     private static string InodeOf(string nsLink) => new FileInfo(nsLink).LinkTarget ?? throw new IOException(nsLink);
 }

@@ -1,0 +1,73 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Kybernet.Linux.Netlink;
+
+namespace Kybernet.Lab;
+
+/// <summary>
+/// Keeps a lab's topology in DATA_DIR/lab.json so `status`, `exec` and `down` find what `up` made.
+/// Written to a temporary file and renamed, so a reader never sees half a file.
+/// </summary>
+public sealed class LabStateStore(string dataDirectory)
+{
+    private const string FileName = "lab.json";
+
+    public string DataDirectory { get; } = dataDirectory;
+
+    public string StatePath => Path.Combine(DataDirectory, FileName);
+
+    /// <summary>The default place: /var/lib/kybernet/labs/NAME (override with --data-dir or KYBERNET_LAB_DIR).</summary>
+    public static string DefaultDirectory(string labName) =>
+        Path.Combine(Environment.GetEnvironmentVariable("KYBERNET_LAB_DIR") ?? "/var/lib/kybernet/labs", labName);
+
+    public bool Exists => File.Exists(StatePath);
+
+    public void Save(LabTopology topology)
+    {
+        Directory.CreateDirectory(DataDirectory);
+        var temp = StatePath + ".tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(ToDocument(topology), Options));
+        File.Move(temp, StatePath, overwrite: true);
+    }
+
+    public LabTopology? Load()
+    {
+        if (!Exists)
+            return null;
+        var document = JsonSerializer.Deserialize<Document>(File.ReadAllText(StatePath), Options)
+            ?? throw new LabException($"{StatePath} is empty");
+        return new LabTopology
+        {
+            Name = document.Name,
+            Underlay = IPNetwork.Parse(document.Underlay),
+            Machines = document.Machines
+                .Select(m => new LabMachine(m.Name, m.Role, m.Namespace, InterfaceAddress.Parse(m.Address), m.HostVeth))
+                .ToList(),
+        };
+    }
+
+    /// <summary>Removes the state file, and the directory if nothing else (logs, say) is left in it.</summary>
+    public void Delete()
+    {
+        File.Delete(StatePath);
+        if (Directory.Exists(DataDirectory) && !Directory.EnumerateFileSystemEntries(DataDirectory).Any())
+            Directory.Delete(DataDirectory);
+    }
+
+    private static Document ToDocument(LabTopology t) => new(
+        t.Name,
+        t.Underlay.ToString(),
+        t.Machines.Select(m => new MachineDocument(m.Name, m.Role, m.Namespace, m.Address.ToString(), m.HostVeth)).ToList());
+
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+    };
+
+    private sealed record Document(string Name, string Underlay, List<MachineDocument> Machines);
+
+    private sealed record MachineDocument(string Name, MachineRole Role, string Namespace, string Address, string HostVeth);
+}

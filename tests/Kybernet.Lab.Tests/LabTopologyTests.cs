@@ -1,0 +1,74 @@
+using System.Net;
+using Kybernet.Lab;
+
+namespace Kybernet.Lab.Tests;
+
+public class LabTopologyTests
+{
+    [Fact]
+    public void Plan_names_machines_and_numbers_their_addresses()
+    {
+        var plan = LabTopology.Plan("demo", 3);
+
+        Assert.Equal(["cp", "external", "node-1", "node-2", "node-3"], plan.Machines.Select(m => m.Name));
+        Assert.Equal(["192.168.200.2/24", "192.168.200.3/24", "192.168.200.11/24", "192.168.200.12/24", "192.168.200.13/24"],
+            plan.Machines.Select(m => m.Address.ToString()));
+        Assert.Equal("kyb-demo-node-2", plan.Machine("node-2").Namespace);
+        Assert.Equal("kyb-demo-underlay", plan.UnderlayNamespace);
+        Assert.Equal("192.168.200.1/24", plan.Gateway.ToString());
+        Assert.All(plan.Machines, m => Assert.True(m.HostVeth.Length <= 15));
+        Assert.Equal(3, plan.Nodes.Count());
+    }
+
+    [Fact]
+    public void Plan_uses_a_given_underlay()
+    {
+        var plan = LabTopology.Plan("demo", 1, IPNetwork.Parse("172.30.5.0/24"));
+        Assert.Equal("172.30.5.11/24", plan.Machine("node-1").Address.ToString());
+    }
+
+    [Theory]
+    [InlineData("", 3)]
+    [InlineData("Upper", 3)]
+    [InlineData("has/slash", 3)]
+    [InlineData("far-too-long-lab-name", 3)]
+    [InlineData("ok", 0)]
+    [InlineData("ok", 101)]
+    public void Plan_rejects_bad_input_with_a_message(string name, int nodes)
+    {
+        var error = Assert.Throws<LabException>(() => LabTopology.Plan(name, nodes));
+        Assert.False(string.IsNullOrWhiteSpace(error.Message));
+    }
+
+    [Fact]
+    public void Unknown_machine_names_the_ones_that_exist()
+    {
+        var error = Assert.Throws<LabException>(() => LabTopology.Plan("demo", 2).Machine("node-7"));
+        Assert.Contains("node-1, node-2", error.Message);
+    }
+
+    [Fact]
+    public void State_round_trips_through_its_file()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"kyt-state-{Guid.NewGuid():N}");
+        try
+        {
+            var store = new LabStateStore(dir);
+            var plan = LabTopology.Plan("demo", 2);
+            store.Save(plan);
+
+            var loaded = store.Load()!;
+            Assert.Equal(plan.Name, loaded.Name);
+            Assert.Equal(plan.Underlay, loaded.Underlay);
+            Assert.Equal(plan.Machines, loaded.Machines);
+
+            store.Delete();
+            Assert.False(Directory.Exists(dir));
+            Assert.Null(store.Load());
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+}
