@@ -1,11 +1,22 @@
 namespace Kybernet.Bench;
 
-/// <summary>Placeholder entry point so the solution builds until the benchmarks exist.</summary>
+/// <summary>`bench/run NAME`: runs one benchmark and prints its results as a markdown table.</summary>
 public static class Program
 {
-    public static int Main()
+    private static readonly Dictionary<string, (string Description, Func<string[], int> Run)> Benchmarks = new()
     {
-        Console.Error.WriteLine("No benchmarks yet.");
-        return 0;
+        ["netns"] = ("100 pod-like namespaces built natively vs with ip commands", PodNamespaceBenchmark.Run),
+    };
+
+    public static int Main(string[] args)
+    {
+        if (args.Length == 0 || !Benchmarks.TryGetValue(args[0], out var benchmark))
+        {
+            Console.Error.WriteLine("usage: bench/run NAME [options]\n");
+            foreach (var (name, (description, _)) in Benchmarks)
+                Console.Error.WriteLine($"  {name,-8} {description}");
+            return 2;
+        }
+        return benchmark.Run(args[1..]);
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using Kybernet.Linux.Interop;
 
 namespace Kybernet.Linux.Namespaces;
@@ -6,8 +5,8 @@ namespace Kybernet.Linux.Namespaces;
 /// <summary>
 /// A Linux network namespace held open by a file descriptor. Named namespaces are bind mounts under
 /// /run/netns, exactly where `ip netns` keeps them, so people can inspect them with their usual tools.
-/// setns is per thread, so code that must run inside a namespace runs on a dedicated thread
-/// (<see cref="Run{T}"/>) and never awaits there. Sockets opened inside keep the namespace.
+/// setns is per thread, so code that must run inside a namespace runs on the dedicated namespace
+/// thread (<see cref="Run{T}"/>) and never awaits there. Sockets opened inside keep the namespace.
 /// </summary>
 public sealed class NetworkNamespace : IDisposable
 {
@@ -49,15 +48,20 @@ public sealed class NetworkNamespace : IDisposable
 
         try
         {
-            // unshare moves only this thread into the new namespace; the bind mount keeps it alive after the thread ends.
-            OnFreshThread(() =>
-            {
-                if (Libc.unshare(Libc.CLONE_NEWNET) != 0)
-                    throw LinuxException.FromLastError($"create netns {name} (unshare)");
-                if (Libc.mount("/proc/thread-self/ns/net", path, null, Libc.MS_BIND, 0) != 0)
-                    throw LinuxException.FromLastError($"create netns {name} (bind mount)");
-                return 0;
-            });
+            // unshare moves only the namespace thread into the new namespace; the bind mount keeps
+            // the namespace alive after that thread has gone home.
+            NamespaceThread.Invoke(
+                enter: () =>
+                {
+                    if (Libc.unshare(Libc.CLONE_NEWNET) != 0)
+                        throw LinuxException.FromLastError($"create netns {name} (unshare)");
+                },
+                work: () =>
+                {
+                    if (Libc.mount("/proc/thread-self/ns/net", path, null, Libc.MS_BIND, 0) != 0)
+                        throw LinuxException.FromLastError($"create netns {name} (bind mount)");
+                    return 0;
+                });
         }
         catch
         {
@@ -115,17 +119,20 @@ public sealed class NetworkNamespace : IDisposable
         return true;
     }
 
-    /// <summary>Runs <paramref name="action"/> on a new thread that has entered this namespace.</summary>
+    /// <summary>
+    /// Runs <paramref name="action"/> synchronously on the namespace thread while it is inside this
+    /// namespace. Keep it short: all namespace work in the process takes turns on that thread.
+    /// </summary>
     public T Run<T>(Func<T> action)
     {
         int fd = Fd;
-        var self = Describe();
-        return OnFreshThread(() =>
-        {
-            if (Libc.setns(fd, Libc.CLONE_NEWNET) != 0)
-                throw LinuxException.FromLastError($"enter {self}");
-            return action();
-        });
+        return NamespaceThread.Invoke(
+            enter: () =>
+            {
+                if (Libc.setns(fd, Libc.CLONE_NEWNET) != 0)
+                    throw LinuxException.FromLastError($"enter {Describe()}");
+            },
+            work: action);
     }
 
     public void Run(Action action) => Run(() => { action(); return 0; });
@@ -160,24 +167,5 @@ public sealed class NetworkNamespace : IDisposable
     {
         if (string.IsNullOrEmpty(name) || name.Length > 200 || name.Contains('/') || name is "." or "..")
             throw new ArgumentException($"invalid netns name \"{name}\"", nameof(name));
-    }
-
-    /// <summary>
-    /// Namespace changes are per thread, so they get a thread of their own that ends with the work:
-    /// no pooled thread is ever left in a foreign namespace.
-    /// </summary>
-    private static T OnFreshThread<T>(Func<T> work)
-    {
-        T result = default!;
-        ExceptionDispatchInfo? failure = null;
-        var thread = new Thread(() =>
-        {
-            try { result = work(); }
-            catch (Exception e) { failure = ExceptionDispatchInfo.Capture(e); }
-        }, maxStackSize: 256 * 1024) { IsBackground = true, Name = "kybernet-netns" };
-        thread.Start();
-        thread.Join();
-        failure?.Throw();
-        return result;
     }
 }
