@@ -58,27 +58,22 @@ internal sealed unsafe class NetlinkSocket : IDisposable
     }
 
     /// <summary>Sends a request that changes state and waits for the kernel's acknowledgement.</summary>
-    public void Execute(NetlinkRequest request, string operation)
-    {
-        lock (_gate)
-        {
-            uint seq = Send(request, operation);
-            while (true)
-            {
-                int n = Receive(operation);
-                foreach (var (header, body) in Messages(n))
-                {
-                    if (header.Sequence != seq || header.Type != NlMsg.Error)
-                        continue;
-                    ThrowIfError(header, body, operation);
-                    return;
-                }
-            }
-        }
-    }
+    public void Execute(NetlinkRequest request, string operation) => Converse(request, operation, null, dump: false);
+
+    /// <summary>Sends a get request for one object and hands its answer to <paramref name="onMessage"/>.</summary>
+    public void Query(NetlinkRequest request, string operation, MessageHandler onMessage) =>
+        Converse(request, operation, onMessage, dump: false);
 
     /// <summary>Sends a dump request and hands every answering message to <paramref name="onMessage"/>.</summary>
-    public void Dump(NetlinkRequest request, string operation, MessageHandler onMessage)
+    public void Dump(NetlinkRequest request, string operation, MessageHandler onMessage) =>
+        Converse(request, operation, onMessage, dump: true);
+
+    /// <summary>
+    /// One request, then its answers: an error message (errno 0 is the ack) ends any exchange, DONE
+    /// ends a dump, and a get is answered by exactly one message. Messages of other sequence numbers
+    /// (late answers to an earlier, failed exchange) are skipped.
+    /// </summary>
+    private void Converse(NetlinkRequest request, string operation, MessageHandler? onMessage, bool dump)
     {
         lock (_gate)
         {
@@ -90,6 +85,11 @@ internal sealed unsafe class NetlinkSocket : IDisposable
                 {
                     if (header.Sequence != seq)
                         continue;
+                    if (header.Type == NlMsg.Error)
+                    {
+                        ThrowIfError(header, body, operation);
+                        return;
+                    }
                     if (header.Type == NlMsg.Done)
                     {
                         // A dump that the kernel had to abort reports the errno in its DONE message.
@@ -97,35 +97,9 @@ internal sealed unsafe class NetlinkSocket : IDisposable
                             throw new LinuxException($"{operation} in {Where}", -err);
                         return;
                     }
-                    if (header.Type == NlMsg.Error)
-                    {
-                        ThrowIfError(header, body, operation);
+                    onMessage?.Invoke(header.Type, body);
+                    if (!dump)
                         return;
-                    }
-                    onMessage(header.Type, body);
-                }
-            }
-        }
-    }
-
-    /// <summary>Sends a get request for one object and hands its answer to <paramref name="onMessage"/>.</summary>
-    public void Query(NetlinkRequest request, string operation, MessageHandler onMessage)
-    {
-        lock (_gate)
-        {
-            uint seq = Send(request, operation);
-            while (true)
-            {
-                int n = Receive(operation);
-                foreach (var (header, body) in Messages(n))
-                {
-                    if (header.Sequence != seq)
-                        continue;
-                    if (header.Type == NlMsg.Error)
-                        ThrowIfError(header, body, operation);
-                    else
-                        onMessage(header.Type, body);
-                    return;
                 }
             }
         }
