@@ -1,0 +1,15 @@
+using Kybernet.Cni.Protocol;
+
+namespace Kybernet.Cni;
+
+/// <summary>Kybernet's CNI plugins by executable name: the names the multi-call binary answers to.</summary>
+public static class PluginCatalog
+{
+    private static readonly Dictionary<string, Func<ICniPlugin>> Plugins = new()
+    {
+    };
+
+    public static IEnumerable<string> Names => Plugins.Keys.Order();
+
+    public static ICniPlugin? Find(string name) => Plugins.TryGetValue(name, out var create) ? create() : null;
+}

@@ -1,0 +1,11 @@
+namespace Kybernet.Cni.Protocol;
+
+public enum CniCommand
+{
+    Add,
+    Del,
+    Check,
+    Version,
+    Status,
+    Gc,
+}
