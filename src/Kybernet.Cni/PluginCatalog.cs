@@ -7,6 +7,8 @@ public static class PluginCatalog
 {
     private static readonly Dictionary<string, Func<ICniPlugin>> Plugins = new()
     {
+        ["kybernet-bridge"] = () => new Plugins.Bridge.BridgePlugin(),
+        ["kybernet-loopback"] = () => new Plugins.Loopback.LoopbackPlugin(),
     };
 
     public static IEnumerable<string> Names => Plugins.Keys.Order();
