@@ -23,8 +23,8 @@ public static class MacSpoofCheck
     public static NftTransaction Add(string owner, string hostVeth, string containerMac) =>
         new NftTransaction().Add(Table).Add(Ports).Add(Allowed).Add(Prerouting).Flush(Prerouting)
             .Add(new NftRule(Prerouting, "iifname @checked-ports iifname . ether saddr != @allowed-macs drop"))
-            .Add(new NftElement(Ports, $"\"{hostVeth}\"") { Comment = owner })
-            .Add(new NftElement(Allowed, $"\"{hostVeth}\" . {containerMac}") { Comment = owner });
+            .Add(new NftElement(Ports, hostVeth) { Comment = owner })
+            .Add(new NftElement(Allowed, $"{hostVeth} . {containerMac}") { Comment = owner });
 
     public static void Remove(INftables nft, string owner)
     {
@@ -33,21 +33,13 @@ public static class MacSpoofCheck
             return;
         var tx = new NftTransaction();
         foreach (var e in state.FindSet(Ports.Name)?.Elements.Where(e => e.Comment == owner) ?? [])
-            tx.Delete(new NftElement(Ports, Quote(e.Key)));
+            tx.Delete(new NftElement(Ports, e.Key));
         foreach (var e in state.FindSet(Allowed.Name)?.Elements.Where(e => e.Comment == owner) ?? [])
-            tx.Delete(new NftElement(Allowed, QuoteFirst(e.Key)));
+            tx.Delete(new NftElement(Allowed, e.Key));
         if (!tx.IsEmpty)
             nft.Apply(tx);
     }
 
     public static bool Has(INftables nft, string owner) =>
         nft.ListTable(Table.Family, Table.Name)?.FindSet(Ports.Name)?.Elements.Any(e => e.Comment == owner) == true;
-
-    private static string Quote(string name) => name.StartsWith('"') ? name : $"\"{name}\"";
-
-    private static string QuoteFirst(string key)
-    {
-        var parts = key.Split(" . ", 2);
-        return parts.Length == 2 ? $"{Quote(parts[0])} . {parts[1]}" : key;
-    }
 }
