@@ -5,8 +5,11 @@
 set -euo pipefail
 
 # Package -> why: iproute2 (ip), nftables (nft), util-linux (nsenter, flock), iputils-ping (ping),
-# etcd-server/etcd-client (cluster store), iperf3 (throughput checks), procps (pgrep, ps).
-KYBERNET_PACKAGES=(iproute2 nftables util-linux iputils-ping etcd-server etcd-client iperf3 procps)
+# etcd-server/etcd-client (cluster store), iperf3 (throughput checks), procps (pgrep, ps),
+# containernetworking-plugins (the reference CNI plugins, only as the peer our plugins are compared
+# with), gcc + zlib1g-dev (the NativeAOT linker), time (peak memory in benchmarks).
+KYBERNET_PACKAGES=(iproute2 nftables util-linux iputils-ping etcd-server etcd-client iperf3 procps
+    containernetworking-plugins gcc zlib1g-dev time)
 
 missing=()
 for pkg in "${KYBERNET_PACKAGES[@]}"; do

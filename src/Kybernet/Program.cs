@@ -10,6 +10,7 @@ public static class Program
         var root = new RootCommand("Kybernet: a Kubernetes-style cluster whose network is built on Linux itself.")
         {
             LabCommand.Create(),
+            CniCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

@@ -61,13 +61,23 @@ public sealed class PluginHost : IDisposable
         if (args is not null)
             psi.Environment["CNI_ARGS"] = args;
         using var process = host.StartProcess(psi);
-        process.StandardInput.Write(config.ToJsonString());
-        process.StandardInput.Close();
+        try
+        {
+            process.StandardInput.Write(config.ToJsonString());
+            process.StandardInput.Close();
+        }
+        catch (IOException) { } // it exited without reading: its exit code and output tell why
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         return new PluginOutcome(process.ExitCode, stdout.Length == 0 ? null : (JsonObject)JsonNode.Parse(stdout)!, stderr.Result);
     }
+
+    /// <summary>The NativeAOT build itself (a single file that can be copied anywhere); ./test makes it.</summary>
+    public static string NativeBinary =>
+        Environment.GetEnvironmentVariable("KYBERNET_NATIVE_DIR") is { } dir && File.Exists(Path.Combine(dir, "kybernet-native"))
+            ? Path.Combine(dir, "kybernet-native")
+            : throw new FileNotFoundException("this test needs the NativeAOT build: run ./test, or publish src/Kybernet.Native and set KYBERNET_NATIVE_DIR");
 
     public void Dispose() => Directory.Delete(BinDirectory, recursive: true);
 }

@@ -1,3 +1,4 @@
+using Kybernet.Cni.Protocol;
 using Kybernet.Lab;
 using Kybernet.Linux;
 
@@ -12,7 +13,7 @@ internal static class CommandErrors
         {
             return action();
         }
-        catch (Exception e) when (e is LabException or LinuxException or ArgumentException or UnauthorizedAccessException)
+        catch (Exception e) when (e is LabException or LinuxException or CniException or ArgumentException or UnauthorizedAccessException or IOException)
         {
             Console.Error.WriteLine($"kybernet: {e.Message}");
             return 1;
