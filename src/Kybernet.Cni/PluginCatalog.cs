@@ -7,6 +7,7 @@ public static class PluginCatalog
 {
     private static readonly Dictionary<string, Func<ICniPlugin>> Plugins = new()
     {
+        ["kybernet-host-local"] = () => new Kybernet.Cni.Plugins.HostLocal.HostLocalPlugin(),
     };
 
     public static IEnumerable<string> Names => Plugins.Keys.Order();
