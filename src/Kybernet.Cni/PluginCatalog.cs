@@ -8,6 +8,7 @@ public static class PluginCatalog
     private static readonly Dictionary<string, Func<ICniPlugin>> Plugins = new()
     {
         ["kybernet-bridge"] = () => new Plugins.Bridge.BridgePlugin(),
+        ["kybernet-host-local"] = () => new Plugins.HostLocal.HostLocalPlugin(),
         ["kybernet-loopback"] = () => new Plugins.Loopback.LoopbackPlugin(),
     };
 

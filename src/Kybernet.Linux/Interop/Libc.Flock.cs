@@ -1,0 +1,12 @@
+using System.Runtime.InteropServices;
+
+namespace Kybernet.Linux.Interop;
+
+/// <summary>flock(2): whole-file advisory locks, the kind Go's go-filemutex (and so the reference CNI plugins) take.</summary>
+internal static partial class Libc
+{
+    public const int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int flock(int fd, int operation);
+}
