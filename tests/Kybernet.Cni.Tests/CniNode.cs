@@ -9,7 +9,7 @@ namespace Kybernet.Cni.Tests;
 public sealed class CniNode : IDisposable
 {
     /// <summary>The IPAM plugin the bridge tests delegate to.</summary>
-    public const string Ipam = "host-local";
+    public const string Ipam = "kybernet-host-local";
 
     private readonly List<TestNamespace> _pods = [];
 
