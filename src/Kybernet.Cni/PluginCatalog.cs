@@ -7,6 +7,7 @@ public static class PluginCatalog
 {
     private static readonly Dictionary<string, Func<ICniPlugin>> Plugins = new()
     {
+        ["kybernet-portmap"] = () => new Kybernet.Cni.Plugins.Portmap.PortmapPlugin(),
     };
 
     public static IEnumerable<string> Names => Plugins.Keys.Order();
