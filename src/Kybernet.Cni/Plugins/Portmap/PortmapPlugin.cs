@@ -50,7 +50,7 @@ public sealed class PortmapPlugin : ICniPlugin
         WithNftables(nft =>
         {
             var existing = PortmapEntry.ReadAll(nft.ListTable(NftFamily.Ip, PortmapTable.Table.Name));
-            nft.Apply(PortmapPlanner.Remove(existing.Where(e => e.Owner == owner)));
+            ApplyIfAny(nft, PortmapPlanner.Remove(existing.Where(e => e.Owner == owner)));
         });
     }
 
@@ -78,7 +78,7 @@ public sealed class PortmapPlugin : ICniPlugin
         WithNftables(nft =>
         {
             var existing = PortmapEntry.ReadAll(nft.ListTable(NftFamily.Ip, PortmapTable.Table.Name));
-            nft.Apply(PortmapPlanner.Remove(existing.Where(e => e.Owner is { } owner && !valid.Contains(owner))));
+            ApplyIfAny(nft, PortmapPlanner.Remove(existing.Where(e => e.Owner is { } owner && !valid.Contains(owner))));
         });
     }
 
@@ -100,6 +100,12 @@ public sealed class PortmapPlugin : ICniPlugin
             valid.Add(new PortmapAttachment(JsonConfig.RequiredString(item, "containerID", path + "."), JsonConfig.RequiredString(item, "ifname", path + ".")));
         }
         return valid;
+    }
+
+    private static void ApplyIfAny(INftables nft, NftTransaction transaction)
+    {
+        if (!transaction.IsEmpty)
+            nft.Apply(transaction);
     }
 
     private void WithNftables(Action<INftables> action)
