@@ -7,7 +7,9 @@ public static class PluginCatalog
 {
     private static readonly Dictionary<string, Func<ICniPlugin>> Plugins = new()
     {
-        ["kybernet-portmap"] = () => new Kybernet.Cni.Plugins.Portmap.PortmapPlugin(),
+        ["kybernet-bridge"] = () => new Plugins.Bridge.BridgePlugin(),
+        ["kybernet-loopback"] = () => new Plugins.Loopback.LoopbackPlugin(),
+        ["kybernet-portmap"] = () => new Plugins.Portmap.PortmapPlugin(),
     };
 
     public static IEnumerable<string> Names => Plugins.Keys.Order();

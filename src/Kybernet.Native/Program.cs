@@ -12,7 +12,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        var invokedAs = Path.GetFileName(Environment.GetCommandLineArgs()[0]);
+        var invokedAs = Path.GetFileName(InvokedAs());
         var name = PluginCatalog.Find(invokedAs) is not null ? invokedAs : args.FirstOrDefault() ?? "";
         if (PluginCatalog.Find(name) is not { } plugin)
         {
@@ -23,5 +23,16 @@ public static class Program
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
         var stdin = Console.IsInputRedirected ? Console.In.ReadToEnd() : "";
         return CniRunner.Run(plugin, environment, stdin, Console.Out);
+    }
+
+    /// <summary>
+    /// argv[0] as the kernel got it (the symlink's name). GetCommandLineArgs()[0] gives that under
+    /// NativeAOT but the .dll's path under the JIT host, which tests use when there is no AOT build.
+    /// </summary>
+    private static string InvokedAs()
+    {
+        var cmdline = File.ReadAllBytes("/proc/self/cmdline");
+        int end = Array.IndexOf(cmdline, (byte)0);
+        return System.Text.Encoding.UTF8.GetString(cmdline, 0, end < 0 ? cmdline.Length : end);
     }
 }

@@ -67,9 +67,13 @@ public static class CniRunner
         _ => new CniException(CniErrorCode.KernelFailure, $"{e.GetType().Name}: {e.Message}", inner: e),
     };
 
+    /// <summary>Indented by 4 like the reference plugins' output, so people comparing the two see the same layout.</summary>
     private static void Write(TextWriter stdout, JsonObject json)
     {
-        stdout.Write(json.ToJsonString());
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { Indented = true, IndentSize = 4 }))
+            json.WriteTo(writer);
+        stdout.Write(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
         stdout.Flush();
     }
 }

@@ -89,8 +89,5 @@ public sealed class BridgeFdb
     }
 
     private static string Describe(FdbEntry e) =>
-        e.Destination is null ? $"{Format(e.Mac)} dev {e.Device}" : $"{Format(e.Mac)} dev {e.Device} dst {e.Destination}";
-
-    internal static string Format(PhysicalAddress mac) =>
-        string.Join(':', mac.GetAddressBytes().Select(b => b.ToString("x2")));
+        e.Destination is null ? $"{MacAddress.Format(e.Mac)} dev {e.Device}" : $"{MacAddress.Format(e.Mac)} dev {e.Device} dst {e.Destination}";
 }

@@ -24,6 +24,8 @@ public sealed record LinkInfo
     /// <summary>Administratively up (IFF_UP).</summary>
     public bool IsUp => (Flags & Iff.Up) != 0;
 
+    public bool IsPromiscuous => (Flags & Iff.Promisc) != 0;
+
     /// <summary>Carrier present (IFF_LOWER_UP).</summary>
     public bool HasCarrier => (Flags & Iff.LowerUp) != 0;
 }

@@ -83,6 +83,103 @@ public sealed class Links
 
     public void SetDown(string name) => Change(name, $"set link {name} down", _ => { }, flags: 0, change: Iff.Up);
 
+    /// <summary>Receive every frame (the reference bridge plugin's promiscMode).</summary>
+    public void SetPromiscuous(string name, bool on) =>
+        Change(name, $"set promiscuous mode {(on ? "on" : "off")} on {name}", _ => { }, flags: on ? Iff.Promisc : 0, change: Iff.Promisc);
+
+    /// <summary>Lets a bridge port send frames back out of the port they came in by (hairpin mode).</summary>
+    public void SetHairpin(string port, bool on)
+    {
+        int index = Get(port).Index;
+        var request = new NetlinkRequest().Begin(Rtm.SetLink, NlFlags.Ack);
+        request.Append(new IfInfoMsg { Family = Libc.AF_BRIDGE, Index = index });
+        int info = request.BeginNested((ushort)(Ifla.ProtInfo | Bridge.Nested));
+        request.U8(Bridge.PortMode, on ? (byte)1 : (byte)0);
+        request.EndNested(info);
+        _socket.Execute(request, $"set hairpin mode {(on ? "on" : "off")} on {port}");
+    }
+
+    /// <summary>Turns VLAN filtering on or off for a bridge (needed before ports get VLANs).</summary>
+    public void SetVlanFiltering(string bridge, bool on) =>
+        Change(bridge, $"set vlan filtering {(on ? "on" : "off")} on {bridge}", r =>
+        {
+            int info = r.BeginNested(Ifla.LinkInfo);
+            r.String(IflaInfo.Kind, "bridge");
+            int data = r.BeginNested(IflaInfo.Data);
+            r.U8(Bridge.VlanFiltering, on ? (byte)1 : (byte)0);
+            r.EndNested(data).EndNested(info);
+        });
+
+    /// <summary>Adds a VLAN to a bridge port; as the port's PVID and untagged, it is the port's access VLAN.</summary>
+    public void AddPortVlan(string port, ushort vid, bool pvidUntagged = true) =>
+        PortVlan(Rtm.SetLink, port, vid, pvidUntagged ? (ushort)(Bridge.VlanPvid | Bridge.VlanUntagged) : (ushort)0, $"add vlan {vid} to {port}");
+
+    public void DeletePortVlan(string port, ushort vid) => PortVlan(Rtm.DelLink, port, vid, 0, $"delete vlan {vid} from {port}");
+
+    /// <summary>The VLANs of a bridge port (or of the bridge itself), read back from the kernel.</summary>
+    public IReadOnlyList<(ushort Vid, bool Pvid, bool Untagged)> PortVlans(string port)
+    {
+        int index = Get(port).Index;
+        const uint FilterBridgeVlan = 1 << 1; // RTEXT_FILTER_BRVLAN: include per-port VLANs in the dump
+        var request = new NetlinkRequest().Begin(Rtm.GetLink, NlFlags.Dump);
+        request.Append(new IfInfoMsg { Family = Libc.AF_BRIDGE });
+        request.U32(29, FilterBridgeVlan); // IFLA_EXT_MASK
+        var vlans = new List<(ushort, bool, bool)>();
+        _socket.Dump(request, $"list vlans of {port}", (type, body) =>
+        {
+            var header = MemoryMarshal.Read<IfInfoMsg>(body);
+            if (type != Rtm.NewLink || header.Index != index)
+                return;
+            foreach (var a in new NetlinkAttributes(body[Marshal.SizeOf<IfInfoMsg>()..]))
+                if (a.Type == Ifla.AfSpec)
+                    foreach (var v in a.Nested)
+                        if (v.Type == Bridge.VlanInfo && v.Payload.Length >= 4)
+                        {
+                            ushort flags = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(v.Payload);
+                            ushort vid = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(v.Payload[2..]);
+                            vlans.Add((vid, (flags & Bridge.VlanPvid) != 0, (flags & Bridge.VlanUntagged) != 0));
+                        }
+        });
+        return vlans;
+    }
+
+    /// <summary>Whether a bridge port is in hairpin mode (IFLA_BRPORT_MODE in its protinfo).</summary>
+    public bool GetHairpin(string port)
+    {
+        int index = Get(port).Index;
+        var request = new NetlinkRequest().Begin(Rtm.GetLink, NlFlags.Dump);
+        request.Append(new IfInfoMsg { Family = Libc.AF_BRIDGE });
+        bool hairpin = false;
+        _socket.Dump(request, $"get bridge port settings of {port}", (type, body) =>
+        {
+            var header = MemoryMarshal.Read<IfInfoMsg>(body);
+            if (type != Rtm.NewLink || header.Index != index)
+                return;
+            foreach (var a in new NetlinkAttributes(body[Marshal.SizeOf<IfInfoMsg>()..]))
+                if (a.Type == Ifla.ProtInfo)
+                    foreach (var p in a.Nested)
+                        if (p.Type == Bridge.PortMode)
+                            hairpin = p.U8 != 0;
+        });
+        return hairpin;
+    }
+
+    private void PortVlan(ushort type, string port, ushort vid, ushort flags, string operation)
+    {
+        if (vid is 0 or > 4094)
+            throw new ArgumentOutOfRangeException(nameof(vid), vid, "a VLAN id is 1-4094");
+        int index = Get(port).Index;
+        var request = new NetlinkRequest().Begin(type, NlFlags.Ack);
+        request.Append(new IfInfoMsg { Family = Libc.AF_BRIDGE, Index = index });
+        int spec = request.BeginNested(Ifla.AfSpec);
+        Span<byte> info = stackalloc byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(info, flags);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(info[2..], vid);
+        request.Attribute(Bridge.VlanInfo, info);
+        request.EndNested(spec);
+        _socket.Execute(request, operation);
+    }
+
     public void SetMtu(string name, int mtu) =>
         Change(name, $"set mtu {mtu} on {name}", r => r.U32(Ifla.Mtu, (uint)mtu));
 

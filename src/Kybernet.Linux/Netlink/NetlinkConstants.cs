@@ -37,7 +37,7 @@ internal static class Rtm
 internal static class Ifla
 {
     public const ushort Address = 1, Broadcast = 2, IfName = 3, Mtu = 4, Link = 5, Master = 10,
-        OperState = 16, LinkInfo = 18, NetNsPid = 19, NetNsFd = 28, LinkNetNsId = 37;
+        ProtInfo = 12, OperState = 16, LinkInfo = 18, NetNsPid = 19, AfSpec = 26, NetNsFd = 28, LinkNetNsId = 37;
 }
 
 internal static class IflaInfo
@@ -60,6 +60,17 @@ internal static class IflaMacvlan
     public const ushort Mode = 1;
 }
 
+/// <summary>Bridge attributes: IFLA_BR_* inside a bridge's link info, IFLA_BRPORT_* in a port's protinfo, IFLA_BRIDGE_* in af_spec.</summary>
+internal static class Bridge
+{
+    public const ushort VlanFiltering = 7;
+    public const ushort PortMode = 4; // IFLA_BRPORT_MODE: hairpin
+    public const ushort VlanInfo = 2; // IFLA_BRIDGE_VLAN_INFO
+    public const ushort VlanPvid = 0x2, VlanUntagged = 0x4;
+    /// <summary>NLA_F_NESTED: the kernel insists on it for protinfo.</summary>
+    public const ushort Nested = 0x8000;
+}
+
 internal static class Ifa
 {
     public const ushort Address = 1, Local = 2, Label = 3, Broadcast = 4, Flags = 8;
@@ -77,7 +88,7 @@ internal static class Nda
 
 internal static class Iff
 {
-    public const uint Up = 0x1, LowerUp = 0x10000;
+    public const uint Up = 0x1, Promisc = 0x100, LowerUp = 0x10000;
 }
 
 internal static class RtnType
