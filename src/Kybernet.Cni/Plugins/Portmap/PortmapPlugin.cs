@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Kybernet.Cni.Protocol;
 using Kybernet.Linux.Namespaces;
 using Kybernet.Linux.Nftables;
@@ -71,36 +70,22 @@ public sealed class PortmapPlugin : ICniPlugin
         });
     }
 
-    /// <summary>Spec 1.1 GC: removes every element whose owner is not in "cni.dev/valid-attachments". Elements without an owner comment are left alone.</summary>
+    /// <summary>Spec 1.1 GC: removes every element whose owner is not in "cni.dev/valid-attachments". An entry without an ifname keeps all of that container's elements; elements without an owner comment are left alone.</summary>
     public void Gc(CniRequest request)
     {
-        var valid = ValidAttachments(request.Config.Json);
+        var valid = ValidAttachments.Parse(request.Config);
+        bool Kept(PortmapAttachment owner) =>
+            valid.Any(v => v.ContainerId == owner.ContainerId && (v.IfName == owner.IfName || v.IfName.Length == 0));
         WithNftables(nft =>
         {
             var existing = PortmapEntry.ReadAll(nft.ListTable(NftFamily.Ip, PortmapTable.Table.Name));
-            ApplyIfAny(nft, PortmapPlanner.Remove(existing.Where(e => e.Owner is { } owner && !valid.Contains(owner))));
+            ApplyIfAny(nft, PortmapPlanner.Remove(existing.Where(e => e.Owner is { } owner && !Kept(owner))));
         });
     }
 
     private static System.Net.IPAddress ContainerIp(CniResult previous) =>
         PortmapConfig.ContainerIpv4(previous) ?? throw CniException.InvalidConfig("prevResult.ips",
             $"has no IPv4 address of the container to map ports to ({PluginName} maps IPv4 only)");
-
-    private const string ValidAttachmentsField = "cni.dev/valid-attachments";
-
-    private static HashSet<PortmapAttachment> ValidAttachments(JsonObject json)
-    {
-        var list = JsonConfig.Array(json, ValidAttachmentsField)
-            ?? throw CniException.InvalidConfig(ValidAttachmentsField, "is required for GC");
-        var valid = new HashSet<PortmapAttachment>();
-        for (var i = 0; i < list.Count; i++)
-        {
-            var path = $"{ValidAttachmentsField}[{i}]";
-            var item = list[i] as JsonObject ?? throw CniException.InvalidConfig(path, "must be an object");
-            valid.Add(new PortmapAttachment(JsonConfig.RequiredString(item, "containerID", path + "."), JsonConfig.RequiredString(item, "ifname", path + ".")));
-        }
-        return valid;
-    }
 
     private static void ApplyIfAny(INftables nft, NftTransaction transaction)
     {
