@@ -10,6 +10,7 @@ public static class PluginCatalog
         ["kybernet-bridge"] = () => new Plugins.Bridge.BridgePlugin(),
         ["kybernet-host-local"] = () => new Plugins.HostLocal.HostLocalPlugin(),
         ["kybernet-loopback"] = () => new Plugins.Loopback.LoopbackPlugin(),
+        ["kybernet-portmap"] = () => new Plugins.Portmap.PortmapPlugin(),
     };
 
     public static IEnumerable<string> Names => Plugins.Keys.Order();

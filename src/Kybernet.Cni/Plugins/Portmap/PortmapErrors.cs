@@ -1,0 +1,26 @@
+using Kybernet.Cni.Protocol;
+
+namespace Kybernet.Cni.Plugins.Portmap;
+
+/// <summary>kybernet-portmap's own error codes (plugin-specific, so 100 and above) and messages.</summary>
+public static class PortmapErrors
+{
+    /// <summary>Another container already holds the host port (same protocol, overlapping host address).</summary>
+    public const int HostPortTakenCode = 110;
+
+    /// <summary>CHECK found a mapping of the container missing from the kernel.</summary>
+    public const int MappingMissingCode = 111;
+
+    public static CniException HostPortTaken(PortmapAttachment wanting, PortmapEntry wanted, PortmapEntry holding)
+    {
+        var (protocol, port) = wanted.PortSlot;
+        var wantedHost = wanted.HostIp is { } ip ? $"{ip}:{port}" : $"{port} (any address)";
+        var heldAs = holding.HostIp is { } hip ? $"{hip}:{port}" : $"{port} on any address";
+        return new CniException(HostPortTakenCode,
+            $"host port {wantedHost}/{protocol} for {wanting} is already taken: {holding.Owner?.ToString() ?? "an element without an owner"} maps {heldAs}/{protocol} to {holding.Value?.Replace(" . ", ":")}");
+    }
+
+    public static CniException MappingMissing(PortmapAttachment owner, PortmapEntry entry, bool tableExists) =>
+        new(MappingMissingCode, $"{owner}: {entry.Describe()} is missing from {entry.Holder} in table ip {PortmapTable.Table.Name}"
+            + (tableExists ? "" : " (the table does not exist)"));
+}
