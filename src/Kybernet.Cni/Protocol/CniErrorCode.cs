@@ -17,4 +17,8 @@ public static class CniErrorCode
     public const int KernelFailure = 100;
     /// <summary>Kybernet's code for an exhausted address range.</summary>
     public const int NoAddressesLeft = 101;
+    /// <summary>Another container already holds the host port (portmap).</summary>
+    public const int HostPortTaken = 110;
+    /// <summary>CHECK found one of the container's port mappings missing (portmap).</summary>
+    public const int MappingMissing = 111;
 }

@@ -2,14 +2,11 @@ using Kybernet.Cni.Protocol;
 
 namespace Kybernet.Cni.Plugins.Portmap;
 
-/// <summary>kybernet-portmap's own error codes (plugin-specific, so 100 and above) and messages.</summary>
+/// <summary>kybernet-portmap's error messages (codes live with the others in <see cref="CniErrorCode"/>).</summary>
 public static class PortmapErrors
 {
-    /// <summary>Another container already holds the host port (same protocol, overlapping host address).</summary>
-    public const int HostPortTakenCode = 110;
-
-    /// <summary>CHECK found a mapping of the container missing from the kernel.</summary>
-    public const int MappingMissingCode = 111;
+    public const int HostPortTakenCode = CniErrorCode.HostPortTaken;
+    public const int MappingMissingCode = CniErrorCode.MappingMissing;
 
     public static CniException HostPortTaken(PortmapAttachment wanting, PortmapEntry wanted, PortmapEntry holding)
     {
