@@ -6,6 +6,7 @@ public static class Program
     private static readonly Dictionary<string, (string Description, Func<string[], int> Run)> Benchmarks = new()
     {
         ["netns"] = ("100 pod-like namespaces built natively vs with ip commands", PodNamespaceBenchmark.Run),
+        ["cni"] = ("CNI ADD/DEL latency and memory: Kybernet's plugins vs the reference plugins", CniBenchmark.Run),
     };
 
     public static int Main(string[] args)

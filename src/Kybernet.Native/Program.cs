@@ -21,8 +21,14 @@ public static class Program
         }
         var environment = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
-        var stdin = Console.IsInputRedirected ? Console.In.ReadToEnd() : "";
-        return CniRunner.Run(plugin, environment, stdin, Console.Out);
+        CniTrace.Begin($"{name} {environment.GetValueOrDefault("CNI_COMMAND")} {environment.GetValueOrDefault("CNI_CONTAINERID")}");
+        // Raw standard streams: the Console class's terminal and encoding set-up costs more than a plugin's I/O.
+        using var input = Console.OpenStandardInput();
+        var stdin = new StreamReader(input, System.Text.Encoding.UTF8).ReadToEnd();
+        using var output = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false));
+        var exitCode = CniRunner.Run(plugin, environment, stdin, output);
+        CniTrace.Mark("done");
+        return exitCode;
     }
 
     /// <summary>

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Kybernet.Linux.Processes;
 using System.Text.Json.Nodes;
 using Kybernet.Cni.Protocol;
 
@@ -11,16 +11,36 @@ namespace Kybernet.Cni.Plugins;
 /// </summary>
 public static class DelegatedPlugin
 {
-    public static CniResult Add(string type, CniRequest request) =>
-        CniResult.FromJson(Run(type, "ADD", request) ?? throw new CniException(CniErrorCode.DecodeFailure, $"{type} printed no result for ADD"), $"{type} result.");
+    public static CniResult Add(string type, CniRequest request) => StartAdd(type, request).Result();
 
-    public static void Del(string type, CniRequest request) => Run(type, "DEL", request);
+    public static void Del(string type, CniRequest request) => Start(type, "DEL", request).Wait();
 
-    public static void Check(string type, CniRequest request) => Run(type, "CHECK", request);
+    public static void Check(string type, CniRequest request) => Start(type, "CHECK", request).Wait();
 
-    public static void Status(string type, CniRequest request) => Run(type, "STATUS", request);
+    public static void Status(string type, CniRequest request) => Start(type, "STATUS", request).Wait();
 
-    public static void Gc(string type, CniRequest request) => Run(type, "GC", request);
+    public static void Gc(string type, CniRequest request) => Start(type, "GC", request).Wait();
+
+    /// <summary>
+    /// Starts an ADD and returns at once, so the caller can build the veth while the IPAM plugin
+    /// starts up (most of its time): the two are independent until addresses are assigned.
+    /// </summary>
+    public static RunningPlugin StartAdd(string type, CniRequest request) => Start(type, "ADD", request);
+
+    public static RunningPlugin Start(string type, string command, CniRequest request)
+    {
+        var env = request.Environment;
+        var variables = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
+        variables["CNI_COMMAND"] = command;
+        variables["CNI_CONTAINERID"] = env.ContainerId;
+        variables["CNI_NETNS"] = env.Netns ?? "";
+        variables["CNI_IFNAME"] = env.IfName;
+        variables["CNI_ARGS"] = string.Join(';', env.Args.Select(a => $"{a.Key}={a.Value}"));
+        variables["CNI_PATH"] = string.Join(':', env.Path);
+        var child = Subprocess.Start(Find(type, env.Path), [], variables, System.Text.Encoding.UTF8.GetBytes(request.Config.Text));
+        return new RunningPlugin(type, command, child);
+    }
 
     /// <summary>The executable for <paramref name="type"/>: the first match in CNI_PATH.</summary>
     public static string Find(string type, IReadOnlyList<string> path)
@@ -36,45 +56,42 @@ public static class DelegatedPlugin
         throw new CniException(CniErrorCode.InvalidConfig, $"failed to find plugin \"{type}\" in path [{string.Join(" ", path)}]");
     }
 
-    private static JsonObject? Run(string type, string command, CniRequest request)
-    {
-        var env = request.Environment;
-        var psi = new ProcessStartInfo(Find(type, env.Path))
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = false,
-        };
-        psi.Environment["CNI_COMMAND"] = command;
-        psi.Environment["CNI_CONTAINERID"] = env.ContainerId;
-        psi.Environment["CNI_NETNS"] = env.Netns ?? "";
-        psi.Environment["CNI_IFNAME"] = env.IfName;
-        psi.Environment["CNI_ARGS"] = string.Join(';', env.Args.Select(a => $"{a.Key}={a.Value}"));
-        psi.Environment["CNI_PATH"] = string.Join(':', env.Path);
+    private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "...";
+}
 
-        using var process = Process.Start(psi) ?? throw new CniException(CniErrorCode.IoFailure, $"could not start {type}");
-        process.StandardInput.Write(request.Config.Text);
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
+/// <summary>A delegated plugin that is running; <see cref="Wait"/> collects its answer or its error.</summary>
+public sealed class RunningPlugin(string type, string command, Subprocess process)
+{
+    private JsonObject? _output;
+    private bool _done;
+
+    /// <summary>Waits for the plugin; its error JSON becomes a <see cref="CniException"/> with its own code.</summary>
+    public JsonObject? Wait()
+    {
+        if (_done)
+            return _output;
+        var (exitCode, text) = process.Wait();
+        _done = true;
 
         JsonObject? output = null;
-        if (!string.IsNullOrWhiteSpace(stdout))
+        if (!string.IsNullOrWhiteSpace(text))
         {
-            try { output = JsonNode.Parse(stdout) as JsonObject; }
+            try { output = JsonNode.Parse(text) as JsonObject; }
             catch (System.Text.Json.JsonException) { output = null; }
             if (output is null)
-                throw new CniException(CniErrorCode.DecodeFailure, $"{type} {command} printed something that is not a JSON object: {Truncate(stdout)}");
+                throw new CniException(CniErrorCode.DecodeFailure, $"{type} {command} printed something that is not a JSON object: {(text.Length <= 200 ? text : text[..200] + "...")}");
         }
-        if (process.ExitCode != 0)
+        if (exitCode != 0)
         {
             int code = output?["code"] is JsonValue c && c.TryGetValue(out int n) ? n : CniErrorCode.KernelFailure;
-            string message = output?["msg"] is JsonValue m && m.TryGetValue(out string? s) ? s : $"exited with code {process.ExitCode}";
+            string message = output?["msg"] is JsonValue m && m.TryGetValue(out string? s) ? s : $"exited with code {exitCode}";
             string? details = output?["details"] is JsonValue d && d.TryGetValue(out string? ds) ? ds : null;
             throw new CniException(code, $"{type}: {message}", details);
         }
-        return output;
+        return _output = output;
     }
 
-    private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "...";
+    /// <summary>The ADD result of an IPAM plugin.</summary>
+    public CniResult Result() =>
+        CniResult.FromJson(Wait() ?? throw new CniException(CniErrorCode.DecodeFailure, $"{type} printed no result for {command}"), $"{type} result.");
 }

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 
 namespace Kybernet.Cni.Protocol;
 
@@ -7,7 +6,7 @@ namespace Kybernet.Cni.Protocol;
 /// The fields every plugin's config shares (cniVersion, name, type, ipam, dns, prevResult,
 /// runtimeConfig); plugin-specific keys are read from <see cref="Json"/> by each plugin.
 /// </summary>
-public sealed partial record NetworkConfig
+public sealed record NetworkConfig
 {
     public required string CniVersion { get; init; }
     public required string Name { get; init; }
@@ -28,7 +27,7 @@ public sealed partial record NetworkConfig
         var json = JsonConfig.Parse(text);
         var version = ReadVersion(json);
         var name = JsonConfig.RequiredString(json, "name");
-        if (!NamePattern().IsMatch(name))
+        if (!CniEnvironment.IsValidContainerId(name)) // the spec gives names and container IDs the same grammar
             throw CniException.InvalidConfig("name", $"\"{name}\" must start with a letter or digit, then letters, digits, '_', '.' or '-'");
         var prev = JsonConfig.Object(json, "prevResult");
         return new NetworkConfig
@@ -52,7 +51,4 @@ public sealed partial record NetworkConfig
             throw new CniException(CniErrorCode.DecodeFailure, "cniVersion must be a string like \"1.0.0\"");
         }
     }
-
-    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$")]
-    private static partial Regex NamePattern();
 }

@@ -13,7 +13,8 @@ internal sealed unsafe class NetlinkSocket : IDisposable
 {
     private const int NetlinkRoute = 0;
     private const int NetlinkCapAck = 10;
-    private const int ReceiveBufferSize = 256 * 1024;
+    // The kernel sizes dump messages by the reader's buffer but never beyond 32 KiB.
+    private const int ReceiveBufferSize = 64 * 1024;
 
     private readonly byte[] _receive = GC.AllocateUninitializedArray<byte>(ReceiveBufferSize, pinned: true);
     private readonly Lock _gate = new();

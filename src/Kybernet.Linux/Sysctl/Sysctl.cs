@@ -37,32 +37,43 @@ public static class Sysctl
     }
 
     /// <summary>Sets <paramref name="key"/> in <paramref name="ns"/>; the kernel validates the value (EINVAL if it refuses).</summary>
-    public static unsafe void Set(NetworkNamespace ns, string key, string value)
+    public static void Set(NetworkNamespace ns, string key, string value) => Set(ns, [(key, value)]);
+
+    /// <summary>Sets several keys in one visit to the namespace, in order; stops at the first the kernel refuses.</summary>
+    public static void Set(NetworkNamespace ns, IReadOnlyList<(string Key, string Value)> settings)
     {
-        ArgumentNullException.ThrowIfNull(value);
-        var path = PathOf(key);
-        var operation = $"set sysctl {key}={value} in {ns.Describe()}";
-        var bytes = Encoding.UTF8.GetBytes(value);
+        var writes = settings.Select(s =>
+        {
+            ArgumentNullException.ThrowIfNull(s.Value);
+            return (Path: PathOf(s.Key), Bytes: Encoding.UTF8.GetBytes(s.Value), Operation: $"set sysctl {s.Key}={s.Value} in {ns.Describe()}");
+        }).ToList();
         ns.Run(() =>
         {
-            int fd = Libc.open(path, Libc.O_WRONLY | Libc.O_CLOEXEC, 0);
-            if (fd < 0)
-                throw LinuxException.FromLastError(operation);
-            try
-            {
-                nint n;
-                fixed (byte* p = bytes)
-                    n = Libc.write(fd, p, (nuint)bytes.Length); // one write: procfs parses each write on its own
-                if (n < 0)
-                    throw LinuxException.FromLastError(operation);
-                if (n != bytes.Length)
-                    throw new IOException($"{operation}: the kernel took {n} of {bytes.Length} bytes");
-            }
-            finally
-            {
-                Libc.close(fd);
-            }
+            foreach (var (path, bytes, operation) in writes)
+                Write(path, bytes, operation);
+            return 0;
         });
+    }
+
+    private static unsafe void Write(string path, byte[] bytes, string operation)
+    {
+        int fd = Libc.open(path, Libc.O_WRONLY | Libc.O_CLOEXEC, 0);
+        if (fd < 0)
+            throw LinuxException.FromLastError(operation);
+        try
+        {
+            nint n;
+            fixed (byte* p = bytes)
+                n = Libc.write(fd, p, (nuint)bytes.Length); // one write: procfs parses each write on its own
+            if (n < 0)
+                throw LinuxException.FromLastError(operation);
+            if (n != bytes.Length)
+                throw new IOException($"{operation}: the kernel took {n} of {bytes.Length} bytes");
+        }
+        finally
+        {
+            Libc.close(fd);
+        }
     }
 
     /// <summary>

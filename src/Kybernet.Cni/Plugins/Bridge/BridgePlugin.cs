@@ -24,73 +24,18 @@ public sealed class BridgePlugin : ICniPlugin
         var config = BridgeConfig.Parse(request.Config);
         var env = request.Environment;
         using var container = OpenContainer(env.Netns!);
-        using var host = RtNetlink.Open();
-        using var inside = RtNetlink.Open(container);
-        var hostVeth = HostVethName.For(env.ContainerId, env.IfName);
-        var owner = IpMasquerade.Owner(request.Config.Name, env.ContainerId);
+        // IPAM runs while the veth is built: its process start-up is most of an ADD's time.
+        var pendingIpam = DelegatedPlugin.StartAdd(config.IpamType, request);
+        CniTrace.Mark($"{config.IpamType} started");
         var undo = new Stack<Action>();
+        undo.Push(() =>
+        {
+            try { pendingIpam.Wait(); }
+            finally { DelegatedPlugin.Del(config.IpamType, request); }
+        });
         try
         {
-            var bridge = EnsureBridge(host, config);
-
-            if (inside.Links.Find(env.IfName) is not null)
-                throw new CniException(CniErrorCode.KernelFailure, $"container veth name provided ({env.IfName}) already exists in {env.Netns}");
-            host.Links.CreateVeth(new VethSpec(hostVeth, env.IfName) { PeerNamespace = container, Mtu = config.Mtu ?? bridge.Mtu });
-            undo.Push(() => host.Links.DeleteIfExists(hostVeth));
-            host.Links.SetMaster(hostVeth, config.Bridge);
-            if (config.HairpinMode)
-                host.Links.SetHairpin(hostVeth, true);
-            if (config.Vlan != 0)
-            {
-                host.Links.AddPortVlan(hostVeth, config.Vlan);
-                host.Links.DeletePortVlan(hostVeth, 1);
-            }
-            host.Links.SetUp(hostVeth);
-
-            var ipam = DelegatedPlugin.Add(config.IpamType, request);
-            undo.Push(() => DelegatedPlugin.Del(config.IpamType, request));
-            if (ipam.Ips.Count == 0)
-                throw new CniException(CniErrorCode.InvalidConfig, $"IPAM plugin {config.IpamType} returned no IP addresses");
-
-            var ips = ipam.Ips.Select(ip => ip with { Interface = 2, Gateway = ip.Gateway ?? (config.IsGateway ? FirstHost(ip.Address) : null) }).ToList();
-            var routes = ipam.Routes.ToList();
-            if (config.IsDefaultGateway)
-                foreach (var ip in ips.Where(ip => ip.Gateway is not null))
-                {
-                    var any = new IPNetwork(ip.Address.Family == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, 0);
-                    if (!routes.Any(r => r.Destination == any))
-                        routes.Add(new CniRoute(any) { Gateway = ip.Gateway });
-                }
-
-            ConfigureContainer(inside, container, env.IfName, ips, routes);
-            if (config.IsGateway)
-                ConfigureGateway(host, config, ips);
-
-            var nft = new NftCli(NetworkNamespace.OpenCurrent());
-            if (config.IpMasq)
-            {
-                undo.Push(() => IpMasquerade.Remove(nft, owner));
-                nft.Apply(IpMasquerade.Add(owner, ips.Select(i => i.Address)));
-            }
-            var containerLink = inside.Links.Get(env.IfName);
-            if (config.MacSpoofCheck)
-            {
-                undo.Push(() => MacSpoofCheck.Remove(nft, owner));
-                nft.Apply(MacSpoofCheck.Add(owner, hostVeth, MacAddress.Format(containerLink.Mac!)));
-            }
-
-            return new CniResult
-            {
-                Interfaces =
-                [
-                    new CniInterface(config.Bridge) { Mac = Mac(host.Links.Get(config.Bridge).Mac) },
-                    new CniInterface(hostVeth) { Mac = Mac(host.Links.Get(hostVeth).Mac) },
-                    new CniInterface(env.IfName) { Mac = Mac(containerLink.Mac), Sandbox = env.Netns },
-                ],
-                Ips = ips,
-                Routes = routes,
-                Dns = ipam.Dns,
-            };
+            return Attach(request, config, container, pendingIpam, undo);
         }
         catch
         {
@@ -104,21 +49,115 @@ public sealed class BridgePlugin : ICniPlugin
         }
     }
 
+    /// <summary>ADD's steps; each one that leaves something behind pushes its own undo first.</summary>
+    private static CniResult Attach(CniRequest request, BridgeConfig config, NetworkNamespace container, RunningPlugin pendingIpam, Stack<Action> undo)
+    {
+        var env = request.Environment;
+        using var host = RtNetlink.Open();
+        using var inside = RtNetlink.Open(container);
+        using var hereNamespace = NetworkNamespace.OpenCurrent();
+        var hostVeth = HostVethName.For(env.ContainerId, env.IfName);
+        var owner = IpMasquerade.Owner(request.Config.Name, env.ContainerId);
+        var nft = new NftCli(hereNamespace);
+        var bridge = EnsureBridge(host, config);
+
+        if (inside.Links.Find(env.IfName) is not null)
+            throw new CniException(CniErrorCode.KernelFailure, $"container veth name provided ({env.IfName}) already exists in {env.Netns}");
+        host.Links.CreateVeth(new VethSpec(hostVeth, env.IfName) { PeerNamespace = container, Mtu = config.Mtu ?? bridge.Mtu });
+        undo.Push(() =>
+        {
+            using var nl = RtNetlink.Open();
+            nl.Links.DeleteIfExists(hostVeth);
+        });
+        host.Links.SetMaster(hostVeth, config.Bridge);
+        // The host end is a bridge port, not a router's uplink: no router advertisements on it.
+        Sysctl.Set(hereNamespace, $"net/ipv6/conf/{hostVeth}/accept_ra", "0");
+        if (config.HairpinMode)
+            host.Links.SetHairpin(hostVeth, true);
+        if (config.Vlan != 0)
+        {
+            host.Links.AddPortVlan(hostVeth, config.Vlan);
+            host.Links.DeletePortVlan(hostVeth, 1);
+        }
+        host.Links.SetUp(hostVeth);
+        CniTrace.Mark($"veth {hostVeth} on {config.Bridge}");
+
+        var ipam = pendingIpam.Result();
+        CniTrace.Mark($"{config.IpamType} answered");
+        if (ipam.Ips.Count == 0)
+            throw new CniException(CniErrorCode.InvalidConfig, $"IPAM plugin {config.IpamType} returned no IP addresses");
+
+        var ips = ipam.Ips.Select(ip => ip with { Interface = 2, Gateway = ip.Gateway ?? (config.IsGateway ? FirstHost(ip.Address) : null) }).ToList();
+        var routes = ipam.Routes.ToList();
+        if (config.IsDefaultGateway)
+            foreach (var ip in ips.Where(ip => ip.Gateway is not null))
+            {
+                var any = new IPNetwork(ip.Address.Family == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, 0);
+                if (!routes.Any(r => r.Destination == any))
+                    routes.Add(new CniRoute(any) { Gateway = ip.Gateway });
+            }
+
+        ConfigureContainer(inside, container, env.IfName, ips, routes);
+        CniTrace.Mark($"{env.IfName} configured");
+        if (config.IsGateway)
+            ConfigureGateway(host, config, ips);
+
+        if (config.IpMasq)
+        {
+            undo.Push(() => IpMasquerade.Remove(new NftCli(NetworkNamespace.OpenCurrent()), owner));
+            nft.Apply(IpMasquerade.Add(owner, ips.Select(i => i.Address)));
+        }
+        var containerLink = inside.Links.Get(env.IfName);
+        if (config.MacSpoofCheck)
+        {
+            undo.Push(() => MacSpoofCheck.Remove(new NftCli(NetworkNamespace.OpenCurrent()), owner));
+            nft.Apply(MacSpoofCheck.Add(owner, hostVeth, MacAddress.Format(containerLink.Mac!)));
+        }
+
+        return new CniResult
+        {
+            Interfaces =
+            [
+                new CniInterface(config.Bridge) { Mac = Mac(host.Links.Get(config.Bridge).Mac) },
+                new CniInterface(hostVeth) { Mac = Mac(host.Links.Get(hostVeth).Mac) },
+                new CniInterface(env.IfName) { Mac = Mac(containerLink.Mac), Sandbox = env.Netns },
+            ],
+            Ips = ips,
+            Routes = routes,
+            Dns = ipam.Dns,
+        };
+    }
+
     public void Del(CniRequest request)
     {
         var config = BridgeConfig.Parse(request.Config);
         var env = request.Environment;
-        // IPAM first, as the reference does: addresses are released even if the namespace is gone.
-        DelegatedPlugin.Del(config.IpamType, request);
-
-        if (env.Netns is not null && File.Exists(env.Netns))
+        // The veth goes first, on a thread of its own: deleting it waits in the kernel for an RCU
+        // barrier (15-20 ms here). IPAM releases the addresses during that wait, but only once the
+        // kernel had a head start: a process exec'd just before the barrier queues RCU callbacks the
+        // barrier must wait for too, which cost ~2 ms per DEL on average (see docs/benchmarks.md).
+        Exception? deleteFailure = null;
+        var deletion = new Thread(() =>
         {
-            using var container = NetworkNamespace.OpenPath(env.Netns);
-            using var inside = RtNetlink.Open(container);
-            inside.Links.DeleteIfExists(env.IfName); // takes the host end with it
+            try { DeleteVeth(env); }
+            catch (Exception e) { deleteFailure = e; }
+        }) { IsBackground = true, Name = "kybernet-bridge-del" };
+        deletion.Start();
+        deletion.Join(KernelHeadStart);
+        var ipamDel = DelegatedPlugin.Start(config.IpamType, "DEL", request);
+        CniTrace.Mark($"{config.IpamType} started");
+        try
+        {
+            ipamDel.Wait();
+            CniTrace.Mark($"{config.IpamType} answered");
         }
-        using (var host = RtNetlink.Open())
-            host.Links.DeleteIfExists(HostVethName.For(env.ContainerId, env.IfName));
+        finally
+        {
+            deletion.Join();
+            CniTrace.Mark($"{env.IfName} deleted");
+        }
+        if (deleteFailure is not null)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(deleteFailure);
 
         var owner = IpMasquerade.Owner(request.Config.Name, env.ContainerId);
         var nft = new NftCli(NetworkNamespace.OpenCurrent());
@@ -126,6 +165,21 @@ public sealed class BridgePlugin : ICniPlugin
             IpMasquerade.Remove(nft, owner);
         if (config.MacSpoofCheck)
             MacSpoofCheck.Remove(nft, owner);
+    }
+
+    private static readonly TimeSpan KernelHeadStart = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>The container's interface by name (taking our host end with it), or our host end if the namespace is gone.</summary>
+    private static void DeleteVeth(CniEnvironment env)
+    {
+        if (env.Netns is not null && File.Exists(env.Netns))
+        {
+            using var container = NetworkNamespace.OpenPath(env.Netns);
+            using var inside = RtNetlink.Open(container);
+            inside.Links.DeleteIfExists(env.IfName);
+        }
+        using var host = RtNetlink.Open();
+        host.Links.DeleteIfExists(HostVethName.For(env.ContainerId, env.IfName));
     }
 
     public void Check(CniRequest request)
@@ -226,8 +280,9 @@ public sealed class BridgePlugin : ICniPlugin
     {
         foreach (var ip in ips)
             inside.Addresses.Add(ifName, ip.Address);
-        // Tell the neighbours about the new address at once (what the reference sets too).
-        Sysctl.Set(container, $"net/ipv4/conf/{ifName}/arp_notify", "1");
+        // Tell the neighbours about the new address at once, and skip IPv6 duplicate address
+        // detection on a link whose only other end is ours (both as the reference does).
+        Sysctl.Set(container, [($"net/ipv4/conf/{ifName}/arp_notify", "1"), ($"net/ipv6/conf/{ifName}/accept_dad", "0")]);
         inside.Links.SetUp(ifName);
         foreach (var route in routes)
         {

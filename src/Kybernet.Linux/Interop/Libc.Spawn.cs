@@ -1,0 +1,28 @@
+using System.Runtime.InteropServices;
+
+namespace Kybernet.Linux.Interop;
+
+internal static unsafe partial class Libc
+{
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int pipe2(int* fds, int flags);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawn_file_actions_init(void* actions);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawn_file_actions_destroy(void* actions);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawn_file_actions_adddup2(void* actions, int fd, int newfd);
+
+    /// <summary>Returns an errno value (not -1), as the posix_spawn family does.</summary>
+    [LibraryImport(Lib)]
+    public static partial int posix_spawn(int* pid, byte* path, void* fileActions, void* attributes, byte** argv, byte** envp);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int waitpid(int pid, int* status, int options);
+
+    /// <summary>posix_spawn_file_actions_t is 80 bytes on x86-64 glibc; a little more room is harmless.</summary>
+    public const int SpawnFileActionsSize = 128;
+}
