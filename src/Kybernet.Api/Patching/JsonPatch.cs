@@ -104,7 +104,7 @@ public static class JsonPatch
                 break;
             case JsonArray parent:
                 if (!JsonPointer.TryParseIndex(last, out var position) || position > parent.Count)
-                    throw context.Fail($"array index \"{last}\" is out of range (length {parent.Count})");
+                    throw context.Fail($"array index \"{last}\" is not a valid index or out of range (length {parent.Count})");
                 parent.Insert(position, value);
                 break;
         }
@@ -125,7 +125,7 @@ public static class JsonPatch
                 break;
             case JsonArray parent:
                 if (!JsonPointer.TryParseIndex(last, out var position) || position >= parent.Count)
-                    throw context.Fail($"array index \"{last}\" is out of range (length {parent.Count})");
+                    throw context.Fail($"array index \"{last}\" is not a valid index or out of range (length {parent.Count})");
                 removed = parent[position];
                 parent.RemoveAt(position);
                 break;
@@ -149,7 +149,7 @@ public static class JsonPatch
                 break;
             case JsonArray parent:
                 if (!JsonPointer.TryParseIndex(last, out var position) || position >= parent.Count)
-                    throw context.Fail($"array index \"{last}\" is out of range (length {parent.Count})");
+                    throw context.Fail($"array index \"{last}\" is not a valid index or out of range (length {parent.Count})");
                 parent[position] = value;
                 break;
         }
