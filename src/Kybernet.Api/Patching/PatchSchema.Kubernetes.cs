@@ -2,19 +2,7 @@ namespace Kybernet.Api.Patching;
 
 public sealed partial class PatchSchema
 {
-    /// <summary>
-    /// The patch strategies of Kubernetes' built-in types (k8s.io/api v0.32), from the table of merge keys in
-    /// the team's kubectl-wire notes ("Strategic merge patch keys"). Every kind that carries a pod spec gets the
-    /// pod rules under the path of its pod spec.
-    /// </summary>
-    /// <remarks>
-    /// Simplification: Service <c>spec.ports</c> merges by <c>port</c> alone, as the table says; the
-    /// real API server merges them by port and protocol. Lists the table does not name
-    /// (tolerations, args, resizePolicy, ...) are replaced whole.
-    /// </remarks>
-    public static PatchSchema Kubernetes { get; } = new(KubernetesRules());
-
-    /// <summary>Where each kind keeps its pod spec.</summary>
+    /// <summary>Where each kind keeps its pod spec. Declared before <see cref="Kubernetes"/>, which reads it while initializing.</summary>
     internal static readonly IReadOnlyDictionary<string, string> PodSpecPaths = new Dictionary<string, string>
     {
         ["Pod"] = "spec",
@@ -27,6 +15,18 @@ public sealed partial class PatchSchema
         ["Job"] = "spec.template.spec",
         ["CronJob"] = "spec.jobTemplate.spec.template.spec",
     };
+
+    /// <summary>
+    /// The patch strategies of Kubernetes' built-in types (k8s.io/api v0.32), from the table of merge keys in
+    /// the team's kubectl-wire notes ("Strategic merge patch keys"). Every kind that carries a pod spec gets the
+    /// pod rules under the path of its pod spec.
+    /// </summary>
+    /// <remarks>
+    /// Simplification: Service <c>spec.ports</c> merges by <c>port</c> alone, as the table says; the
+    /// real API server merges them by port and protocol. Lists the table does not name
+    /// (tolerations, args, resizePolicy, ...) are replaced whole.
+    /// </remarks>
+    public static PatchSchema Kubernetes { get; } = new(KubernetesRules());
 
     private static IEnumerable<ListRule> KubernetesRules()
     {
