@@ -11,6 +11,7 @@ public static class Program
         {
             LabCommand.Create(),
             CniCommand.Create(),
+            ServerCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

@@ -1,0 +1,94 @@
+using System.Collections;
+using System.Reflection;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace Kybernet.ApiServer.Admission;
+
+/// <summary>
+/// fieldValidation=Strict: every field of a request body must exist in the kind's schema. The schema
+/// is read from the official C# models (their JsonPropertyName attributes), so it is upstream's own.
+/// </summary>
+public static class FieldValidator
+{
+    private static readonly Dictionary<Type, Dictionary<string, Type>> Schemas = [];
+    private static readonly Lock Gate = new();
+
+    /// <summary>Paths of unknown fields, e.g. ".spec.containers[0].imag".</summary>
+    public static List<string> UnknownFields(JsonObject obj, Type model)
+    {
+        var unknown = new List<string>();
+        Walk(obj, model, "", unknown);
+        return unknown;
+    }
+
+    public static Type? ModelFor(string apiVersion, string kind)
+    {
+        var version = apiVersion.Contains('/') ? apiVersion[(apiVersion.IndexOf('/') + 1)..] : apiVersion;
+        var name = $"k8s.Models.{char.ToUpperInvariant(version[0])}{version[1..]}{kind}";
+        return typeof(k8s.Models.V1Pod).Assembly.GetType(name);
+    }
+
+    private static void Walk(JsonNode? node, Type type, string path, List<string> unknown)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        switch (node)
+        {
+            case JsonObject obj when IsDictionary(type, out var valueType):
+                foreach (var (key, value) in obj)
+                    Walk(value, valueType, $"{path}.{key}", unknown);
+                break;
+            case JsonObject obj when IsModel(type):
+                var fields = Fields(type);
+                foreach (var (key, value) in obj)
+                {
+                    if (fields.TryGetValue(key, out var fieldType))
+                        Walk(value, fieldType, $"{path}.{key}", unknown);
+                    else
+                        unknown.Add($"{path}.{key}");
+                }
+                break;
+            case JsonArray array when ElementType(type) is { } element:
+                for (int i = 0; i < array.Count; i++)
+                    Walk(array[i], element, $"{path}[{i}]", unknown);
+                break;
+        }
+    }
+
+    private static bool IsModel(Type type) => type.Namespace == "k8s.Models" && type.IsClass && Fields(type).Count > 0;
+
+    private static bool IsDictionary(Type type, out Type valueType)
+    {
+        var dictionary = type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IDictionary<,>)
+            ? type
+            : type.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IDictionary<,>));
+        valueType = dictionary?.GetGenericArguments()[1] ?? typeof(object);
+        return dictionary is not null;
+    }
+
+    private static Type? ElementType(Type type)
+    {
+        if (type == typeof(string) || !typeof(IEnumerable).IsAssignableFrom(type))
+            return null;
+        var list = type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IList<>)
+            ? type
+            : type.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IList<>));
+        return list?.GetGenericArguments()[0];
+    }
+
+    private static Dictionary<string, Type> Fields(Type type)
+    {
+        lock (Gate)
+        {
+            if (!Schemas.TryGetValue(type, out var fields))
+            {
+                fields = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+                    .Select(p => (Name: p.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name, p.PropertyType))
+                    .Where(p => p.Name is not null)
+                    .ToDictionary(p => p.Name!, p => p.PropertyType);
+                Schemas[type] = fields;
+            }
+            return fields;
+        }
+    }
+}

@@ -1,0 +1,130 @@
+using System.Net;
+using Kybernet.ApiServer.Http;
+using Kybernet.ApiServer.Lifecycle;
+using Kybernet.ApiServer.Resources;
+using Kybernet.ApiServer.Security;
+using Kybernet.ApiServer.Storage;
+using Kybernet.Store;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Kybernet.ApiServer;
+
+public sealed record ApiServerOptions
+{
+    public required string DataDirectory { get; init; }
+    public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, 6443);
+    /// <summary>The first address of the service network, given to the "kubernetes" service.</summary>
+    public string KubernetesServiceIp { get; init; } = "10.96.0.1";
+    /// <summary>Extra names and addresses the serving certificate must cover.</summary>
+    public IReadOnlyList<string> ExtraSans { get; init; } = [];
+}
+
+/// <summary>
+/// The API server, start to finish: certificates and admin credentials in the data directory,
+/// HTTPS with bearer-token authentication, the router, the objects that always exist, and the
+/// deletion controllers. One readable start-up sequence.
+/// </summary>
+public sealed class ApiServerHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly CancellationTokenSource _stopping;
+    private readonly Task _garbageCollector;
+
+    private ApiServerHost(WebApplication app, CancellationTokenSource stopping, Task garbageCollector, string kubeconfigPath, Uri url)
+    {
+        _app = app;
+        _stopping = stopping;
+        _garbageCollector = garbageCollector;
+        KubeconfigPath = kubeconfigPath;
+        Url = url;
+    }
+
+    /// <summary>DATA_DIR/admin.kubeconfig, for kubectl.</summary>
+    public string KubeconfigPath { get; }
+
+    public Uri Url { get; }
+
+    public static async Task<ApiServerHost> StartAsync(ApiServerOptions options, IKeyValueStore store, ILoggerFactory? loggers = null, CancellationToken ct = default)
+    {
+        // 1. Identity: the CA, the serving certificate and the admin token, kept across restarts.
+        var pki = Path.Combine(options.DataDirectory, "pki");
+        var names = new[] { "localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local" }
+            .Concat(options.ExtraSans.Where(s => !IPAddress.TryParse(s, out _)));
+        var addresses = new[] { IPAddress.Loopback, IPAddress.Parse(options.KubernetesServiceIp), options.Listen.Address }
+            .Concat(options.ExtraSans.Select(s => IPAddress.TryParse(s, out var ip) ? ip : null).OfType<IPAddress>())
+            .Where(a => !a.Equals(IPAddress.Any)).Distinct();
+        var ca = CertificateAuthority.LoadOrCreate(pki, names, addresses);
+        var token = AdminCredentials.LoadOrCreateToken(pki);
+
+        // 2. The objects and the HTTP surface.
+        var catalog = ResourceCatalog.Kubernetes;
+        var objects = new ObjectStore(store);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        if (loggers is not null)
+            builder.Services.AddSingleton(loggers);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(options.Listen, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.UseHttps(ca.Server);
+            });
+        });
+        builder.Services.AddSingleton(catalog).AddSingleton(objects).AddSingleton<Deleter>().AddSingleton<Discovery>()
+            .AddSingleton<OpenApi>().AddSingleton<ResourceHandler>().AddSingleton(store).AddSingleton<Admission.ServiceAllocator>().AddSingleton<Router>().AddSingleton<GarbageCollector>();
+        var app = builder.Build();
+        app.Use(async (context, next) =>
+        {
+            if (IsPublic(context.Request.Path) || context.Request.Headers.Authorization.ToString() == $"Bearer {token}")
+            {
+                await next(context);
+                return;
+            }
+            await JsonResponses.Write(context, 401, new ApiException(401, "Unauthorized", "Unauthorized").ToStatus());
+        });
+        var router = app.Services.GetRequiredService<Router>();
+        app.Run(router.Route);
+
+        // 3. What every cluster has from the start, then serve.
+        await Bootstrap.EnsureAsync(objects, catalog, options.KubernetesServiceIp, options.Listen.Port, ct);
+        await app.StartAsync(ct);
+        // The bound port (the options may ask for 0: any free one).
+        var bound = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+        var port = new Uri(bound.Replace("+", "localhost").Replace("*", "localhost")).Port;
+        var host = options.Listen.Address.Equals(IPAddress.Any) ? "127.0.0.1" : options.Listen.Address.ToString();
+        var url = new Uri($"https://{host}:{port}");
+
+        // 4. Credentials for kubectl, written only once the server answers.
+        var kubeconfigPath = Path.Combine(options.DataDirectory, "admin.kubeconfig");
+        AdminCredentials.WriteKubeconfig(kubeconfigPath, AdminCredentials.Kubeconfig(url.ToString().TrimEnd('/'), ca.CaPem, token));
+
+        // 5. The deletion controllers, until the server stops.
+        var collector = app.Services.GetRequiredService<GarbageCollector>();
+        var stopping = new CancellationTokenSource();
+        return new ApiServerHost(app, stopping, Task.Run(() => collector.RunAsync(stopping.Token)), kubeconfigPath, url);
+    }
+
+    /// <summary>Waits until the server is stopped (Ctrl-C in `kybernet server`).</summary>
+    public Task WaitForShutdownAsync(CancellationToken ct) => Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions.WaitForShutdownAsync(_app, ct);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        await _app.StopAsync();
+        try { await _garbageCollector; } catch (OperationCanceledException) { }
+        await _app.DisposeAsync();
+        _stopping.Dispose();
+    }
+
+    /// <summary>What kubectl and load balancers may ask without credentials (upstream's public-info-viewer).</summary>
+    private static bool IsPublic(PathString path) =>
+        path == "/version" || path == "/healthz" || path == "/livez" || path == "/readyz";
+}

@@ -1,0 +1,156 @@
+using System.Text.Json.Nodes;
+using Kybernet.ApiServer.Resources;
+using Microsoft.AspNetCore.Http;
+
+namespace Kybernet.ApiServer.Http;
+
+/// <summary>
+/// /api, /apis and each group-version's resource list, in both forms kubectl reads: aggregated
+/// discovery v2 (asked for first, and only understood with its exact parameterised Content-Type)
+/// and the legacy APIVersions / APIGroupList / APIResourceList documents.
+/// </summary>
+public sealed class Discovery(ResourceCatalog catalog)
+{
+    public const string AggregatedContentType = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+
+    private static bool WantsAggregated(HttpContext context) =>
+        context.Request.Headers.Accept.ToString().Split(',').FirstOrDefault()?.Replace(" ", "")
+            .Contains("as=APIGroupDiscoveryList", StringComparison.Ordinal) == true
+        && context.Request.Headers.Accept.ToString().Contains("v=v2", StringComparison.Ordinal);
+
+    /// <summary>GET /api</summary>
+    public Task Core(HttpContext context) =>
+        WantsAggregated(context)
+            ? JsonResponses.Write(context, 200, Aggregated([""]), AggregatedContentType)
+            : JsonResponses.Write(context, 200, new JsonObject
+            {
+                ["kind"] = "APIVersions",
+                ["versions"] = new JsonArray("v1"),
+                ["serverAddressByClientCIDRs"] = new JsonArray(new JsonObject { ["clientCIDR"] = "0.0.0.0/0", ["serverAddress"] = context.Request.Host.ToString() }),
+            });
+
+    /// <summary>GET /apis</summary>
+    public Task Groups(HttpContext context) =>
+        WantsAggregated(context)
+            ? JsonResponses.Write(context, 200, Aggregated(catalog.Groups.ToList()), AggregatedContentType)
+            : JsonResponses.Write(context, 200, new JsonObject
+            {
+                ["kind"] = "APIGroupList",
+                ["apiVersion"] = "v1",
+                ["groups"] = new JsonArray(catalog.Groups.Select(g => (JsonNode?)Group(g)).ToArray()),
+            });
+
+    /// <summary>GET /apis/GROUP</summary>
+    public Task OneGroup(HttpContext context, string group) =>
+        catalog.Groups.Contains(group)
+            ? JsonResponses.Write(context, 200, Group(group).Also(o => { o["kind"] = "APIGroup"; o["apiVersion"] = "v1"; }))
+            : throw new ApiException(404, "NotFound", "the server could not find the requested resource");
+
+    /// <summary>GET /api/v1 or /apis/GROUP/VERSION</summary>
+    public Task Resources(HttpContext context, string group, string version)
+    {
+        var resources = catalog.InGroupVersion(group, version).ToList();
+        if (resources.Count == 0)
+            throw new ApiException(404, "NotFound", "the server could not find the requested resource");
+        var list = new JsonArray();
+        foreach (var r in resources)
+        {
+            list.Add(Resource(r.Resource, r.Singular, r.Namespaced, r.Kind, ResourceDefinition.AllVerbs, r.ShortNames, r.Categories));
+            if (r.HasStatus)
+                list.Add(Resource($"{r.Resource}/status", "", r.Namespaced, r.Kind, ["get", "patch", "update"], [], []));
+            if (r.HasScale)
+                list.Add(Resource($"{r.Resource}/scale", "", r.Namespaced, "Scale", ["get", "patch", "update"], [], [], "autoscaling", "v1"));
+        }
+        return JsonResponses.Write(context, 200, new JsonObject
+        {
+            ["kind"] = "APIResourceList",
+            ["apiVersion"] = "v1",
+            ["groupVersion"] = group.Length == 0 ? version : $"{group}/{version}",
+            ["resources"] = list,
+        });
+    }
+
+    private static JsonObject Resource(string name, string singular, bool namespaced, string kind, IReadOnlyList<string> verbs,
+        IReadOnlyList<string> shortNames, IReadOnlyList<string> categories, string? group = null, string? version = null)
+    {
+        var o = new JsonObject
+        {
+            ["name"] = name,
+            ["singularName"] = singular,
+            ["namespaced"] = namespaced,
+            ["kind"] = kind,
+            ["verbs"] = Strings(verbs),
+        };
+        if (group is not null) { o["group"] = group; o["version"] = version; }
+        if (shortNames.Count > 0) o["shortNames"] = Strings(shortNames);
+        if (categories.Count > 0) o["categories"] = Strings(categories);
+        return o;
+    }
+
+    private static JsonObject Group(string group) => new()
+    {
+        ["name"] = group,
+        ["versions"] = new JsonArray(new JsonObject { ["groupVersion"] = $"{group}/v1", ["version"] = "v1" }),
+        ["preferredVersion"] = new JsonObject { ["groupVersion"] = $"{group}/v1", ["version"] = "v1" },
+    };
+
+    /// <summary>An APIGroupDiscoveryList for the given groups ("" is the core group).</summary>
+    private JsonObject Aggregated(IReadOnlyList<string> groups) => new()
+    {
+        ["kind"] = "APIGroupDiscoveryList",
+        ["apiVersion"] = "apidiscovery.k8s.io/v2",
+        ["metadata"] = new JsonObject(),
+        ["items"] = new JsonArray(groups.Select(g => (JsonNode?)new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["name"] = g, ["creationTimestamp"] = null },
+            ["versions"] = new JsonArray(new JsonObject
+            {
+                ["version"] = "v1",
+                ["freshness"] = "Current",
+                ["resources"] = new JsonArray(catalog.InGroupVersion(g, "v1").Select(r => (JsonNode?)AggregatedResource(r)).ToArray()),
+            }),
+        }).ToArray()),
+    };
+
+    private static JsonObject AggregatedResource(ResourceDefinition r)
+    {
+        var o = new JsonObject
+        {
+            ["resource"] = r.Resource,
+            ["responseKind"] = new JsonObject { ["group"] = r.Group, ["version"] = r.Version, ["kind"] = r.Kind },
+            ["scope"] = r.Namespaced ? "Namespaced" : "Cluster",
+            ["singularResource"] = r.Singular,
+            ["verbs"] = Strings(ResourceDefinition.AllVerbs),
+        };
+        if (r.ShortNames.Count > 0) o["shortNames"] = Strings(r.ShortNames);
+        if (r.Categories.Count > 0) o["categories"] = Strings(r.Categories);
+        var subresources = new JsonArray();
+        if (r.HasStatus)
+            subresources.Add(new JsonObject
+            {
+                ["subresource"] = "status",
+                ["responseKind"] = new JsonObject { ["group"] = r.Group, ["version"] = r.Version, ["kind"] = r.Kind },
+                ["verbs"] = Strings(["get", "patch", "update"]),
+            });
+        if (r.HasScale)
+            subresources.Add(new JsonObject
+            {
+                ["subresource"] = "scale",
+                ["responseKind"] = new JsonObject { ["group"] = "autoscaling", ["version"] = "v1", ["kind"] = "Scale" },
+                ["verbs"] = Strings(["get", "patch", "update"]),
+            });
+        if (subresources.Count > 0) o["subresources"] = subresources;
+        return o;
+    }
+
+    private static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode?)v).ToArray());
+}
+
+internal static class JsonObjectExtensions
+{
+    public static JsonObject Also(this JsonObject o, Action<JsonObject> change)
+    {
+        change(o);
+        return o;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Text.Json.Nodes;
+using Kybernet.ApiServer.Resources;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Kybernet.ApiServer.Http;
+
+/// <summary>
+/// Maps a request path to what serves it: discovery, OpenAPI, version and health endpoints, or a
+/// resource verb. Every refusal is answered as a Kubernetes Status.
+/// </summary>
+public sealed class Router(ResourceCatalog catalog, Discovery discovery, OpenApi openApi, ResourceHandler resources, ILogger<Router> log)
+{
+    public const string GitVersion = "v1.32.4-kybernet";
+
+    public async Task Route(HttpContext context)
+    {
+        try
+        {
+            await Dispatch(context, context.Request.Path.Value?.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries) ?? []);
+        }
+        catch (ApiException e)
+        {
+            if (!context.Response.HasStarted)
+                await JsonResponses.Write(context, e.Code, e.ToStatus());
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested) { }
+        catch (Exception e)
+        {
+            log.LogError(e, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
+            if (!context.Response.HasStarted)
+                await JsonResponses.Write(context, 500, new ApiException(500, "InternalError", $"Internal error occurred: {e.Message}").ToStatus());
+        }
+    }
+
+    private Task Dispatch(HttpContext context, string[] s) => s switch
+    {
+        ["version"] => JsonResponses.Write(context, 200, Version()),
+        ["healthz" or "readyz" or "livez", ..] => Text(context, "ok"),
+        ["openapi", "v2"] => openApi.V2(context),
+        ["openapi", "v3"] => openApi.V3Index(context),
+        ["openapi", "v3", .. var rest] => openApi.V3Document(context, string.Join('/', rest)),
+        ["api"] => discovery.Core(context),
+        ["api", "v1"] => discovery.Resources(context, "", "v1"),
+        ["api", var version, .. var rest] => Resource(context, "", version, rest),
+        ["apis"] => discovery.Groups(context),
+        ["apis", var group] => discovery.OneGroup(context, group),
+        ["apis", var group, var version] => discovery.Resources(context, group, version),
+        ["apis", var group, var version, .. var rest] => Resource(context, group, version, rest),
+        _ => throw new ApiException(404, "NotFound", "the server could not find the requested resource"),
+    };
+
+    private Task Resource(HttpContext context, string group, string version, string[] rest) =>
+        RequestTarget.Parse(catalog, group, version, rest) is { } target
+            ? resources.Handle(context, target)
+            : throw new ApiException(404, "NotFound", "the server could not find the requested resource");
+
+    /// <summary>What kubectl's version dispatcher reads: 1.32 runs its built-in 1.32 client.</summary>
+    private static JsonObject Version() => new()
+    {
+        ["major"] = "1",
+        ["minor"] = "32",
+        ["gitVersion"] = GitVersion,
+        ["gitCommit"] = "kybernet",
+        ["gitTreeState"] = "clean",
+        ["buildDate"] = "2026-11-27T00:00:00Z",
+        ["goVersion"] = "go1.23.0",
+        ["compiler"] = "gc",
+        ["platform"] = "linux/amd64",
+    };
+
+    private static async Task Text(HttpContext context, string text)
+    {
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        await context.Response.WriteAsync(text, context.RequestAborted);
+    }
+}

@@ -1,0 +1,123 @@
+using System.Text.Json.Nodes;
+using Kybernet.ApiServer.Resources;
+using Kybernet.ApiServer.Storage;
+using Kybernet.ApiServer.Tables;
+using Kybernet.Store;
+using Microsoft.AspNetCore.Http;
+
+namespace Kybernet.ApiServer.Http;
+
+/// <summary>
+/// ?watch=true: newline-delimited {"type","object"} events, chunked, kept open until the client goes
+/// or timeoutSeconds passes. From resourceVersion N: every change after N; with none or "0": the
+/// current objects as ADDED first. A compacted N is answered with an ERROR event carrying a 410
+/// Expired Status. With allowWatchBookmarks, BOOKMARK events report progress once a minute.
+/// Selectors filter events; an object that stops matching is sent as DELETED, as upstream does.
+/// </summary>
+public sealed class WatchStream(ObjectStore objects, ResourceDefinition r)
+{
+    private static readonly TimeSpan BookmarkInterval = TimeSpan.FromSeconds(60);
+
+    public async Task Serve(HttpContext context, string? ns)
+    {
+        var labels = Negotiation.LabelSelector(context);
+        var fields = Negotiation.FieldSelector(context, r);
+        bool Matches(JsonObject o) => (labels is null || labels.Matches(o)) && (fields is null || fields.Matches(o, r.Kind));
+        bool table = Negotiation.WantsTable(context);
+        bool bookmarks = context.Request.Query["allowWatchBookmarks"].ToString() == "true";
+        var timeout = int.TryParse(context.Request.Query["timeoutSeconds"], out var seconds) && seconds > 0
+            ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromMinutes(30);
+
+        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        lifetime.CancelAfter(timeout);
+        var ct = lifetime.Token;
+
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = table ? Negotiation.TableContentType : "application/json";
+        await context.Response.StartAsync(ct);
+
+        long from = Negotiation.ResourceVersion(context);
+        if (from == 0)
+        {
+            var (items, revision) = await objects.ListAsync(r, ns, ct);
+            foreach (var item in items.Where(Matches))
+                await Send(context, "ADDED", item, table, ct);
+            from = revision;
+        }
+
+        long lastRevision = from;
+        var lastBookmark = DateTime.UtcNow;
+        try
+        {
+            await foreach (var (type, obj, previous) in Events(ns, from, ct))
+            {
+                if (obj is null)
+                {
+                    if (bookmarks && DateTime.UtcNow - lastBookmark >= BookmarkInterval)
+                    {
+                        await Send(context, "BOOKMARK", Bookmark(lastRevision), false, ct);
+                        lastBookmark = DateTime.UtcNow;
+                    }
+                    continue;
+                }
+                lastRevision = long.Parse(obj["metadata"]!["resourceVersion"]!.GetValue<string>());
+                // Whether the client saw the object before this change, and whether it should now.
+                bool before = type != "ADDED" && previous is not null ? Matches(previous) : type != "ADDED" && Matches(obj);
+                bool after = type != "DELETED" && Matches(obj);
+                var sent = (before, after) switch
+                {
+                    (false, true) => "ADDED",
+                    (true, true) => "MODIFIED",
+                    (true, false) => "DELETED",
+                    _ => null,
+                };
+                if (sent is not null)
+                    await Send(context, sent, obj, table, ct);
+            }
+        }
+        catch (CompactedException e)
+        {
+            var gone = ApiException.Gone($"too old resource version: {e.Requested} ({e.CompactRevision})");
+            await Send(context, "ERROR", gone.ToStatus(), false, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+    }
+
+    /// <summary>Store events, with a null "tick" every few seconds so bookmarks can go out on quiet streams.</summary>
+    private async IAsyncEnumerable<(string Type, JsonObject? Obj, JsonObject? Previous)> Events(string? ns, long after, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var events = objects.WatchAsync(r, ns, after, ct).GetAsyncEnumerator(ct);
+        var next = events.MoveNextAsync().AsTask();
+        while (true)
+        {
+            var tick = Task.Delay(TimeSpan.FromSeconds(5), ct);
+            if (await Task.WhenAny(next, tick) == next)
+            {
+                if (!await next)
+                    yield break;
+                yield return events.Current;
+                next = events.MoveNextAsync().AsTask();
+            }
+            else
+            {
+                ct.ThrowIfCancellationRequested();
+                yield return ("TICK", null, null);
+            }
+        }
+    }
+
+    private async Task Send(HttpContext context, string type, JsonObject obj, bool table, CancellationToken ct)
+    {
+        var payload = table && type is "ADDED" or "MODIFIED" or "DELETED" ? TableWriter.ForObject(r, obj) : obj;
+        var line = new JsonObject { ["type"] = type, ["object"] = payload.DeepClone() }.ToJsonString() + "\n";
+        await context.Response.WriteAsync(line, ct);
+        await context.Response.Body.FlushAsync(ct);
+    }
+
+    private JsonObject Bookmark(long revision) => new()
+    {
+        ["kind"] = r.Kind,
+        ["apiVersion"] = r.ApiVersion,
+        ["metadata"] = new JsonObject { ["resourceVersion"] = revision.ToString() },
+    };
+}

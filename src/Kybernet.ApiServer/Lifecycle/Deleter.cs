@@ -1,0 +1,93 @@
+using System.Text.Json.Nodes;
+using Kybernet.ApiServer.Admission;
+using Kybernet.ApiServer.Http;
+using Kybernet.ApiServer.Resources;
+using Kybernet.ApiServer.Storage;
+
+namespace Kybernet.ApiServer.Lifecycle;
+
+/// <summary>
+/// Deletion as Kubernetes does it: preconditions; objects with finalizers (and namespaces, and
+/// foreground deletion) only get a deletionTimestamp and go when their finalizers are gone; orphaning
+/// strips the owner reference from dependents first; background deletion removes the object now and
+/// leaves its dependents to the <see cref="GarbageCollector"/>.
+/// </summary>
+public sealed class Deleter(ObjectStore objects, ResourceCatalog catalog)
+{
+    public const string ForegroundFinalizer = "foregroundDeletion";
+    public const string OrphanFinalizer = "orphan";
+
+    public async Task<JsonObject> Delete(ResourceDefinition r, string? ns, string name, DeleteOptions options, CancellationToken ct)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            var current = await objects.GetAsync(r, ns, name, ct)
+                ?? throw ApiException.NotFound(r.QualifiedResource, name, r.Group, r.Resource);
+            CheckPreconditions(r, name, current, options);
+            if (ObjectMeta.IsDeleting(current))
+                return current; // already on its way out
+
+            var finalizers = ObjectMeta.Finalizers(current).ToList();
+            if (options.Propagation == Propagation.Foreground)
+                finalizers.Add(ForegroundFinalizer);
+            bool marksOnly = finalizers.Count > 0 || r.Kind == "Namespace";
+            if (options.DryRun)
+                return current;
+            try
+            {
+                if (marksOnly)
+                {
+                    var marked = (JsonObject)current.DeepClone();
+                    var meta = ObjectMeta.Metadata(marked);
+                    meta["deletionTimestamp"] = ObjectMeta.Now();
+                    meta["deletionGracePeriodSeconds"] = 0;
+                    if (finalizers.Count > 0)
+                        meta["finalizers"] = new JsonArray(finalizers.Distinct().Select(f => (JsonNode?)f).ToArray());
+                    if (r.Kind == "Namespace")
+                        ((JsonObject)(marked["status"] ??= new JsonObject()))["phase"] = "Terminating";
+                    return await objects.UpdateAsync(r, ns, name, marked, ObjectMeta.Revision(current), ct);
+                }
+                if (options.Propagation == Propagation.Orphan)
+                    await Orphan(ObjectMeta.Uid(current)!, ct);
+                return await objects.DeleteAsync(r, ns, name, ObjectMeta.Revision(current), ct);
+            }
+            catch (ApiException e) when (e.Reason == "Conflict" && attempt < 5)
+            {
+                // Changed between our read and our write: decide again on the new state.
+            }
+        }
+    }
+
+    /// <summary>Removes the owner reference to <paramref name="ownerUid"/> from every object that has one.</summary>
+    public async Task Orphan(string ownerUid, CancellationToken ct)
+    {
+        foreach (var r in catalog.All)
+        {
+            var (items, _) = await objects.ListAsync(r, null, ct);
+            foreach (var item in items.Where(i => OwnerUids(i).Contains(ownerUid)))
+            {
+                var next = (JsonObject)item.DeepClone();
+                var refs = (JsonArray)next["metadata"]!["ownerReferences"]!;
+                foreach (var owned in refs.Where(o => ObjectMeta.Str(o?["uid"]) == ownerUid).ToList())
+                    refs.Remove(owned);
+                try { await objects.UpdateAsync(r, ObjectMeta.Namespace(item), ObjectMeta.Name(item)!, next, ObjectMeta.Revision(item), ct); }
+                catch (ApiException e) when (e.Code is 404 or 409) { }
+            }
+        }
+    }
+
+    public static IReadOnlyList<string> OwnerUids(JsonObject obj) =>
+        obj["metadata"]?["ownerReferences"] is JsonArray refs ? refs.Select(o => ObjectMeta.Str(o?["uid"]) ?? "").ToList() : [];
+
+    private static void CheckPreconditions(ResourceDefinition r, string name, JsonObject current, DeleteOptions options)
+    {
+        if (options.PreconditionUid is { } uid && uid != ObjectMeta.Uid(current))
+            throw new ApiException(409, "Conflict",
+                $"Operation cannot be fulfilled on {r.QualifiedResource} \"{name}\": Precondition failed: UID in precondition: {uid}, UID in object meta: {ObjectMeta.Uid(current)}",
+                name, r.Group, r.Resource);
+        if (options.PreconditionResourceVersion is { } rv && rv != ObjectMeta.ResourceVersion(current))
+            throw new ApiException(409, "Conflict",
+                $"Operation cannot be fulfilled on {r.QualifiedResource} \"{name}\": Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in meta: {ObjectMeta.ResourceVersion(current)}",
+                name, r.Group, r.Resource);
+    }
+}

@@ -1,0 +1,130 @@
+using System.Text.Json.Nodes;
+using Kybernet.ApiServer.Admission;
+using Kybernet.ApiServer.Http;
+using Kybernet.ApiServer.Resources;
+using Kybernet.ApiServer.Storage;
+using Kybernet.Store;
+using Microsoft.Extensions.Logging;
+
+namespace Kybernet.ApiServer.Lifecycle;
+
+/// <summary>
+/// Finishes what deletions start, level-triggered: on every change it looks at the whole state and
+/// (1) deletes objects all of whose owners are gone (background propagation), (2) completes
+/// foreground deletions (dependents first, then the owner), and (3) empties terminating namespaces,
+/// then removes them; and it frees service IPs and node ports no service holds. Running it twice
+/// changes nothing.
+/// Upstream these are the garbage-collector and namespace controllers; they live in the server
+/// until Kybernet.Controllers exists.
+/// </summary>
+public sealed class GarbageCollector(ObjectStore objects, ResourceCatalog catalog, Deleter deleter, Admission.ServiceAllocator allocator, ILogger<GarbageCollector> log)
+{
+    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(20);
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                long revision = await objects.Store.CurrentRevisionAsync(ct);
+                await SweepAsync(ct);
+                await WaitForChange(revision, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogWarning(e, "garbage collection sweep failed; retrying");
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+            }
+        }
+    }
+
+    /// <summary>One pass over everything.</summary>
+    public async Task SweepAsync(CancellationToken ct)
+    {
+        var all = new List<(ResourceDefinition R, JsonObject Obj)>();
+        foreach (var r in catalog.All)
+            all.AddRange((await objects.ListAsync(r, null, ct)).Items.Select(o => (r, o)));
+        var uids = all.Select(a => ObjectMeta.Uid(a.Obj)).OfType<string>().ToHashSet();
+
+        foreach (var (r, obj) in all)
+        {
+            var owners = Deleter.OwnerUids(obj);
+            if (owners.Count > 0 && owners.All(o => !uids.Contains(o)))
+                await Quietly(() => deleter.Delete(r, ObjectMeta.Namespace(obj), ObjectMeta.Name(obj)!, DeleteOptions.Default, ct));
+        }
+
+        foreach (var (r, obj) in all.Where(a => ObjectMeta.IsDeleting(a.Obj)))
+        {
+            if (ObjectMeta.Finalizers(obj).Contains(Deleter.ForegroundFinalizer))
+            {
+                var uid = ObjectMeta.Uid(obj)!;
+                var dependents = all.Where(a => Deleter.OwnerUids(a.Obj).Contains(uid)).ToList();
+                foreach (var (dr, dependent) in dependents)
+                    await Quietly(() => deleter.Delete(dr, ObjectMeta.Namespace(dependent), ObjectMeta.Name(dependent)!, new DeleteOptions(Propagation.Foreground, null, null, false), ct));
+                if (dependents.Count == 0)
+                    await RemoveFinalizer(r, obj, Deleter.ForegroundFinalizer, ct);
+            }
+            if (r.Kind == "Namespace")
+                await Terminate(r, obj, all, ct);
+        }
+
+        await allocator.ReleaseUnusedAsync(all.Where(a => a.R.Kind == "Service").Select(a => a.Obj).ToList(), ct);
+    }
+
+    /// <summary>Deletes everything in a terminating namespace; once it is empty, the namespace goes.</summary>
+    private async Task Terminate(ResourceDefinition namespaces, JsonObject ns, List<(ResourceDefinition R, JsonObject Obj)> all, CancellationToken ct)
+    {
+        var name = ObjectMeta.Name(ns)!;
+        var contents = all.Where(a => a.R.Namespaced && ObjectMeta.Namespace(a.Obj) == name).ToList();
+        foreach (var (r, obj) in contents)
+            await Quietly(() => deleter.Delete(r, name, ObjectMeta.Name(obj)!, DeleteOptions.Default, ct));
+        if (contents.Count > 0)
+            return;
+        var finalized = (JsonObject)ns.DeepClone();
+        (finalized["spec"] as JsonObject)?.Remove("finalizers");
+        await Quietly(async () =>
+        {
+            var saved = await objects.UpdateAsync(namespaces, null, name, finalized, ObjectMeta.Revision(ns), ct);
+            if (ObjectMeta.Finalizers(saved).Count == 0)
+                await objects.DeleteAsync(namespaces, null, name, ObjectMeta.Revision(saved), ct);
+            return saved;
+        });
+    }
+
+    private async Task RemoveFinalizer(ResourceDefinition r, JsonObject obj, string finalizer, CancellationToken ct)
+    {
+        var next = (JsonObject)obj.DeepClone();
+        var remaining = ObjectMeta.Finalizers(obj).Where(f => f != finalizer).ToList();
+        var meta = ObjectMeta.Metadata(next);
+        if (remaining.Count == 0) meta.Remove("finalizers");
+        else meta["finalizers"] = new JsonArray(remaining.Select(f => (JsonNode?)f).ToArray());
+        await Quietly(async () =>
+        {
+            var saved = await objects.UpdateAsync(r, ObjectMeta.Namespace(obj), ObjectMeta.Name(obj)!, next, ObjectMeta.Revision(obj), ct);
+            if (remaining.Count == 0 && (r.Kind != "Namespace" || next["spec"]?["finalizers"] is not JsonArray { Count: > 0 }))
+                await objects.DeleteAsync(r, ObjectMeta.Namespace(obj), ObjectMeta.Name(obj)!, ObjectMeta.Revision(saved), ct);
+            return saved;
+        });
+    }
+
+    /// <summary>Another writer got there first (gone, or changed): the next sweep sees the new state.</summary>
+    private static async Task Quietly(Func<Task<JsonObject>> action)
+    {
+        try { await action(); }
+        catch (ApiException e) when (e.Code is 404 or 409) { }
+    }
+
+    /// <summary>Returns once anything changed after <paramref name="revision"/>, and things settled for a moment.</summary>
+    private async Task WaitForChange(long revision, CancellationToken ct)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        await using var changes = objects.Store.WatchAsync(KeyRange.Prefix("/registry/"), revision + 1, cts.Token).GetAsyncEnumerator(cts.Token);
+        if (!await changes.MoveNextAsync())
+            return;
+        cts.CancelAfter(Settle);
+        try { while (await changes.MoveNextAsync()) { } }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
+    }
+}

@@ -1,0 +1,31 @@
+namespace Kybernet.ApiServer.Resources;
+
+/// <summary>
+/// One kind of object the server serves: where it lives in the URL space (group, version, plural
+/// resource name), whether it is namespaced, the names kubectl accepts (singular, short names,
+/// categories such as "all"), and which subresources it has.
+/// </summary>
+public sealed record ResourceDefinition
+{
+    public required string Group { get; init; }
+    public required string Version { get; init; }
+    public required string Kind { get; init; }
+    /// <summary>The plural, lower-case name used in URLs: "pods".</summary>
+    public required string Resource { get; init; }
+    public required string Singular { get; init; }
+    public required bool Namespaced { get; init; }
+    public IReadOnlyList<string> ShortNames { get; init; } = [];
+    public IReadOnlyList<string> Categories { get; init; } = [];
+    public bool HasStatus { get; init; }
+    public bool HasScale { get; init; }
+
+    /// <summary>"v1" for the core group, "apps/v1" otherwise, as in an object's apiVersion.</summary>
+    public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
+
+    public string GroupVersion => ApiVersion;
+
+    /// <summary>The resource with its group, as error messages name it: "pods", "deployments.apps".</summary>
+    public string QualifiedResource => Group.Length == 0 ? Resource : $"{Resource}.{Group}";
+
+    public static readonly IReadOnlyList<string> AllVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+}

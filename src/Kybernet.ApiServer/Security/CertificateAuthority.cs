@@ -1,0 +1,103 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Kybernet.ApiServer.Security;
+
+/// <summary>
+/// The cluster's own CA and the API server's certificate, made on first start and kept in the data
+/// directory (ca.crt/ca.key, apiserver.crt/apiserver.key), so clients keep trusting the server across
+/// restarts. ECDSA P-256, as kubeadm and k3s do.
+/// </summary>
+public sealed class CertificateAuthority
+{
+    private CertificateAuthority(X509Certificate2 ca, X509Certificate2 server)
+    {
+        Ca = ca;
+        Server = server;
+    }
+
+    public X509Certificate2 Ca { get; }
+
+    /// <summary>The serving certificate, with its private key.</summary>
+    public X509Certificate2 Server { get; }
+
+    public string CaPem => Ca.ExportCertificatePem();
+
+    public static CertificateAuthority LoadOrCreate(string directory, IEnumerable<string> dnsNames, IEnumerable<IPAddress> addresses)
+    {
+        Directory.CreateDirectory(directory);
+        var caCert = Path.Combine(directory, "ca.crt");
+        var caKey = Path.Combine(directory, "ca.key");
+        var serverCert = Path.Combine(directory, "apiserver.crt");
+        var serverKey = Path.Combine(directory, "apiserver.key");
+
+        X509Certificate2 ca;
+        if (File.Exists(caCert) && File.Exists(caKey))
+            ca = X509Certificate2.CreateFromPemFile(caCert, caKey);
+        else
+        {
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var request = new CertificateRequest("CN=kybernet-ca", key, HashAlgorithmName.SHA256);
+            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+            request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, true));
+            request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+            ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddYears(10));
+            WriteSecret(caKey, key.ExportPkcs8PrivateKeyPem());
+            WriteAtomically(caCert, ca.ExportCertificatePem());
+        }
+
+        var wantedNames = dnsNames.ToHashSet();
+        var wantedIps = addresses.Select(a => a.ToString()).ToHashSet();
+        if (File.Exists(serverCert) && File.Exists(serverKey))
+        {
+            var existing = X509Certificate2.CreateFromPemFile(serverCert, serverKey);
+            if (Covers(existing, wantedNames, wantedIps) && existing.NotAfter > DateTime.UtcNow.AddDays(30))
+                return new CertificateAuthority(ca, Reload(existing));
+        }
+
+        using (var key = ECDsa.Create(ECCurve.NamedCurves.nistP256))
+        {
+            var request = new CertificateRequest("CN=kube-apiserver", key, HashAlgorithmName.SHA256);
+            var san = new SubjectAlternativeNameBuilder();
+            foreach (var name in wantedNames) san.AddDnsName(name);
+            foreach (var ip in addresses) san.AddIpAddress(ip);
+            request.CertificateExtensions.Add(san.Build());
+            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+            request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
+            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+            var serial = RandomNumberGenerator.GetBytes(16);
+            serial[0] &= 0x7f;
+            using var issued = request.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddYears(1), serial);
+            WriteSecret(serverKey, key.ExportPkcs8PrivateKeyPem());
+            WriteAtomically(serverCert, issued.ExportCertificatePem());
+        }
+        return new CertificateAuthority(ca, Reload(X509Certificate2.CreateFromPemFile(serverCert, serverKey)));
+    }
+
+    /// <summary>Kestrel on Linux wants a certificate whose key is not ephemeral: round-trip through PKCS#12.</summary>
+    private static X509Certificate2 Reload(X509Certificate2 certificate) =>
+        X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+
+    private static bool Covers(X509Certificate2 cert, HashSet<string> names, HashSet<string> ips)
+    {
+        var san = cert.Extensions.OfType<X509SubjectAlternativeNameExtension>().FirstOrDefault();
+        if (san is null) return false;
+        var haveNames = san.EnumerateDnsNames().ToHashSet();
+        var haveIps = san.EnumerateIPAddresses().Select(a => a.ToString()).ToHashSet();
+        return names.IsSubsetOf(haveNames) && ips.IsSubsetOf(haveIps);
+    }
+
+    private static void WriteSecret(string path, string text)
+    {
+        WriteAtomically(path, text);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
+    private static void WriteAtomically(string path, string text)
+    {
+        var temp = path + ".tmp";
+        File.WriteAllText(temp, text);
+        File.Move(temp, path, overwrite: true);
+    }
+}
