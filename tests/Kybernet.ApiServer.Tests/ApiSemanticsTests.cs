@@ -82,6 +82,22 @@ public sealed class ApiSemanticsTests : IClassFixture<ServerFixture>, IDisposabl
     }
 
     [Fact]
+    public async Task A_quiet_watch_answers_at_once_then_delivers_events_over_http_1_1()
+    {
+        var (_, list) = await _api.Get(Cm);
+        var revision = list["metadata"]!["resourceVersion"]!.GetValue<string>();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{Cm}?watch=true&resourceVersion={revision}") { Version = System.Net.HttpVersion.Version11 };
+        using var response = await _api.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("chunked", response.Headers.TransferEncoding.ToString());
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+
+        await _api.Post(Cm, ConfigMap("late"));
+        var evt = JsonNode.Parse((await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)))!)!;
+        Assert.Equal("ADDED", evt["type"]!.GetValue<string>());
+        Assert.Equal("late", evt["object"]!["metadata"]!["name"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Finalizers_hold_an_object_until_they_are_removed()
     {
         await _api.Post(Cm, ConfigMap("held", finalizers: new JsonArray("example.com/keep")));

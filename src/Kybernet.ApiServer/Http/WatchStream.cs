@@ -35,6 +35,7 @@ public sealed class WatchStream(ObjectStore objects, ResourceDefinition r)
         context.Response.StatusCode = 200;
         context.Response.ContentType = table ? Negotiation.TableContentType : "application/json";
         await context.Response.StartAsync(ct);
+        await context.Response.Body.FlushAsync(ct); // headers now: a quiet watch must still look open to the client
 
         long from = Negotiation.ResourceVersion(context);
         if (from == 0)

@@ -116,15 +116,27 @@ public sealed class GarbageCollector(ObjectStore objects, ResourceCatalog catalo
         catch (ApiException e) when (e.Code is 404 or 409) { }
     }
 
-    /// <summary>Returns once anything changed after <paramref name="revision"/>, and things settled for a moment.</summary>
+    /// <summary>
+    /// Returns once a change that can leave work behind happened after <paramref name="revision"/>
+    /// (a delete, or a write of an object being deleted), and things settled for a moment. Plain
+    /// creates and updates, nearly every write, wake nothing: a sweep reads every object.
+    /// </summary>
     private async Task WaitForChange(long revision, CancellationToken ct)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         await using var changes = objects.Store.WatchAsync(KeyRange.Prefix("/registry/"), revision + 1, cts.Token).GetAsyncEnumerator(cts.Token);
-        if (!await changes.MoveNextAsync())
-            return;
+        while (await changes.MoveNextAsync())
+        {
+            if (LeavesWork(changes.Current))
+                break;
+        }
         cts.CancelAfter(Settle);
         try { while (await changes.MoveNextAsync()) { } }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
     }
+
+    private static readonly byte[] DeletionTimestamp = System.Text.Encoding.UTF8.GetBytes("\"deletionTimestamp\"");
+
+    private static bool LeavesWork(WatchEvent e) =>
+        e.Type == WatchEventType.Delete || e.Kv.Value.Span.IndexOf(DeletionTimestamp) >= 0;
 }
