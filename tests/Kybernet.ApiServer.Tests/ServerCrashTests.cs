@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+
+namespace Kybernet.ApiServer.Tests;
+
+/// <summary>`kybernet server` on SQLite killed with SIGKILL mid-burst: every write it acknowledged is there after restart.</summary>
+public sealed class ServerCrashTests : IDisposable
+{
+    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), $"kyt-crash-{Guid.NewGuid():N}");
+    private Process? _server;
+
+    public void Dispose()
+    {
+        if (_server is { HasExited: false })
+        {
+            _server.Kill();
+            _server.WaitForExit();
+        }
+        _server?.Dispose();
+        if (Directory.Exists(_dataDir))
+            Directory.Delete(_dataDir, recursive: true);
+    }
+
+    [Fact]
+    public async Task No_acknowledged_write_is_lost_when_the_server_is_killed()
+    {
+        int port = FreePort();
+        var url = await Start(port);
+        var acknowledged = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using (var api = new ApiClient(_dataDir, url))
+        {
+            using var enough = new CancellationTokenSource();
+            int next = 0;
+            var writers = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+            {
+                while (!enough.IsCancellationRequested)
+                {
+                    var name = $"burst-{Interlocked.Increment(ref next)}";
+                    try
+                    {
+                        var (status, _) = await api.Post("/api/v1/namespaces/default/configmaps", new JsonObject
+                        {
+                            ["apiVersion"] = "v1", ["kind"] = "ConfigMap",
+                            ["metadata"] = new JsonObject { ["name"] = name }, ["data"] = new JsonObject { ["n"] = name },
+                        });
+                        if (status == 201)
+                            acknowledged.Add(name);
+                    }
+                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+                    {
+                        return; // the server died under us: what it acknowledged is what counts
+                    }
+                }
+            })).ToList();
+            while (acknowledged.Count < 300)
+                await Task.Delay(10);
+            _server!.Kill(); // SIGKILL, by the pid we started
+            _server.WaitForExit();
+            enough.Cancel();
+            await Task.WhenAll(writers);
+        }
+
+        url = await Start(port);
+        using var after = new ApiClient(_dataDir, url);
+        var (_, list) = await after.Get("/api/v1/namespaces/default/configmaps");
+        var stored = list["items"]!.AsArray().Select(i => i!["metadata"]!["name"]!.GetValue<string>()).ToHashSet();
+        var lost = acknowledged.Where(a => !stored.Contains(a)).ToList();
+        Assert.True(acknowledged.Count >= 300);
+        Assert.Empty(lost);
+    }
+
+    private async Task<Uri> Start(int port)
+    {
+        var binary = Path.Combine(AppContext.BaseDirectory, "kybernet");
+        var psi = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "server", "--data-dir", _dataDir, "--listen", $"127.0.0.1:{port}" })
+            psi.ArgumentList.Add(a);
+        _server = Process.Start(psi)!;
+        _server.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var line = await _server.StandardOutput.ReadLineAsync().WaitAsync(deadline - DateTime.UtcNow);
+            if (line is null)
+                throw new InvalidOperationException($"kybernet server exited with {_server.ExitCode} before serving");
+            if (line.Contains("is serving at", StringComparison.Ordinal))
+                return new Uri($"https://127.0.0.1:{port}");
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+}
