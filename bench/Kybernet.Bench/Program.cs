@@ -7,6 +7,7 @@ public static class Program
     {
         ["netns"] = ("100 pod-like namespaces built natively vs with ip commands", PodNamespaceBenchmark.Run),
         ["cni"] = ("CNI ADD/DEL latency and memory: Kybernet's plugins vs the reference plugins", CniBenchmark.Run),
+        ["api"] = ("API server: ConfigMap creates, list and watch latency on SQLite and etcd vs etcd's put rate", ApiBenchmark.Run),
     };
 
     public static int Main(string[] args)
