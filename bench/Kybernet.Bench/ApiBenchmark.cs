@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using Kybernet.ApiServer;
@@ -120,22 +118,8 @@ public static class ApiBenchmark
         return count / stopwatch.Elapsed.TotalSeconds;
     }
 
-    private static HttpClient Client(string dir, Uri server)
-    {
-        var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(dir, "pki", "ca.crt"));
-        var handler = new SocketsHttpHandler { MaxConnectionsPerServer = Clients };
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, _, _) =>
-        {
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.Add(ca);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            return cert is X509Certificate2 c && chain.Build(c);
-        };
-        var http = new HttpClient(handler) { BaseAddress = server, Timeout = TimeSpan.FromMinutes(2) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", File.ReadAllText(Path.Combine(dir, "pki", "admin.token")).Trim());
-        return http;
-    }
+    private static HttpClient Client(string dir, Uri server) =>
+        Kybernet.ApiServer.Security.AdminHttpClient.Create(dir, server, Clients, TimeSpan.FromMinutes(2));
 
     private static StringContent Body(string name) => new(
         $$$"""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"{{{name}}}"},"data":{"key":"{{{new string('v', 200)}}}"}}""",

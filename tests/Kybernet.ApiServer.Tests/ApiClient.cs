@@ -1,30 +1,15 @@
-using System.Net.Http.Headers;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 
 namespace Kybernet.ApiServer.Tests;
 
-/// <summary>A plain HTTPS client for the API server, trusting only its CA, with the admin token.</summary>
+/// <summary>A plain HTTPS client for the API server (the admin client), with JSON helpers.</summary>
 public sealed class ApiClient : IDisposable
 {
     private readonly HttpClient _http;
 
-    public ApiClient(string dataDirectory, Uri server)
-    {
-        var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(dataDirectory, "pki", "ca.crt"));
-        var handler = new SocketsHttpHandler();
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, _, _) =>
-        {
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.Add(ca);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            return cert is X509Certificate2 c && chain.Build(c);
-        };
-        _http = new HttpClient(handler) { BaseAddress = server, Timeout = TimeSpan.FromSeconds(30) };
-        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", File.ReadAllText(Path.Combine(dataDirectory, "pki", "admin.token")).Trim());
-    }
+    public ApiClient(string dataDirectory, Uri server) =>
+        _http = Security.AdminHttpClient.Create(dataDirectory, server, timeout: TimeSpan.FromSeconds(30));
 
     public HttpClient Http => _http;
 

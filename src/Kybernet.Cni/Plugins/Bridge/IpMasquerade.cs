@@ -39,19 +39,7 @@ public static class IpMasquerade
     }
 
     /// <summary>Removes every element that belongs to <paramref name="owner"/>; nothing if the table is absent.</summary>
-    public static void Remove(INftables nft, string owner)
-    {
-        var state = nft.ListTable(Table.Family, Table.Name);
-        if (state is null)
-            return;
-        var tx = new NftTransaction();
-        foreach (var e in state.FindSet(Sources.Name)?.Elements.Where(e => e.Comment == owner) ?? [])
-            tx.Delete(new NftElement(Sources, e.Key));
-        foreach (var e in state.FindSet(LocalTraffic.Name)?.Elements.Where(e => e.Comment == owner) ?? [])
-            tx.Delete(new NftElement(LocalTraffic, e.Key));
-        if (!tx.IsEmpty)
-            nft.Apply(tx);
-    }
+    public static void Remove(INftables nft, string owner) => OwnedElements.Remove(nft, Table, [Sources, LocalTraffic], owner);
 
     /// <summary>The addresses currently masqueraded for <paramref name="owner"/>.</summary>
     public static IReadOnlyList<string> Find(INftables nft, string owner) =>

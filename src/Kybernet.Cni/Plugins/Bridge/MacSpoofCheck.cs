@@ -26,19 +26,7 @@ public static class MacSpoofCheck
             .Add(new NftElement(Ports, hostVeth) { Comment = owner })
             .Add(new NftElement(Allowed, $"{hostVeth} . {containerMac}") { Comment = owner });
 
-    public static void Remove(INftables nft, string owner)
-    {
-        var state = nft.ListTable(Table.Family, Table.Name);
-        if (state is null)
-            return;
-        var tx = new NftTransaction();
-        foreach (var e in state.FindSet(Ports.Name)?.Elements.Where(e => e.Comment == owner) ?? [])
-            tx.Delete(new NftElement(Ports, e.Key));
-        foreach (var e in state.FindSet(Allowed.Name)?.Elements.Where(e => e.Comment == owner) ?? [])
-            tx.Delete(new NftElement(Allowed, e.Key));
-        if (!tx.IsEmpty)
-            nft.Apply(tx);
-    }
+    public static void Remove(INftables nft, string owner) => OwnedElements.Remove(nft, Table, [Ports, Allowed], owner);
 
     public static bool Has(INftables nft, string owner) =>
         nft.ListTable(Table.Family, Table.Name)?.FindSet(Ports.Name)?.Elements.Any(e => e.Comment == owner) == true;
