@@ -82,7 +82,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         var app = builder.Build();
         app.Use(async (context, next) =>
         {
-            if (IsPublic(context.Request.Path) || context.Request.Headers.Authorization.ToString() == $"Bearer {token}")
+            if (IsPublic(context.Request.Path) || TokenMatches(context.Request.Headers.Authorization.ToString(), token))
             {
                 await next(context);
                 return;
@@ -123,6 +123,11 @@ public sealed class ApiServerHost : IAsyncDisposable
         await _app.DisposeAsync();
         _stopping.Dispose();
     }
+
+    /// <summary>Constant-time comparison, so response timing says nothing about how much of a guess was right.</summary>
+    private static bool TokenMatches(string header, string token) =>
+        System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+            System.Text.Encoding.UTF8.GetBytes(header), System.Text.Encoding.UTF8.GetBytes($"Bearer {token}"));
 
     /// <summary>What kubectl and load balancers may ask without credentials (upstream's public-info-viewer).</summary>
     private static bool IsPublic(PathString path) =>

@@ -18,8 +18,34 @@ public static class FieldValidator
     public static List<string> UnknownFields(JsonObject obj, Type model)
     {
         var unknown = new List<string>();
-        Walk(obj, model, "", unknown);
+        Walk(obj, model, "", unknown, prune: false);
         return unknown;
+    }
+
+    /// <summary>Removes unknown fields (what upstream's decoder drops when validation is not Strict); returns their paths.</summary>
+    public static List<string> Prune(JsonObject obj, Type model)
+    {
+        var unknown = new List<string>();
+        Walk(obj, model, "", unknown, prune: true);
+        return unknown;
+    }
+
+    /// <summary>
+    /// Strict: unknown fields are a 400 with upstream's "strict decoding error" wording. Otherwise
+    /// they are dropped before the object is stored.
+    /// </summary>
+    public static void Enforce(JsonObject obj, string apiVersion, string kind, bool strict)
+    {
+        if (ModelFor(apiVersion, kind) is not { } model)
+            return;
+        if (!strict)
+        {
+            Prune(obj, model);
+            return;
+        }
+        if (UnknownFields(obj, model) is { Count: > 0 } unknown)
+            throw new Http.ApiException(400, "BadRequest",
+                $"strict decoding error: {string.Join(", ", unknown.Select(u => $"unknown field \"{u.TrimStart('.')}\""))}");
     }
 
     public static Type? ModelFor(string apiVersion, string kind)
@@ -29,28 +55,32 @@ public static class FieldValidator
         return typeof(k8s.Models.V1Pod).Assembly.GetType(name);
     }
 
-    private static void Walk(JsonNode? node, Type type, string path, List<string> unknown)
+    private static void Walk(JsonNode? node, Type type, string path, List<string> unknown, bool prune)
     {
         type = Nullable.GetUnderlyingType(type) ?? type;
         switch (node)
         {
             case JsonObject obj when IsDictionary(type, out var valueType):
                 foreach (var (key, value) in obj)
-                    Walk(value, valueType, $"{path}.{key}", unknown);
+                    Walk(value, valueType, $"{path}.{key}", unknown, prune);
                 break;
             case JsonObject obj when IsModel(type):
                 var fields = Fields(type);
-                foreach (var (key, value) in obj)
+                foreach (var (key, value) in obj.ToList())
                 {
                     if (fields.TryGetValue(key, out var fieldType))
-                        Walk(value, fieldType, $"{path}.{key}", unknown);
+                        Walk(value, fieldType, $"{path}.{key}", unknown, prune);
                     else
+                    {
                         unknown.Add($"{path}.{key}");
+                        if (prune)
+                            obj.Remove(key);
+                    }
                 }
                 break;
             case JsonArray array when ElementType(type) is { } element:
                 for (int i = 0; i < array.Count; i++)
-                    Walk(array[i], element, $"{path}[{i}]", unknown);
+                    Walk(array[i], element, $"{path}[{i}]", unknown, prune);
                 break;
         }
     }

@@ -7,12 +7,14 @@ using Kybernet.Store;
 namespace Kybernet.ApiServer.Admission;
 
 /// <summary>
-/// Cluster IPs and node ports for Services. Each one handed out is a key of its own in the store
+/// Cluster IPs and node ports for Services. Each one a service holds is a key of its own
 /// (/registry/core/serviceips/IP, /registry/core/servicenodeports/PORT, holding "namespace/name"),
-/// created with compare-and-swap, so two servers or two requests can never hand out the same one.
-/// Dynamic addresses start 16 into the service network, leaving the first ones for fixed use
-/// (the kubernetes service's .1, cluster DNS's .10). The garbage collector frees keys whose
-/// service is gone.
+/// created in the same transaction as the service write that first uses it (see
+/// ObjectStore's claims), so a service and its addresses exist together or not at all and no two
+/// services can ever hold one. Dynamic addresses and ports are chosen at random among the free ones
+/// (as upstream does; concurrent creates rarely propose the same), addresses from 16 into the service
+/// network, leaving the first ones for fixed use (the kubernetes service's .1, cluster DNS's .10). The garbage
+/// collector frees keys no service holds, comparing both at one revision.
 /// </summary>
 public sealed class ServiceAllocator(IKeyValueStore store)
 {
@@ -22,21 +24,24 @@ public sealed class ServiceAllocator(IKeyValueStore store)
     private const int FirstDynamicOffset = 16;
     private const int NodePortLow = 30000, NodePortHigh = 32767;
 
-    /// <summary>Fills in (or reserves what the client asked for) the cluster IP and node ports of a new service.</summary>
-    public async Task AllocateAsync(JsonObject service, CancellationToken ct)
+    /// <summary>
+    /// Fills in a new service's cluster IP and node ports (or checks the ones it asks for) and
+    /// returns the keys to claim with it. Choices are only proposals until the write succeeds.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> PlanCreateAsync(JsonObject service, CancellationToken ct)
     {
         var spec = service["spec"] as JsonObject ?? throw ApiException.BadRequest("a Service needs a spec");
-        var owner = $"{ObjectMeta.Namespace(service)}/{ObjectMeta.Name(service)}";
         var type = ObjectMeta.Str(spec["type"]) ?? "ClusterIP";
         if (type == "ExternalName")
-            return;
-
+            return [];
+        var claims = new List<string>();
         var requested = ObjectMeta.Str(spec["clusterIP"]);
         if (requested != "None")
         {
-            var ip = string.IsNullOrEmpty(requested) ? await NextIpAsync(owner, ct) : await ReserveIpAsync(requested, owner, service, ct);
+            var ip = string.IsNullOrEmpty(requested) ? await FreeIpAsync(ct) : await CheckRequestedIpAsync(requested, service, ct);
             spec["clusterIP"] = ip;
             spec["clusterIPs"] = new JsonArray(ip);
+            claims.Add(IpPrefix + ip);
         }
         spec["ipFamilies"] ??= new JsonArray("IPv4");
         spec["ipFamilyPolicy"] ??= "SingleStack";
@@ -44,68 +49,76 @@ public sealed class ServiceAllocator(IKeyValueStore store)
         if (type is "NodePort" or "LoadBalancer")
         {
             spec["externalTrafficPolicy"] ??= "Cluster";
-            await AllocateNodePortsAsync(service, owner, ct);
+            claims.AddRange(await PlanNodePortsAsync(service, new HashSet<int>(), ct));
         }
+        return claims;
     }
 
-    /// <summary>Node ports for ports that have none (a service updated to NodePort or LoadBalancer, say).</summary>
-    public async Task AllocateNodePortsAsync(JsonObject service, string owner, CancellationToken ct)
+    /// <summary>Node ports for the service's ports that have none, and checks of the ones asked for; <paramref name="held"/> are the service's own already.</summary>
+    public async Task<IReadOnlyList<string>> PlanNodePortsAsync(JsonObject service, IReadOnlySet<int> held, CancellationToken ct)
     {
         if (service["spec"]?["ports"] is not JsonArray ports)
-            return;
+            return [];
+        var taken = await TakenAsync(NodePortPrefix, ct);
+        var claims = new List<string>();
         foreach (var port in ports.OfType<JsonObject>())
         {
             if (port["nodePort"] is JsonValue v && v.TryGetValue(out int wanted))
             {
-                var holder = await HolderAsync(NodePortPrefix + wanted, ct);
-                if (holder == owner)
+                if (held.Contains(wanted))
                     continue;
-                if (holder is not null || await store.CreateAsync(NodePortPrefix + wanted, Encoding.UTF8.GetBytes(owner), cancellationToken: ct) is null)
+                if (taken.Contains(wanted.ToString()) || claims.Contains(NodePortPrefix + wanted))
                     throw Invalid(service, "spec.ports[].nodePort", wanted.ToString(), "provided port is already allocated");
+                claims.Add(NodePortPrefix + wanted);
                 continue;
             }
-            port["nodePort"] = await NextNodePortAsync(owner, ct);
+            var free = Enumerable.Range(NodePortLow, NodePortHigh - NodePortLow + 1)
+                .Where(p => !taken.Contains(p.ToString()) && !claims.Contains(NodePortPrefix + p)).ToList();
+            if (free.Count == 0)
+                throw new ApiException(500, "InternalError", $"Internal error occurred: failed to allocate a nodePort: range {NodePortLow}-{NodePortHigh} is full");
+            int chosen = free[Random.Shared.Next(free.Count)];
+            port["nodePort"] = chosen;
+            claims.Add(NodePortPrefix + chosen);
         }
+        return claims;
     }
 
-    private async Task<string> ReserveIpAsync(string requested, string owner, JsonObject service, CancellationToken ct)
+    private async Task<string> CheckRequestedIpAsync(string requested, JsonObject service, CancellationToken ct)
     {
         if (!IPAddress.TryParse(requested, out var ip) || !ServiceNetwork.Contains(ip))
             throw Invalid(service, "spec.clusterIPs", requested, $"provided IP is not in the valid range. The range of valid IPs is {ServiceNetwork}");
-        if (await store.CreateAsync(IpPrefix + ip, Encoding.UTF8.GetBytes(owner), cancellationToken: ct) is null
-            && await HolderAsync(IpPrefix + ip, ct) != owner)
+        if (await store.GetAsync(IpPrefix + ip, cancellationToken: ct) is not null)
             throw Invalid(service, "spec.clusterIPs", requested, "provided IP is already allocated");
         return ip.ToString();
     }
 
-    private async Task<string> NextIpAsync(string owner, CancellationToken ct)
+    private async Task<string> FreeIpAsync(CancellationToken ct)
     {
         var taken = await TakenAsync(IpPrefix, ct);
         var network = ServiceNetwork.BaseAddress.GetAddressBytes();
         uint baseAddress = (uint)network[0] << 24 | (uint)network[1] << 16 | (uint)network[2] << 8 | network[3];
         uint size = 1u << (32 - ServiceNetwork.PrefixLength);
-        for (uint offset = FirstDynamicOffset; offset < size - 1; offset++)
+        uint span = size - 1 - FirstDynamicOffset;
+        if (taken.Count < span)
         {
-            var candidate = new IPAddress(BitConverter.IsLittleEndian ? (uint)IPAddress.HostToNetworkOrder((int)(baseAddress + offset)) : baseAddress + offset).ToString();
-            if (taken.Contains(candidate))
-                continue;
-            if (await store.CreateAsync(IpPrefix + candidate, Encoding.UTF8.GetBytes(owner), cancellationToken: ct) is not null)
-                return candidate;
+            // Random, as upstream: concurrent creates then rarely propose the same address.
+            for (uint start = (uint)Random.Shared.NextInt64(span), i = 0; i < span; i++)
+            {
+                uint address = baseAddress + FirstDynamicOffset + (start + i) % span;
+                var candidate = new IPAddress([(byte)(address >> 24), (byte)(address >> 16), (byte)(address >> 8), (byte)address]).ToString();
+                if (!taken.Contains(candidate))
+                    return candidate;
+            }
         }
         throw new ApiException(500, "InternalError", $"Internal error occurred: failed to allocate a serviceIP: range {ServiceNetwork} is full");
     }
 
-    private async Task<int> NextNodePortAsync(string owner, CancellationToken ct)
-    {
-        var taken = await TakenAsync(NodePortPrefix, ct);
-        for (int port = NodePortLow; port <= NodePortHigh; port++)
-            if (!taken.Contains(port.ToString()) && await store.CreateAsync(NodePortPrefix + port, Encoding.UTF8.GetBytes(owner), cancellationToken: ct) is not null)
-                return port;
-        throw new ApiException(500, "InternalError", $"Internal error occurred: failed to allocate a nodePort: range {NodePortLow}-{NodePortHigh} is full");
-    }
-
-    /// <summary>Frees every reservation whose service is gone or no longer uses it.</summary>
-    public async Task ReleaseUnusedAsync(IReadOnlyCollection<JsonObject> services, CancellationToken ct)
+    /// <summary>
+    /// Frees every reservation that, at <paramref name="revision"/>, no service holds (the services
+    /// were listed at that same revision, so a service and its claims are seen together). Each delete
+    /// is conditional on the key being unchanged since.
+    /// </summary>
+    public async Task ReleaseUnusedAsync(IReadOnlyCollection<JsonObject> services, long revision, CancellationToken ct)
     {
         var inUse = new HashSet<string>();
         foreach (var s in services)
@@ -119,7 +132,7 @@ public sealed class ServiceAllocator(IKeyValueStore store)
         }
         foreach (var prefix in new[] { IpPrefix, NodePortPrefix })
         {
-            var reservations = await store.RangeAsync(KeyRange.Prefix(prefix), cancellationToken: ct);
+            var reservations = await store.RangeAsync(KeyRange.Prefix(prefix), revision, cancellationToken: ct);
             foreach (var kv in reservations.Kvs)
                 if (!inUse.Contains($"{kv.Key}={Encoding.UTF8.GetString(kv.Value.Span)}"))
                     await store.DeleteAsync(kv.Key, kv.ModRevision, ct);
@@ -128,9 +141,6 @@ public sealed class ServiceAllocator(IKeyValueStore store)
 
     private async Task<HashSet<string>> TakenAsync(string prefix, CancellationToken ct) =>
         (await store.RangeAsync(KeyRange.Prefix(prefix), cancellationToken: ct)).Kvs.Select(kv => kv.Key[prefix.Length..]).ToHashSet();
-
-    private async Task<string?> HolderAsync(string key, CancellationToken ct) =>
-        await store.GetAsync(key, cancellationToken: ct) is { } kv ? Encoding.UTF8.GetString(kv.Value.Span) : null;
 
     private static ApiException Invalid(JsonObject service, string field, string value, string message) =>
         ApiException.Invalid("Service", ObjectMeta.Name(service) ?? "", "", [new StatusCause("FieldValueInvalid", $"Invalid value: \"{value}\": {message}", field)]);

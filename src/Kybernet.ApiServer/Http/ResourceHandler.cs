@@ -23,6 +23,9 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
         var r = target.Resource;
         if (target.Subresource is { } sub && !(sub == "status" && r.HasStatus) && !(sub == "scale" && r.HasScale))
             throw new ApiException(404, "NotFound", $"the server could not find the requested resource ({sub} of {r.QualifiedResource})");
+        // /api/v1/pods (no namespace) lists and watches across namespaces, and does nothing else.
+        if (r.Namespaced && target.Namespace is null && method != "GET")
+            throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource ({method} {r.QualifiedResource} across all namespaces)");
         if (r.Namespaced && target.Namespace is not null && target.Name is null && method == "POST")
             await RequireNamespace(target.Namespace, context.RequestAborted);
 
@@ -129,16 +132,13 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
             await JsonResponses.Write(context, 201, obj);
             return;
         }
-        if (r.Kind == "Service")
-            await services.AllocateAsync(obj, context.RequestAborted);
-        var created = await objects.CreateAsync(r, ns, name, obj, context.RequestAborted);
-        await JsonResponses.Write(context, 201, created);
+        await JsonResponses.Write(context, 201, await Store(r, ns, name, obj, context.RequestAborted));
     }
 
     private async Task Update(HttpContext context, RequestTarget target)
     {
         var r = target.Resource;
-        var incoming = await ReadObject(context, r);
+        var incoming = await ReadObject(context, r, target.Subresource);
         if (ObjectMeta.Name(incoming) is { } bodyName && bodyName != target.Name)
             throw ApiException.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({target.Name})");
         var current = await Load(target, context.RequestAborted);
@@ -162,6 +162,8 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
                 current = null; // server-side apply creates what does not exist
             }
             var patched = PatchApplier.Apply(contentType, current, patch, r, target.Subresource);
+            FieldValidator.Enforce(patched, target.Subresource == "scale" ? "autoscaling/v1" : r.ApiVersion,
+                target.Subresource == "scale" ? "Scale" : r.Kind, Negotiation.IsStrict(context));
             if (current is null)
             {
                 await CreateFromApply(context, target, patched);
@@ -185,6 +187,8 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
     private async Task CreateFromApply(HttpContext context, RequestTarget target, JsonObject obj)
     {
         var r = target.Resource;
+        if (r.Namespaced)
+            await RequireNamespace(target.Namespace!, context.RequestAborted);
         var meta = ObjectMeta.Metadata(obj);
         meta["name"] = target.Name;
         if (r.Namespaced) meta["namespace"] = target.Namespace;
@@ -199,9 +203,21 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
             await JsonResponses.Write(context, 201, obj);
             return;
         }
-        if (r.Kind == "Service")
-            await services.AllocateAsync(obj, context.RequestAborted);
-        await JsonResponses.Write(context, 201, await objects.CreateAsync(r, target.Namespace, target.Name!, obj, context.RequestAborted));
+        await JsonResponses.Write(context, 201, await Store(r, target.Namespace, target.Name!, obj, context.RequestAborted));
+    }
+
+    /// <summary>Stores a new object; a service with the addresses it claims, re-planned if another service got one first.</summary>
+    private async Task<JsonObject> Store(ResourceDefinition r, string? ns, string name, JsonObject obj, CancellationToken ct)
+    {
+        if (r.Kind != "Service")
+            return await objects.CreateAsync(r, ns, name, obj, ct);
+        for (int attempt = 0; ; attempt++)
+        {
+            var candidate = (JsonObject)obj.DeepClone();
+            var claims = await services.PlanCreateAsync(candidate, ct);
+            try { return await objects.CreateAsync(r, ns, name, candidate, claims, ct); }
+            catch (ClaimTakenException) when (attempt < 20) { }
+        }
     }
 
     /// <summary>
@@ -234,11 +250,12 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
         if (r.Namespaced) meta["namespace"] = target.Namespace;
         next["kind"] = r.Kind;
         next["apiVersion"] = r.ApiVersion;
-        if (target.Subresource is null && !JsonNode.DeepEquals(current["spec"], next["spec"]) && next["spec"] is not null)
+        if (target.Subresource != "status" && !JsonNode.DeepEquals(current["spec"], next["spec"]) && next["spec"] is not null)
             meta["generation"] = (old["generation"]?.GetValue<long>() ?? 0) + 1;
         Defaulter.Apply(r, next);
-        if (r.Kind == "Service" && target.Subresource is null)
-            await KeepServiceAddresses(current, next, context.RequestAborted);
+        IReadOnlyList<string> claims = r.Kind == "Service" && target.Subresource is null
+            ? await KeepServiceAddresses(current, next, context.RequestAborted)
+            : [];
         Validator.Validate(r, next, current);
 
         if (JsonNode.DeepEquals(Comparable(current), Comparable(next)))
@@ -251,9 +268,16 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
             await JsonResponses.Write(context, 200, next);
             return;
         }
-        var saved = await objects.UpdateAsync(r, target.Namespace, target.Name!, next, expectedRevision, context.RequestAborted);
+        JsonObject saved;
+        try { saved = await objects.UpdateAsync(r, target.Namespace, target.Name!, next, expectedRevision, claims, context.RequestAborted); }
+        catch (ClaimTakenException)
+        {
+            // A node port chosen for this update went to another service meanwhile: like a conflict, the client retries.
+            throw ApiException.Conflict(r.QualifiedResource, target.Name!, r.Group, r.Resource);
+        }
         // An object whose last finalizer was just removed while it is being deleted goes now.
-        if (ObjectMeta.IsDeleting(saved) && ObjectMeta.Finalizers(saved).Count == 0)
+        // (Namespaces wait for their spec.finalizers instead: the garbage collector empties and removes them.)
+        if (r.Kind != "Namespace" && ObjectMeta.IsDeleting(saved) && ObjectMeta.Finalizers(saved).Count == 0)
             saved = await objects.DeleteAsync(r, target.Namespace, target.Name!, ObjectMeta.Revision(saved), context.RequestAborted);
         await JsonResponses.Write(context, 200, target.Subresource == "scale" ? Scale.From(r, saved) : saved);
     }
@@ -300,19 +324,20 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
             ?? throw ApiException.NotFound(r.QualifiedResource, target.Name!, r.Group, r.Resource);
     }
 
-    private async Task<JsonObject> ReadObject(HttpContext context, ResourceDefinition r)
+    /// <summary>The request's object, of the resource's kind (or a Scale, for /scale), with unknown fields handled per fieldValidation.</summary>
+    private static async Task<JsonObject> ReadObject(HttpContext context, ResourceDefinition r, string? subresource = null)
     {
         var strict = Negotiation.IsStrict(context);
         if (await JsonResponses.ReadBody(context, strict) is not JsonObject obj)
             throw ApiException.BadRequest("the request body must be a JSON object");
+        var (expectedKind, expectedVersion) = subresource == "scale" ? ("Scale", "autoscaling/v1") : (r.Kind, r.ApiVersion);
         var kind = ObjectMeta.Str(obj["kind"]);
         var apiVersion = ObjectMeta.Str(obj["apiVersion"]);
-        if ((kind ?? r.Kind) != r.Kind || (apiVersion ?? r.ApiVersion) != r.ApiVersion)
-            throw ApiException.BadRequest($"the API version in the data ({apiVersion}) does not match the expected API version ({r.ApiVersion}) or kind ({kind} vs {r.Kind})");
-        obj["kind"] = r.Kind;
-        obj["apiVersion"] = r.ApiVersion;
-        if (strict && FieldValidator.ModelFor(r.ApiVersion, r.Kind) is { } model && FieldValidator.UnknownFields(obj, model) is { Count: > 0 } unknown)
-            throw ApiException.BadRequest($"strict decoding error: {string.Join(", ", unknown.Select(u => $"unknown field \"{u.TrimStart('.')}\""))}");
+        if ((kind ?? expectedKind) != expectedKind || (apiVersion ?? expectedVersion) != expectedVersion)
+            throw ApiException.BadRequest($"the API version in the data ({apiVersion}) does not match the expected API version ({expectedVersion}) or kind ({kind} vs {expectedKind})");
+        obj["kind"] = expectedKind;
+        obj["apiVersion"] = expectedVersion;
+        FieldValidator.Enforce(obj, expectedVersion, expectedKind, strict);
         return obj;
     }
 
@@ -327,12 +352,12 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
 
     /// <summary>
     /// An update keeps the service's cluster IP (clients leave it out; upstream treats it as set
-    /// once) and the node ports of ports it had, and allocates node ports that are new.
+    /// once) and the node ports of ports it had; node ports that are new are claimed with the write.
     /// </summary>
-    private async Task KeepServiceAddresses(JsonObject current, JsonObject next, CancellationToken ct)
+    private async Task<IReadOnlyList<string>> KeepServiceAddresses(JsonObject current, JsonObject next, CancellationToken ct)
     {
         if (next["spec"] is not JsonObject spec || current["spec"] is not JsonObject old)
-            return;
+            return [];
         foreach (var field in new[] { "clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy", "internalTrafficPolicy" })
             if (spec[field] is null && old[field] is { } value)
                 spec[field] = value.DeepClone();
@@ -341,14 +366,15 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
         {
             foreach (var p in (spec["ports"] as JsonArray ?? []).OfType<JsonObject>())
                 p.Remove("nodePort");
-            return;
+            return [];
         }
         spec["externalTrafficPolicy"] ??= old["externalTrafficPolicy"]?.DeepClone() ?? "Cluster";
         var oldPorts = (old["ports"] as JsonArray ?? []).OfType<JsonObject>().ToList();
         foreach (var p in (spec["ports"] as JsonArray ?? []).OfType<JsonObject>())
             if (p["nodePort"] is null && oldPorts.FirstOrDefault(o => JsonNode.DeepEquals(o["port"], p["port"])) ?["nodePort"] is { } kept)
                 p["nodePort"] = kept.DeepClone();
-        await services.AllocateNodePortsAsync(next, $"{ObjectMeta.Namespace(next)}/{ObjectMeta.Name(next)}", ct);
+        var held = oldPorts.Select(o => o["nodePort"] is JsonValue v && v.TryGetValue(out int n) ? n : 0).Where(n => n != 0).ToHashSet();
+        return await services.PlanNodePortsAsync(next, held, ct);
     }
 
     /// <summary>Two objects compared without their resourceVersion (what a no-op write would change).</summary>

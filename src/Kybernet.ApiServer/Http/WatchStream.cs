@@ -87,23 +87,35 @@ public sealed class WatchStream(ObjectStore objects, ResourceDefinition r)
     /// <summary>Store events, with a null "tick" every few seconds so bookmarks can go out on quiet streams.</summary>
     private async IAsyncEnumerable<(string Type, JsonObject? Obj, JsonObject? Previous)> Events(string? ns, long after, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        await using var events = objects.WatchAsync(r, ns, after, ct).GetAsyncEnumerator(ct);
+        var events = objects.WatchAsync(r, ns, after, ct).GetAsyncEnumerator(ct);
         var next = events.MoveNextAsync().AsTask();
-        while (true)
+        Task? tick = null;
+        try
         {
-            var tick = Task.Delay(TimeSpan.FromSeconds(5), ct);
-            if (await Task.WhenAny(next, tick) == next)
+            while (true)
             {
-                if (!await next)
-                    yield break;
-                yield return events.Current;
-                next = events.MoveNextAsync().AsTask();
+                // One timer at a time, made anew only when it fired: not one per event.
+                tick ??= Task.Delay(TimeSpan.FromSeconds(5), ct);
+                if (await Task.WhenAny(next, tick) == next)
+                {
+                    if (!await next)
+                        yield break;
+                    yield return events.Current;
+                    next = events.MoveNextAsync().AsTask();
+                }
+                else
+                {
+                    ct.ThrowIfCancellationRequested();
+                    tick = null;
+                    yield return ("TICK", null, null);
+                }
             }
-            else
-            {
-                ct.ThrowIfCancellationRequested();
-                yield return ("TICK", null, null);
-            }
+        }
+        finally
+        {
+            // An async iterator cannot be disposed while a MoveNext is pending: let it end first.
+            try { await next; } catch (Exception) { }
+            await events.DisposeAsync();
         }
     }
 

@@ -17,8 +17,13 @@ public sealed class Deleter(ObjectStore objects, ResourceCatalog catalog)
     public const string ForegroundFinalizer = "foregroundDeletion";
     public const string OrphanFinalizer = "orphan";
 
+    /// <summary>Namespaces every cluster needs (upstream refuses to delete them too).</summary>
+    private static readonly HashSet<string> ProtectedNamespaces = ["default", "kube-system", "kube-public"];
+
     public async Task<JsonObject> Delete(ResourceDefinition r, string? ns, string name, DeleteOptions options, CancellationToken ct)
     {
+        if (r.Kind == "Namespace" && ProtectedNamespaces.Contains(name))
+            throw new ApiException(403, "Forbidden", $"namespaces \"{name}\" is forbidden: this namespace may not be deleted", name, "", "namespaces");
         for (int attempt = 0; ; attempt++)
         {
             var current = await objects.GetAsync(r, ns, name, ct)

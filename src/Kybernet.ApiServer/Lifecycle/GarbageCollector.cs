@@ -43,9 +43,12 @@ public sealed class GarbageCollector(ObjectStore objects, ResourceCatalog catalo
     /// <summary>One pass over everything.</summary>
     public async Task SweepAsync(CancellationToken ct)
     {
+        // Everything read at one revision: owners and dependents, services and their claims, are
+        // seen as they were together, never an owner from before its dependent's list.
+        long revision = await objects.Store.CurrentRevisionAsync(ct);
         var all = new List<(ResourceDefinition R, JsonObject Obj)>();
         foreach (var r in catalog.All)
-            all.AddRange((await objects.ListAsync(r, null, ct)).Items.Select(o => (r, o)));
+            all.AddRange((await objects.ListAsync(r, null, ct, revision)).Items.Select(o => (r, o)));
         var uids = all.Select(a => ObjectMeta.Uid(a.Obj)).OfType<string>().ToHashSet();
 
         foreach (var (r, obj) in all)
@@ -70,7 +73,7 @@ public sealed class GarbageCollector(ObjectStore objects, ResourceCatalog catalo
                 await Terminate(r, obj, all, ct);
         }
 
-        await allocator.ReleaseUnusedAsync(all.Where(a => a.R.Kind == "Service").Select(a => a.Obj).ToList(), ct);
+        await allocator.ReleaseUnusedAsync(all.Where(a => a.R.Kind == "Service").Select(a => a.Obj).ToList(), revision, ct);
     }
 
     /// <summary>Deletes everything in a terminating namespace; once it is empty, the namespace goes.</summary>

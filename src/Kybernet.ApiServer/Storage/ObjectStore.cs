@@ -28,32 +28,61 @@ public sealed class ObjectStore(IKeyValueStore store)
         return kv is null ? null : Decode(kv);
     }
 
-    /// <summary>A consistent list: every object under the prefix at one revision (the list's resourceVersion).</summary>
-    public async Task<(List<JsonObject> Items, long Revision)> ListAsync(ResourceDefinition r, string? ns, CancellationToken ct = default)
+    /// <summary>A consistent list: every object under the prefix at one revision (the list's resourceVersion; 0: now).</summary>
+    public async Task<(List<JsonObject> Items, long Revision)> ListAsync(ResourceDefinition r, string? ns, CancellationToken ct = default, long revision = 0)
     {
-        var result = await Store.RangeAsync(KeyRange.Prefix(Prefix(r, ns)), cancellationToken: ct);
+        var result = await Store.RangeAsync(KeyRange.Prefix(Prefix(r, ns)), revision, cancellationToken: ct);
         return (result.Kvs.Select(Decode).ToList(), result.Revision);
     }
 
     /// <summary>Stores a new object; AlreadyExists if the name is taken.</summary>
-    public async Task<JsonObject> CreateAsync(ResourceDefinition r, string? ns, string name, JsonObject obj, CancellationToken ct = default)
+    public Task<JsonObject> CreateAsync(ResourceDefinition r, string? ns, string name, JsonObject obj, CancellationToken ct = default) =>
+        CreateAsync(r, ns, name, obj, [], ct);
+
+    /// <summary>
+    /// Stores a new object together with <paramref name="claims"/>: keys that must not exist yet and
+    /// are created in the same transaction, holding "namespace/name" (a service's IP and node ports),
+    /// so the object and its claims exist together or not at all. AlreadyExists if the name is taken,
+    /// <see cref="ClaimTakenException"/> if a claim is.
+    /// </summary>
+    public async Task<JsonObject> CreateAsync(ResourceDefinition r, string? ns, string name, JsonObject obj, IReadOnlyList<string> claims, CancellationToken ct = default)
     {
-        var revision = await Store.CreateAsync(Key(r, ns, name), Encode(obj), cancellationToken: ct)
-            ?? throw ApiException.AlreadyExists(r.QualifiedResource, name, r.Group, r.Resource);
-        return WithVersion(obj, revision);
+        var key = Key(r, ns, name);
+        var owner = Encoding.UTF8.GetBytes($"{ns}/{name}");
+        var txn = new Txn(
+            [Compare.Absent(key), .. claims.Select(Compare.Absent)],
+            [new TxnOp.Put(key, Encode(obj)), .. claims.Select(c => new TxnOp.Put(c, owner))],
+            []);
+        var result = await Store.TxnAsync(txn, ct);
+        if (result.Succeeded)
+            return WithVersion(obj, result.Revision);
+        if (await Store.GetAsync(key, cancellationToken: ct) is not null)
+            throw ApiException.AlreadyExists(r.QualifiedResource, name, r.Group, r.Resource);
+        throw new ClaimTakenException();
     }
 
     /// <summary>Replaces the object if it is still at <paramref name="expectedRevision"/>; Conflict if not, NotFound if gone.</summary>
-    public async Task<JsonObject> UpdateAsync(ResourceDefinition r, string? ns, string name, JsonObject obj, long expectedRevision, CancellationToken ct = default)
+    public Task<JsonObject> UpdateAsync(ResourceDefinition r, string? ns, string name, JsonObject obj, long expectedRevision, CancellationToken ct = default) =>
+        UpdateAsync(r, ns, name, obj, expectedRevision, [], ct);
+
+    /// <summary>Replaces the object if it is still at <paramref name="expectedRevision"/>, creating <paramref name="claims"/> in the same transaction.</summary>
+    public async Task<JsonObject> UpdateAsync(ResourceDefinition r, string? ns, string name, JsonObject obj, long expectedRevision, IReadOnlyList<string> claims, CancellationToken ct = default)
     {
-        var revision = await Store.UpdateAsync(Key(r, ns, name), expectedRevision, Encode(obj), cancellationToken: ct);
-        if (revision is null)
-        {
-            if (await Store.GetAsync(Key(r, ns, name), cancellationToken: ct) is null)
-                throw ApiException.NotFound(r.QualifiedResource, name, r.Group, r.Resource);
+        var key = Key(r, ns, name);
+        var owner = Encoding.UTF8.GetBytes($"{ns}/{name}");
+        var txn = new Txn(
+            [Compare.ModRevision(key, CompareOp.Equal, expectedRevision), .. claims.Select(Compare.Absent)],
+            [new TxnOp.Put(key, Encode(obj)), .. claims.Select(c => new TxnOp.Put(c, owner))],
+            []);
+        var result = await Store.TxnAsync(txn, ct);
+        if (result.Succeeded)
+            return WithVersion(obj, result.Revision);
+        var current = await Store.GetAsync(key, cancellationToken: ct);
+        if (current is null)
+            throw ApiException.NotFound(r.QualifiedResource, name, r.Group, r.Resource);
+        if (current.ModRevision != expectedRevision)
             throw ApiException.Conflict(r.QualifiedResource, name, r.Group, r.Resource);
-        }
-        return WithVersion(obj, revision.Value);
+        throw new ClaimTakenException();
     }
 
     /// <summary>Removes the object if it is still at <paramref name="expectedRevision"/> (0: any); returns what was removed.</summary>
@@ -108,3 +137,6 @@ public sealed class ObjectStore(IKeyValueStore store)
         return Encoding.UTF8.GetBytes(copy.ToJsonString());
     }
 }
+
+/// <summary>A key an object wanted to claim was taken by someone else meanwhile: choose again.</summary>
+public sealed class ClaimTakenException() : Exception("a claimed key was taken meanwhile");
