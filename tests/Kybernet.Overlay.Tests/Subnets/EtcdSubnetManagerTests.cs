@@ -172,6 +172,34 @@ public sealed class EtcdSubnetManagerTests(EtcdServer etcd) : IClassFixture<Etcd
     }
 
     [Fact]
+    public async Task Watch_resumes_after_a_batch_revision_and_relists_when_that_revision_was_compacted()
+    {
+        await ConfigureAsync(Network16);
+        var watcher = Node();
+        var a = await Node().AcquireLeaseAsync(Ip(11), "vxlan", Vtep("aa:00:00:00:00:11"));
+        long resumeAt;
+        await using (var first = new LeaseWatch(watcher))
+        {
+            resumeAt = (await first.NextAsync()).Revision + 1;
+        }
+
+        var b = await Node().AcquireLeaseAsync(Ip(12), "vxlan", Vtep("aa:00:00:00:00:12"));
+        await using (var resumed = new LeaseWatch(watcher, resumeAt))
+        {
+            var batch = await resumed.NextAsync();
+            var only = Assert.Single(batch.Events); // b only: a was in the first watch's initial set
+            Assert.Equal((LeaseEventType.Added, b.Subnet), (only.Type, only.Lease.Subnet));
+        }
+
+        // History compacted past the resume point: the watch lists again and reports the whole current set.
+        await Node().ReleaseLeaseAsync(a);
+        await _store.CompactAsync(await _store.CurrentRevisionAsync());
+        await using var relisted = new LeaseWatch(watcher, resumeAt);
+        var again = await relisted.NextAsync();
+        Assert.Equal([(LeaseEventType.Added, b.Subnet)], again.Events.Select(e => (e.Type, e.Lease.Subnet)));
+    }
+
+    [Fact]
     public async Task Renewal_keeps_a_lease_alive_past_its_ttl()
     {
         await ConfigureAsync(Network16);
