@@ -260,6 +260,20 @@ public sealed class EtcdSubnetManagerTests(EtcdServer etcd) : IClassFixture<Etcd
     }
 
     [Fact]
+    public async Task The_renewer_stops_with_subnet_lost_when_another_node_holds_the_subnet()
+    {
+        await ConfigureAsync(Network16);
+        var thief = await Node().AcquireLeaseAsync(Ip(12), "vxlan", Vtep("aa:00:00:00:00:02"));
+        var stale = thief with { PublicIp = Ip(11), Expiration = DateTimeOffset.UtcNow };
+        var renewer = new LeaseRenewer(Node(), stale, TimeSpan.FromSeconds(2));
+
+        using var bound = new CancellationTokenSource(LeaseWatch.Patience);
+        var lost = await Assert.ThrowsAsync<SubnetLostException>(() => renewer.RunAsync(bound.Token));
+        Assert.Equal(thief.Subnet, lost.Subnet);
+        Assert.Contains("192.168.200.12", lost.Message);
+    }
+
+    [Fact]
     public async Task Keys_are_where_etcdctl_shows_them_in_flannels_json_shape_on_a_store_lease()
     {
         await ConfigureAsync(Network16);
