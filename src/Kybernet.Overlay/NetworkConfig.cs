@@ -13,7 +13,7 @@ public sealed record NetworkConfig
     public int SubnetLen { get; init; } = 24;
     public IPAddress? SubnetMin { get; init; }
     public IPAddress? SubnetMax { get; init; }
-    /// <summary>"vxlan" (the default), "host-gw" or "udp".</summary>
+    /// <summary>"vxlan" (the default here), "host-gw" or "udp". A parsed config without Backend gets "udp", as in flannel (Subnets.NetworkConfigParser).</summary>
     public string BackendType { get; init; } = "vxlan";
     /// <summary>The whole Backend object, for backend-specific keys (VNI, Port, DirectRouting...).</summary>
     public JsonObject Backend { get; init; } = new() { ["Type"] = "vxlan" };
