@@ -27,7 +27,7 @@ public sealed record VxlanOptions(uint Vni = 1, ushort Port = 8472)
         var node = backend[key];
         if (node is null)
             return fallback;
-        if (node is JsonValue value && value.GetValueKind() == JsonValueKind.Number && value.TryGetValue(out long n))
+        if (node is JsonValue value && value.GetValueKind() == JsonValueKind.Number && long.TryParse(value.ToJsonString(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out long n))
             return n;
         throw new BackendException($"vxlan backend config: {key} must be a whole number, not {node.ToJsonString()}");
     }
