@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Text.Json.Nodes;
 using Kybernet.Linux.Netlink;
 using Kybernet.Overlay.Backends;
 
@@ -135,11 +134,12 @@ public sealed class TwoNodeLab : IDisposable
         public string Bridge(params string[] args) => Tool.Run("ip", ["netns", "exec", Namespace.Name, "bridge", .. args]).Trim();
 
         /// <summary>
-        /// Everything a backend may have changed, as iproute2 prints it, for comparing before and after (without
-        /// what moves by itself: learned neighbours' states, bridge timers).
+        /// Everything a backend may have changed, as iproute2 prints it, for comparing before and after (IPv4 only, and without
+        /// what moves by itself: learned neighbours and bridge entries, bridge timers, IPv6 duplicate address detection).
         /// </summary>
-        public string Snapshot() => string.Join("\n---\n", Ip("route"), Ip("neigh", "show", "nud", "permanent"), Bridge("fdb", "show"), Ip("link"), Ip("addr"));
-    }
+        public string Snapshot() => string.Join("\n---\n", Ip("route"), Ip("neigh", "show", "nud", "permanent"), PermanentFdb(), Ip("link"), Ip("-4", "addr"));
 
-    public static JsonObject VxlanBackendConfig() => new() { ["Type"] = "vxlan" };
+        private string PermanentFdb() =>
+            string.Join('\n', Bridge("fdb", "show").Split('\n').Where(l => l.Contains("permanent", StringComparison.Ordinal)));
+    }
 }
