@@ -125,6 +125,36 @@ public sealed class VxlanBackendTests : IDisposable
     }
 
     [Fact]
+    public async Task After_a_restart_entries_of_leases_gone_meanwhile_are_removed()
+    {
+        var (one, two) = await Both();
+        one.Apply([two.Lease]);
+        one.Dispose();
+
+        var restarted = await _lab.Node1.Register(new VxlanBackend(_lab.Node1.External), Config);
+        _networks.Add(restarted);
+        restarted.Apply([]);
+        Assert.Equal("", _lab.Node1.Ip("route", "show", "dev", "flannel.1"));
+        Assert.Equal("", _lab.Node1.Bridge("fdb", "show", "dev", "flannel.1"));
+        Assert.Contains("10.244.1.0/24 dev cni0", _lab.Node1.Ip("route"));
+    }
+
+    [Fact]
+    public async Task A_device_with_other_settings_is_recreated()
+    {
+        using (var nl = Linux.Netlink.RtNetlink.Open(_lab.Node1.Namespace))
+            nl.Links.CreateVxlan(new Linux.Netlink.VxlanSpec("flannel.1", 1) { Port = 4789, Learning = true, Local = _lab.Node1.PublicIp });
+
+        var (one, two) = await Both();
+        var link = _lab.Node1.Ip("-d", "link", "show", "flannel.1");
+        Assert.Contains("vxlan id 1 local 192.168.200.11 dev eth0 ", link);
+        Assert.Contains("dstport 8472 nolearning", link);
+        one.Apply([two.Lease]);
+        two.Apply([one.Lease]);
+        Assert.True(_lab.Node1.Ping(_lab.Node2.PodIp));
+    }
+
+    [Fact]
     public async Task A_missing_underlay_device_is_named()
     {
         var backend = new VxlanBackend(_lab.Node1.External with { Device = "eth9" });
