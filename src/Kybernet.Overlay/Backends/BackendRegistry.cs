@@ -1,0 +1,26 @@
+namespace Kybernet.Overlay.Backends;
+
+/// <summary>Backends by type name, as the network config's Backend.Type names them (flannel's backend manager).</summary>
+public sealed class BackendRegistry
+{
+    private readonly Dictionary<string, Func<ExternalInterface, IBackend>> _factories = new(StringComparer.Ordinal);
+
+    /// <summary>A registry with the built-in kernel backends: vxlan and host-gw.</summary>
+    public static BackendRegistry CreateDefault() => new BackendRegistry()
+        .Register(VxlanBackend.TypeName, external => new VxlanBackend(external))
+        .Register(HostGwBackend.TypeName, external => new HostGwBackend(external));
+
+    public IReadOnlyCollection<string> Names => _factories.Keys;
+
+    public BackendRegistry Register(string name, Func<ExternalInterface, IBackend> factory)
+    {
+        if (!_factories.TryAdd(name, factory))
+            throw new ArgumentException($"backend type \"{name}\" is registered already", nameof(name));
+        return this;
+    }
+
+    public IBackend Create(string name, ExternalInterface external) =>
+        _factories.TryGetValue(name, out var factory)
+            ? factory(external)
+            : throw new BackendException($"unknown backend type \"{name}\" (known: {string.Join(", ", _factories.Keys.Order(StringComparer.Ordinal))})");
+}
