@@ -5,7 +5,7 @@ namespace Kybernet.Cli;
 
 public static class Program
 {
-    public static int Main(string[] args)
+    public static Task<int> Main(string[] args)
     {
         var root = new RootCommand("Kybernet: a Kubernetes-style cluster whose network is built on Linux itself.")
         {
@@ -13,6 +13,7 @@ public static class Program
             CniCommand.Create(),
             ServerCommand.Create(),
         };
-        return root.Parse(args).Invoke();
+        // Async, so SIGINT and SIGTERM cancel a long-running action (kybernet server) and it shuts down cleanly.
+        return root.Parse(args).InvokeAsync();
     }
 }

@@ -71,6 +71,17 @@ public sealed class ServerCrashTests : IDisposable
         Assert.Empty(lost);
     }
 
+    [Fact]
+    public async Task Sigterm_stops_the_server_cleanly()
+    {
+        await Start(FreePort());
+        using (var kill = Process.Start("kill", ["-TERM", _server!.Id.ToString()]))
+            kill.WaitForExit();
+        // A bound against hanging, not a timing claim.
+        Assert.True(_server.WaitForExit(TimeSpan.FromSeconds(30)), "kybernet server did not exit after SIGTERM");
+        Assert.Equal(0, _server.ExitCode);
+    }
+
     private async Task<Uri> Start(int port)
     {
         var binary = Path.Combine(AppContext.BaseDirectory, "kybernet");

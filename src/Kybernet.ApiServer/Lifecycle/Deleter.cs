@@ -63,21 +63,39 @@ public sealed class Deleter(ObjectStore objects, ResourceCatalog catalog)
         }
     }
 
-    /// <summary>Removes the owner reference to <paramref name="ownerUid"/> from every object that has one.</summary>
+    /// <summary>
+    /// Removes the owner reference to <paramref name="ownerUid"/> from every object that has one. A
+    /// dependent written meanwhile is read again and retried: if one kept the reference, the
+    /// collector would delete it once the owner is gone, which is what orphaning must prevent.
+    /// </summary>
     public async Task Orphan(string ownerUid, CancellationToken ct)
     {
         foreach (var r in catalog.All)
         {
             var (items, _) = await objects.ListAsync(r, null, ct);
             foreach (var item in items.Where(i => OwnerUids(i).Contains(ownerUid)))
+                await OrphanOne(r, ObjectMeta.Namespace(item), ObjectMeta.Name(item)!, ownerUid, ct);
+        }
+    }
+
+    private async Task OrphanOne(ResourceDefinition r, string? ns, string name, string ownerUid, CancellationToken ct)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            var item = await objects.GetAsync(r, ns, name, ct);
+            if (item is null || !OwnerUids(item).Contains(ownerUid))
+                return; // gone, or no longer ours to orphan
+            var next = (JsonObject)item.DeepClone();
+            var refs = (JsonArray)next["metadata"]!["ownerReferences"]!;
+            foreach (var owned in refs.Where(o => ObjectMeta.Str(o?["uid"]) == ownerUid).ToList())
+                refs.Remove(owned);
+            try
             {
-                var next = (JsonObject)item.DeepClone();
-                var refs = (JsonArray)next["metadata"]!["ownerReferences"]!;
-                foreach (var owned in refs.Where(o => ObjectMeta.Str(o?["uid"]) == ownerUid).ToList())
-                    refs.Remove(owned);
-                try { await objects.UpdateAsync(r, ObjectMeta.Namespace(item), ObjectMeta.Name(item)!, next, ObjectMeta.Revision(item), ct); }
-                catch (ApiException e) when (e.Code is 404 or 409) { }
+                await objects.UpdateAsync(r, ns, name, next, ObjectMeta.Revision(item), ct);
+                return;
             }
+            catch (ApiException e) when (e.Code == 404) { return; }
+            catch (ApiException e) when (e.Code == 409 && attempt < 10) { }
         }
     }
 

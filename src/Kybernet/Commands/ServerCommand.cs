@@ -33,8 +33,10 @@ internal static class ServerCommand
             }, kv, ct: ct);
             Console.WriteLine($"kybernet server is serving at {server.Url} (store: {parsed.GetValue(store)})");
             Console.WriteLine($"kubectl: export KUBECONFIG={server.KubeconfigPath}");
-            try { await Task.Delay(Timeout.Infinite, ct); }
+            // The web host handles SIGTERM and SIGINT itself (it stops serving); we then shut the rest down.
+            try { await server.WaitForShutdownAsync(ct); }
             catch (OperationCanceledException) { }
+            Console.WriteLine("kybernet server is stopping");
             return 0;
         });
         return command;
