@@ -8,11 +8,14 @@ namespace Kybernet.Lab;
 /// <summary>
 /// A multi-machine lab on one Linux box: every machine is a network namespace plugged by a veth pair
 /// into a bridge that lives in the lab's own underlay namespace. Nothing is added to the host's
-/// namespace: no address, route, rule or link, and `Down` removes every namespace `Up` made.
+/// namespace: no address, route, rule or link, and `Down` removes every namespace `Up` made and
+/// stops every process it started (the etcd members in the control plane).
 /// </summary>
 public sealed class Lab(LabStateStore store)
 {
     public LabStateStore Store { get; } = store;
+
+    public LabEtcd Etcd { get; } = new(store.DataDirectory);
 
     /// <summary>Builds the planned lab. On any failure everything made so far is removed again.</summary>
     public LabTopology Up(LabTopology plan)
@@ -30,10 +33,12 @@ public sealed class Lab(LabStateStore store)
             BuildUnderlay(plan);
             foreach (var machine in plan.Machines)
                 BuildMachine(plan, machine);
+            plan = StartEtcd(plan);
             return plan;
         }
         catch (Exception e)
         {
+            Etcd.Stop(plan.Etcd);
             RemoveNamespaces(plan);
             Store.Delete();
             throw new LabException($"lab {plan.Name} could not be brought up, and was removed again: {e.Message}", e);
@@ -44,6 +49,8 @@ public sealed class Lab(LabStateStore store)
     public void Down(string name)
     {
         var topology = Store.Load();
+        // Processes first (also any the state does not list), then the namespaces they ran in.
+        Etcd.Stop(topology?.Etcd ?? []);
         if (topology is not null)
             RemoveNamespaces(topology);
         // Also sweep namespaces of this lab that the state does not list (an interrupted `up`).
@@ -70,11 +77,29 @@ public sealed class Lab(LabStateStore store)
             return new MachineStatus(machine, true, eth0?.IsUp == true && eth0.HasCarrier, hasAddress);
         }).ToList();
 
+    /// <summary>Each etcd member: is its process alive, and does /health answer from inside the control plane?</summary>
+    public IReadOnlyList<EtcdMemberStatus> EtcdStatus(LabTopology topology) =>
+        topology.Etcd.Select(m => new EtcdMemberStatus(m, Etcd.IsRunning(m), LabEtcd.Healthy(topology.ControlPlane, m))).ToList();
+
     /// <summary>Starts a command inside a machine's namespace, with the caller's stdio unless redirected.</summary>
     public static Process Start(LabMachine machine, ProcessStartInfo startInfo)
     {
         using var ns = NetworkNamespace.Open(machine.Namespace);
         return ns.StartProcess(startInfo);
+    }
+
+    /// <summary>Starts every member, saving each pid as soon as it is known, then waits for all to be healthy.</summary>
+    private LabTopology StartEtcd(LabTopology plan)
+    {
+        var members = plan.Etcd.ToList();
+        for (int i = 0; i < members.Count; i++)
+        {
+            members[i] = Etcd.Start(plan.ControlPlane, members[i], plan.Etcd, $"kyb-{plan.Name}");
+            plan = plan with { Etcd = members.ToList() };
+            Store.Save(plan);
+        }
+        Etcd.WaitHealthy(plan.ControlPlane, plan.Etcd);
+        return plan;
     }
 
     private static void BuildUnderlay(LabTopology plan)
@@ -123,3 +148,6 @@ public sealed record MachineStatus(LabMachine Machine, bool NamespacePresent, bo
 {
     public bool Healthy => NamespacePresent && LinkUp && AddressPresent;
 }
+
+/// <summary>One etcd member right now: its process, and its own /health answer.</summary>
+public sealed record EtcdMemberStatus(EtcdMember Member, bool Running, bool Healthy);

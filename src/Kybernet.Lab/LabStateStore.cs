@@ -44,6 +44,9 @@ public sealed class LabStateStore(string dataDirectory)
             Machines = document.Machines
                 .Select(m => new LabMachine(m.Name, m.Role, m.Namespace, InterfaceAddress.Parse(m.Address), m.HostVeth))
                 .ToList(),
+            Etcd = (document.Etcd ?? [])
+                .Select(e => new EtcdMember(e.Name, IPAddress.Parse(e.Address), e.ClientPort, e.PeerPort, e.Pid))
+                .ToList(),
         };
     }
 
@@ -58,7 +61,8 @@ public sealed class LabStateStore(string dataDirectory)
     private static Document ToDocument(LabTopology t) => new(
         t.Name,
         t.Underlay.ToString(),
-        t.Machines.Select(m => new MachineDocument(m.Name, m.Role, m.Namespace, m.Address.ToString(), m.HostVeth)).ToList());
+        t.Machines.Select(m => new MachineDocument(m.Name, m.Role, m.Namespace, m.Address.ToString(), m.HostVeth)).ToList(),
+        t.Etcd.Select(e => new EtcdDocument(e.Name, e.Address.ToString(), e.ClientPort, e.PeerPort, e.Pid)).ToList());
 
     private static readonly JsonSerializerOptions Options = new()
     {
@@ -67,7 +71,9 @@ public sealed class LabStateStore(string dataDirectory)
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
 
-    private sealed record Document(string Name, string Underlay, List<MachineDocument> Machines);
+    private sealed record Document(string Name, string Underlay, List<MachineDocument> Machines, List<EtcdDocument>? Etcd);
 
     private sealed record MachineDocument(string Name, MachineRole Role, string Namespace, string Address, string HostVeth);
+
+    private sealed record EtcdDocument(string Name, string Address, int ClientPort, int PeerPort, int Pid);
 }

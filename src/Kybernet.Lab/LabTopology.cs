@@ -23,6 +23,11 @@ public sealed partial record LabTopology
     public required IPNetwork Underlay { get; init; }
     public required IReadOnlyList<LabMachine> Machines { get; init; }
 
+    /// <summary>The etcd members the control plane runs (none if empty); pids are filled in as they start.</summary>
+    public IReadOnlyList<EtcdMember> Etcd { get; init; } = [];
+
+    public LabMachine ControlPlane => Machines.First(m => m.Role == MachineRole.ControlPlane);
+
     /// <summary>The namespace holding the underlay bridge (the "switch" all machines plug into).</summary>
     public string UnderlayNamespace => $"{NamespacePrefix}{Name}-underlay";
 
@@ -39,9 +44,9 @@ public sealed partial record LabTopology
 
     /// <summary>
     /// Machines: "cp" (.2), "external" (.3) and node-1..node-N (.11 upward) on the underlay, so a
-    /// node's number reads in its address.
+    /// node's number reads in its address. <paramref name="etcdMembers"/> etcd members run on cp.
     /// </summary>
-    public static LabTopology Plan(string name, int nodes, IPNetwork? underlay = null)
+    public static LabTopology Plan(string name, int nodes, IPNetwork? underlay = null, int etcdMembers = 0)
     {
         ValidateName(name);
         if (nodes < 1 || nodes > MaxNodes)
@@ -58,7 +63,7 @@ public sealed partial record LabTopology
         };
         for (int i = 1; i <= nodes; i++)
             machines.Add(topology.NewMachine($"node-{i}", MachineRole.Node, 10 + i));
-        return topology with { Machines = machines };
+        return topology with { Machines = machines, Etcd = EtcdMember.Plan(machines[0].Address.Address, etcdMembers) };
     }
 
     /// <summary>Lab names become part of namespace and file names: keep them short and plain.</summary>

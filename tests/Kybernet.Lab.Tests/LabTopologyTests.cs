@@ -21,6 +21,26 @@ public class LabTopologyTests
     }
 
     [Fact]
+    public void Etcd_members_run_on_the_control_plane_with_the_member_number_in_their_ports()
+    {
+        var plan = LabTopology.Plan("demo", 1, etcdMembers: 3);
+
+        Assert.Equal(["etcd-1", "etcd-2", "etcd-3"], plan.Etcd.Select(m => m.Name));
+        Assert.Equal(["http://192.168.200.2:2379", "http://192.168.200.2:12379", "http://192.168.200.2:22379"], plan.Etcd.Select(m => m.ClientUrl));
+        Assert.Equal(["http://192.168.200.2:2380", "http://192.168.200.2:12380", "http://192.168.200.2:22380"], plan.Etcd.Select(m => m.PeerUrl));
+        Assert.Equal("etcd-1=http://192.168.200.2:2380,etcd-2=http://192.168.200.2:12380,etcd-3=http://192.168.200.2:22380",
+            EtcdMember.InitialCluster(plan.Etcd));
+        Assert.All(plan.Etcd, m => Assert.Equal(0, m.Pid));
+        Assert.Empty(LabTopology.Plan("demo", 1).Etcd);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(8)]
+    public void Etcd_member_counts_out_of_range_are_refused(int members) =>
+        Assert.Contains("--etcd-members", Assert.Throws<LabException>(() => LabTopology.Plan("demo", 1, etcdMembers: members)).Message);
+
+    [Fact]
     public void Plan_uses_a_given_underlay()
     {
         var plan = LabTopology.Plan("demo", 1, IPNetwork.Parse("172.30.5.0/24"));
@@ -54,13 +74,15 @@ public class LabTopologyTests
         try
         {
             var store = new LabStateStore(dir);
-            var plan = LabTopology.Plan("demo", 2);
+            var plan = LabTopology.Plan("demo", 2, etcdMembers: 2);
+            plan = plan with { Etcd = [plan.Etcd[0] with { Pid = 4242 }, plan.Etcd[1]] };
             store.Save(plan);
 
             var loaded = store.Load()!;
             Assert.Equal(plan.Name, loaded.Name);
             Assert.Equal(plan.Underlay, loaded.Underlay);
             Assert.Equal(plan.Machines, loaded.Machines);
+            Assert.Equal(plan.Etcd, loaded.Etcd);
 
             store.Delete();
             Assert.False(Directory.Exists(dir));

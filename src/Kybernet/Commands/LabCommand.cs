@@ -36,17 +36,29 @@ internal static class LabCommand
     {
         var nodes = new Option<int>("--nodes") { Description = "Number of worker nodes", DefaultValueFactory = _ => 3 };
         var underlay = new Option<string?>("--underlay") { Description = $"Underlay IPv4 network (default {LabTopology.DefaultUnderlay})" };
-        var command = new Command("up", "Create the lab's machines and wire them to the underlay") { nodes, underlay };
+        var etcdMembers = new Option<int>("--etcd-members")
+        {
+            Description = $"etcd members run in the control plane, one cluster (0 = none, at most {EtcdMember.MaxMembers})",
+            DefaultValueFactory = _ => 1,
+        };
+        var command = new Command("up", "Create the lab's machines, wire them to the underlay and start etcd in the control plane") { nodes, underlay, etcdMembers };
         command.SetAction(parsed => CommandErrors.Run(() =>
         {
             CommandErrors.RequireRoot();
             var name = parsed.GetValue(Name)!;
             var network = parsed.GetValue(underlay) is { } u ? IPNetwork.Parse(u) : (IPNetwork?)null;
-            var plan = LabTopology.Plan(name, parsed.GetValue(nodes), network);
+            var plan = LabTopology.Plan(name, parsed.GetValue(nodes), network, parsed.GetValue(etcdMembers));
             var stopwatch = Stopwatch.StartNew();
-            var topology = Open(parsed).Up(plan);
+            var lab = Open(parsed);
+            var topology = lab.Up(plan);
             Console.WriteLine($"lab {topology.Name} is up in {stopwatch.ElapsedMilliseconds} ms: {topology.Nodes.Count()} nodes, control plane and external client");
             PrintMachines(topology);
+            if (topology.Etcd.Count > 0)
+            {
+                Console.WriteLine();
+                PrintEtcd(lab, topology, lab.EtcdStatus(topology));
+                Console.WriteLine($"\netcd endpoints: {string.Join(',', topology.Etcd.Select(m => m.ClientUrl))}");
+            }
             Console.WriteLine($"\ntry: kybernet lab exec node-1 -- ping -c1 {(topology.Machines.FirstOrDefault(m => m.Name == "node-2") ?? topology.Machines.First(m => m.Role == MachineRole.ControlPlane)).Address.Address}");
             return 0;
         }));
@@ -70,7 +82,13 @@ internal static class LabCommand
                     s.Machine.Name, RoleName(s.Machine.Role), s.Machine.Namespace, s.Machine.Address.ToString(),
                     !s.NamespacePresent ? "netns missing" : !s.LinkUp ? "eth0 down" : !s.AddressPresent ? "no address" : "ready",
                 }));
-            return statuses.All(s => s.Healthy) ? 0 : 1;
+            var etcd = lab.EtcdStatus(topology);
+            if (etcd.Count > 0)
+            {
+                Console.WriteLine();
+                PrintEtcd(lab, topology, etcd);
+            }
+            return statuses.All(s => s.Healthy) && etcd.All(e => e.Running && e.Healthy) ? 0 : 1;
         }));
         return command;
     }
@@ -100,7 +118,7 @@ internal static class LabCommand
 
     private static Command Down()
     {
-        var command = new Command("down", "Remove every namespace, link and file the lab made");
+        var command = new Command("down", "Stop the lab's processes and remove every namespace, link and file it made");
         command.SetAction(parsed => CommandErrors.Run(() =>
         {
             CommandErrors.RequireRoot();
@@ -123,6 +141,14 @@ internal static class LabCommand
     private static void PrintMachines(LabTopology topology) =>
         PrintTable(["MACHINE", "ROLE", "NETNS", "ADDRESS"],
             topology.Machines.Select(m => new[] { m.Name, RoleName(m.Role), m.Namespace, m.Address.ToString() }));
+
+    private static void PrintEtcd(Kybernet.Lab.Lab lab, LabTopology topology, IReadOnlyList<EtcdMemberStatus> members) =>
+        PrintTable(["ETCD", "MACHINE", "CLIENT", "PEER", "PID", "STATE", "LOG"],
+            members.Select(s => new[]
+            {
+                s.Member.Name, topology.ControlPlane.Name, s.Member.ClientUrl, s.Member.PeerUrl, s.Member.Pid.ToString(),
+                !s.Running ? "not running" : s.Healthy ? "healthy" : "unhealthy", lab.Etcd.LogPath(s.Member),
+            }));
 
     private static string RoleName(MachineRole role) => role switch
     {
