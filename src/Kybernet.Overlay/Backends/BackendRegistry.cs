@@ -5,10 +5,11 @@ public sealed class BackendRegistry
 {
     private readonly Dictionary<string, Func<ExternalInterface, IBackend>> _factories = new(StringComparer.Ordinal);
 
-    /// <summary>A registry with the built-in kernel backends: vxlan and host-gw.</summary>
+    /// <summary>A registry with the built-in backends: vxlan, host-gw and udp.</summary>
     public static BackendRegistry CreateDefault() => new BackendRegistry()
         .Register(VxlanBackend.TypeName, external => new VxlanBackend(external))
-        .Register(HostGwBackend.TypeName, external => new HostGwBackend(external));
+        .Register(HostGwBackend.TypeName, external => new HostGwBackend(external))
+        .Register(UdpBackend.TypeName, external => new UdpBackend(external));
 
     public IReadOnlyCollection<string> Names => _factories.Keys;
 

@@ -24,11 +24,11 @@ public sealed class OptionsAndRegistryTests
     }
 
     [Fact]
-    public void Registry_knows_the_kernel_backends_by_name()
+    public void Registry_knows_the_built_in_backends_by_name()
     {
         var registry = BackendRegistry.CreateDefault();
-        Assert.Equal(["host-gw", "vxlan"], registry.Names.Order());
-        var e = Assert.Throws<BackendException>(() => registry.Create("udp", null!));
-        Assert.Equal("unknown backend type \"udp\" (known: host-gw, vxlan)", e.Message);
+        Assert.Equal(["host-gw", "udp", "vxlan"], registry.Names.Order());
+        var e = Assert.Throws<BackendException>(() => registry.Create("ipip", null!));
+        Assert.Equal("unknown backend type \"ipip\" (known: host-gw, udp, vxlan)", e.Message);
     }
 }

@@ -1,0 +1,94 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Kybernet.Linux.Netlink;
+using Kybernet.Linux.Tun;
+
+namespace Kybernet.Overlay.Backends;
+
+/// <summary>
+/// flannel's udp backend: a TUN device "flannel0" that the whole pod network routes into, and a userspace proxy
+/// that carries each IP packet in a UDP datagram to port 8285 of the node owning the destination's subnet.
+/// As in flannel since v0.6, the device carries the local subnet's network address as a /32 (no broadcast or
+/// prefix routes of its own) and an explicit route for the pod network (10.244.0.0/16 dev flannel0); the node's
+/// own subnet stays on cni0 through its more specific route. The MTU is the underlay's minus 28 (outer IPv4 + UDP).
+/// Nothing is published in the lease: every node listens on the same configured port.
+/// </summary>
+public sealed class UdpBackend(ExternalInterface external) : IBackend
+{
+    public const string TypeName = "udp";
+
+    /// <summary>Outer IPv4 (20) + UDP (8) headers.</summary>
+    public const int Overhead = 28;
+
+    public string Name => TypeName;
+
+    public async Task<INetwork> RegisterNetworkAsync(NetworkConfig config, LeaseAcquirer acquireLease, CancellationToken cancellationToken = default)
+    {
+        var options = UdpOptions.From(config.Backend);
+        var ns = external.Namespace;
+        IpForwarding.Enable(ns);
+        TunDevice? tun = null;
+        Socket? socket = null;
+        try
+        {
+            int mtu;
+            using (var netlink = RtNetlink.Open(ns))
+            {
+                mtu = netlink.Links.Get(external.Device).Mtu - Overhead;
+                RemoveStale(netlink);
+                tun = TunDevice.Open(ns, UdpOptions.DeviceName);
+                netlink.Links.SetMtu(tun.Name, mtu);
+                netlink.Links.SetUp(tun.Name);
+            }
+            var lease = await acquireLease(new LeaseRequest(external.PublicIp, TypeName, new JsonObject()), cancellationToken).ConfigureAwait(false);
+            if (lease.Subnet.BaseAddress.AddressFamily != AddressFamily.InterNetwork)
+                throw new BackendException($"udp: the local lease {lease.Subnet} is not IPv4");
+            using (var netlink = RtNetlink.Open(ns))
+            {
+                VxlanDevice.EnsureOnlyAddress(netlink, tun.Name, new InterfaceAddress(lease.Subnet.BaseAddress, 32));
+                netlink.Routes.Replace(new Route(config.Network) { Device = tun.Name, Scope = RouteScope.Universe });
+            }
+            socket = OpenSocket(new IPEndPoint(external.PublicIp, options.Port));
+            return new UdpNetwork(config, lease, mtu, options.Port, tun, socket);
+        }
+        catch
+        {
+            socket?.Dispose();
+            tun?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A flannel0 left persistent by someone else, or of another kind, is removed so ours can be created.</summary>
+    private void RemoveStale(RtNetlink netlink)
+    {
+        var existing = netlink.Links.Find(UdpOptions.DeviceName);
+        if (existing is null)
+            return;
+        if (existing.Kind == "tun")
+            TunDevice.Delete(external.Namespace, UdpOptions.DeviceName);
+        else
+            netlink.Links.Delete(UdpOptions.DeviceName);
+    }
+
+    /// <summary>The UDP socket is created inside the node's namespace, so it lives there wherever it is used.</summary>
+    private Socket OpenSocket(IPEndPoint local)
+    {
+        var ns = external.Namespace;
+        return ns.Run(() =>
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            try
+            {
+                socket.Bind(local);
+                return socket;
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                throw new BackendException($"udp: bind {local} in {ns.Describe()}: {e.SocketErrorCode} ({e.Message})");
+            }
+        });
+    }
+}
