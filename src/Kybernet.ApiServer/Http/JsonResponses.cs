@@ -23,9 +23,13 @@ public static class JsonResponses
     /// </summary>
     public static async Task<JsonNode> ReadBody(HttpContext context, bool strict)
     {
-        // Kubernetes' protobuf encoding is not spoken here: a 415 tells clients to send JSON.
-        if (context.Request.ContentType?.Contains("protobuf", StringComparison.Ordinal) == true)
-            throw ApiException.UnsupportedMediaType(context.Request.ContentType);
+        // kubectl's generators send Kubernetes' protobuf; the kinds they make are decoded to JSON.
+        if (context.Request.ContentType?.StartsWith(Protobuf.ProtobufBody.ContentType, StringComparison.Ordinal) == true)
+        {
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+            return Protobuf.ProtobufBody.Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        }
         using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
         var text = await reader.ReadToEndAsync(context.RequestAborted);
         if (string.IsNullOrWhiteSpace(text))
