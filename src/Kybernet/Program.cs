@@ -12,6 +12,7 @@ public static class Program
             LabCommand.Create(),
             CniCommand.Create(),
             ServerCommand.Create(),
+            AgentCommand.Create(),
         };
         // Async, so SIGINT and SIGTERM cancel a long-running action (kybernet server) and it shuts down cleanly.
         return root.Parse(args).InvokeAsync();

@@ -1,0 +1,206 @@
+using Kybernet.Linux.Nftables;
+using Kybernet.Overlay.Backends;
+using Kybernet.Overlay.Subnets;
+
+namespace Kybernet.Overlay.Agent;
+
+/// <summary>
+/// One node's overlay (flanneld): <see cref="StartAsync"/> reads top to bottom as the node comes up, and returns
+/// once the node has its lease, subnet.env, forwarding and masquerading; from then on it follows the other
+/// nodes' leases (every batch applied whole, level-triggered) and renews its own in the background.
+/// <see cref="DisposeAsync"/> stops both and leaves the lease in the store, so a restarted agent gets the
+/// same subnet back and existing pods keep their addresses.
+/// </summary>
+public sealed class OverlayAgent : IAsyncDisposable
+{
+    private readonly ISubnetManager _subnets;
+    private readonly INetwork _network;
+    private readonly OverlayAgentOptions _options;
+    private readonly LeaseRenewer _renewer;
+    private readonly CancellationTokenSource _stop = new();
+    private TaskCompletionSource _appliedSignal = NewSignal();
+    private IReadOnlyCollection<SubnetLease> _applied = [];
+    private Task _run = Task.CompletedTask;
+
+    private OverlayAgent(ISubnetManager subnets, INetwork network, NetworkConfig config, SubnetEnv env, OverlayAgentOptions options)
+    {
+        _subnets = subnets;
+        _network = network;
+        _options = options;
+        Config = config;
+        Env = env;
+        _renewer = new LeaseRenewer(subnets, network.Lease, LeaseTtl(network.Lease));
+    }
+
+    public NetworkConfig Config { get; }
+
+    /// <summary>What was written to subnet.env.</summary>
+    public SubnetEnv Env { get; }
+
+    /// <summary>This node's lease, as last renewed.</summary>
+    public SubnetLease Lease => _renewer.Current;
+
+    /// <summary>The other nodes' leases as last applied.</summary>
+    public IReadOnlyCollection<SubnetLease> AppliedLeases => Volatile.Read(ref _applied);
+
+    /// <summary>Ends when the agent is disposed, or faults when it cannot go on (its subnet was taken: <see cref="SubnetLostException"/>).</summary>
+    public Task Completion => _run;
+
+    /// <summary>Brings the node's overlay up; see the class summary. Nothing is left running if it throws.</summary>
+    public static async Task<OverlayAgent> StartAsync(ISubnetManager subnets, BackendRegistry backends, OverlayAgentOptions options, CancellationToken cancellationToken = default)
+    {
+        var log = options.Log;
+        var node = options.External.Namespace;
+
+        // 1. The network config, from the store.
+        var config = await subnets.GetNetworkConfigAsync(cancellationToken);
+        log.WriteLine($"overlay: network {config.Network}, subnets /{config.SubnetLen}, backend {config.BackendType}");
+
+        // 2. The backend the config names, on this node's underlay device.
+        var backend = backends.Create(config.BackendType, options.External);
+
+        // 3. Register: the backend prepares the node and acquires the lease, asking for the subnet we had before.
+        var previous = SubnetEnvReader.ReadPreviousSubnet(options.SubnetFile);
+        var network = await backend.RegisterNetworkAsync(config,
+            (request, ct) => subnets.AcquireLeaseAsync(request.PublicIp, request.BackendType, request.BackendData, previous, ct),
+            cancellationToken);
+        try
+        {
+            log.WriteLine($"overlay: lease {network.Lease.Subnet} for {network.Lease.PublicIp} ({network.BackendType}, MTU {network.Mtu})");
+
+            // 4. subnet.env, for the CNI plugin (temp file + rename).
+            var env = new SubnetEnv(config.Network, network.Lease.Subnet, network.Mtu, options.IpMasq);
+            await SubnetEnvWriter.WriteAsync(options.SubnetFile, env, cancellationToken);
+
+            // 5. Forwarding, and masquerading of traffic leaving the pod network (or its absence), in the node's namespace.
+            IpForwarding.Enable(node);
+            new NftCli(node).Apply(options.IpMasq ? PodNetworkMasquerade.Ensure(config.Network) : PodNetworkMasquerade.Remove());
+
+            // 6. Follow the other leases and keep ours, until disposed.
+            var agent = new OverlayAgent(subnets, network, config, env, options);
+            agent._run = agent.RunAsync();
+            return agent;
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Waits until an applied set of leases satisfies <paramref name="predicate"/> (readiness for callers and tests, no polling).</summary>
+    public async Task WaitUntilAppliedAsync(Func<IReadOnlyCollection<SubnetLease>, bool> predicate, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            var signal = Volatile.Read(ref _appliedSignal).Task;
+            if (predicate(AppliedLeases))
+                return;
+            if (_run.IsCompleted)
+                throw new InvalidOperationException("the overlay agent has stopped", _run.Exception?.InnerException);
+            await Task.WhenAny(signal, _run).WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Stops watching and renewing and releases the node's devices' owner; the lease stays in the store until its TTL.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try
+        {
+            await _run;
+        }
+        catch (Exception e)
+        {
+            _options.Log.WriteLine($"overlay: stopped after a failure: {e.Message}");
+        }
+        _network.Dispose();
+        _stop.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        await Task.Yield();
+        var watch = WatchAndApplyAsync(_stop.Token);
+        var renew = RenewAsync(_stop.Token);
+        await Task.WhenAny(watch, renew);
+        await _stop.CancelAsync();
+        await Task.WhenAll(watch, renew);
+    }
+
+    private async Task RenewAsync(CancellationToken cancellationToken)
+    {
+        _renewer.Renewed += lease => _options.Log.WriteLine($"overlay: lease {lease.Subnet} renewed until {lease.Expiration:u}");
+        try
+        {
+            await _renewer.RunAsync(cancellationToken);
+        }
+        catch (SubnetLostException e)
+        {
+            _options.Log.WriteLine($"overlay: lease {Lease.Subnet} lost: {e.Message}");
+            throw;
+        }
+    }
+
+    /// <summary>Watches every lease from a fresh list; after a failure, waits and starts over (a full resync).</summary>
+    private async Task WatchAndApplyAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var leases = new Dictionary<System.Net.IPNetwork, SubnetLease>();
+            try
+            {
+                await foreach (var batch in _subnets.WatchLeasesAsync(0, cancellationToken))
+                {
+                    foreach (var e in batch.Events)
+                    {
+                        if (e.Type == LeaseEventType.Added)
+                            leases[e.Lease.Subnet] = e.Lease;
+                        else
+                            leases.Remove(e.Lease.Subnet);
+                    }
+                    Apply([.. leases.Values.Where(l => !l.Subnet.Equals(_network.Lease.Subnet))]);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                _options.Log.WriteLine($"overlay: watching leases failed, resyncing: {e.Message}");
+                try
+                {
+                    await Task.Delay(_options.WatchRetryInterval, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void Apply(IReadOnlyCollection<SubnetLease> others)
+    {
+        try
+        {
+            _network.Apply(others);
+        }
+        catch (BackendException e)
+        {
+            // The usable leases were applied; the next batch recomputes everything.
+            _options.Log.WriteLine($"overlay: {e.Message}");
+        }
+        Volatile.Write(ref _applied, others);
+        Interlocked.Exchange(ref _appliedSignal, NewSignal()).TrySetResult();
+    }
+
+    private static TimeSpan LeaseTtl(SubnetLease lease)
+    {
+        var left = lease.Expiration - DateTimeOffset.UtcNow;
+        return left > TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1);
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

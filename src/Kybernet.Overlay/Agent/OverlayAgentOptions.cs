@@ -1,0 +1,23 @@
+using Kybernet.Overlay.Backends;
+using Kybernet.Overlay.Subnets;
+
+namespace Kybernet.Overlay.Agent;
+
+/// <summary>What one node's overlay agent is told (flanneld's flags).</summary>
+public sealed record OverlayAgentOptions
+{
+    /// <summary>The node's namespace, underlay device and public address.</summary>
+    public required ExternalInterface External { get; init; }
+
+    /// <summary>Where subnet.env goes (flannel's --subnet-file); also read back for the previous subnet.</summary>
+    public string SubnetFile { get; init; } = SubnetEnv.DefaultPath;
+
+    /// <summary>Masquerade traffic leaving the pod network (flannel's --ip-masq).</summary>
+    public bool IpMasq { get; init; }
+
+    /// <summary>Progress and problems, one line each; nothing by default.</summary>
+    public TextWriter Log { get; init; } = TextWriter.Null;
+
+    /// <summary>Wait after a failed lease watch before watching again from scratch.</summary>
+    public TimeSpan WatchRetryInterval { get; init; } = TimeSpan.FromSeconds(1);
+}

@@ -1,0 +1,133 @@
+using System.Text;
+using Kybernet.Linux;
+using Kybernet.Linux.Netlink;
+using Kybernet.Overlay.Agent;
+using Kybernet.Overlay.Backends;
+using Kybernet.Overlay.Subnets;
+using Kybernet.Store;
+using Kybernet.Store.Etcd;
+using Kybernet.Store.Tests;
+using Kybernet.Overlay.Tests.Backends;
+
+namespace Kybernet.Overlay.Tests.Agent;
+
+/// <summary>
+/// Two overlay agents, in process, on two real nodes (namespaces on an L2 underlay) with their leases in a real etcd:
+/// the whole start-up sequence, then pods on the two nodes ping across through vxlan.
+/// </summary>
+public sealed class OverlayAgentTests(EtcdServer etcd) : IClassFixture<EtcdServer>, IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private readonly TwoNodeLab _lab = new();
+    private readonly string _dir = Directory.CreateTempSubdirectory("kyt-agent-").FullName;
+    private readonly List<EtcdStore> _stores = [];
+    private readonly List<OverlayAgent> _agents = [];
+    private string _prefix = "";
+
+    public async Task InitializeAsync()
+    {
+        var store = etcd.NewStore(out _prefix);
+        _stores.Add(store);
+        await store.PutAsync("/coreos.com/network/config", Encoding.UTF8.GetBytes("""{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan"}}"""));
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var agent in _agents)
+            await agent.DisposeAsync();
+        foreach (var store in _stores)
+            await store.DisposeAsync();
+        _lab.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private string SubnetFile(TwoNodeLab.Node node) => Path.Combine(_dir, $"node{node.Number}", "subnet.env");
+
+    /// <summary>Starts an agent for <paramref name="node"/> with a store connection of its own, and gives its pod side the MTU, as the CNI plugin would.</summary>
+    private async Task<OverlayAgent> StartAgent(TwoNodeLab.Node node)
+    {
+        var store = new EtcdStore(etcd.Endpoints, _prefix);
+        _stores.Add(store);
+        var agent = await OverlayAgent.StartAsync(new EtcdSubnetManager(store), BackendRegistry.CreateDefault(), new OverlayAgentOptions
+        {
+            External = node.External,
+            SubnetFile = SubnetFile(node),
+            IpMasq = true,
+        });
+        _agents.Add(agent);
+        using var nl = RtNetlink.Open(node.Namespace);
+        nl.Links.SetMtu("cni0", agent.Env.Mtu);
+        nl.Links.SetMtu($"veth{node.Number}", agent.Env.Mtu);
+        using var pod = RtNetlink.Open(node.Pod);
+        pod.Links.SetMtu("eth0", agent.Env.Mtu);
+        return agent;
+    }
+
+    private static async Task Sees(OverlayAgent agent, TwoNodeLab.Node other)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        await agent.WaitUntilAppliedAsync(leases => leases.Any(l => l.Subnet.Equals(other.Subnet) && l.PublicIp.Equals(other.PublicIp)), timeout.Token);
+    }
+
+    private async Task<(OverlayAgent One, OverlayAgent Two)> BothUp()
+    {
+        var one = await StartAgent(_lab.Node1);
+        var two = await StartAgent(_lab.Node2);
+        await Sees(one, _lab.Node2);
+        await Sees(two, _lab.Node1);
+        return (one, two);
+    }
+
+    [Fact]
+    public async Task Two_agents_get_distinct_subnets_write_subnet_env_and_their_pods_ping_across()
+    {
+        var (one, two) = await BothUp();
+
+        Assert.Equal(_lab.Node1.Subnet, one.Lease.Subnet);
+        Assert.Equal(_lab.Node2.Subnet, two.Lease.Subnet);
+        Assert.Equal("FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n", File.ReadAllText(SubnetFile(_lab.Node1)));
+        Assert.Equal("FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.2.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n", File.ReadAllText(SubnetFile(_lab.Node2)));
+        Assert.Equal("1", Sysctl.Get(_lab.Node1.Namespace, IpForwarding.Key));
+        Assert.Contains("ip saddr 10.244.0.0/16 ip daddr != 10.244.0.0/16 masquerade", Nft(_lab.Node1));
+
+        Assert.True(_lab.Node1.Ping(_lab.Node2.PodIp), "pod1 -> pod2");
+        Assert.True(_lab.Node2.Ping(_lab.Node1.PodIp), "pod2 -> pod1");
+        Assert.True(_lab.Node1.Ping(_lab.Node2.PodIp, "-M", "do", "-s", "1422"), "pod1 -> pod2 at the MTU edge");
+    }
+
+    [Fact]
+    public async Task A_stopped_agent_leaves_the_other_working_and_a_restarted_one_gets_its_subnet_back()
+    {
+        var (one, two) = await BothUp();
+        var masquerade = Nft(_lab.Node2);
+
+        await two.DisposeAsync();
+        _agents.Remove(two);
+        Assert.True(_lab.Node1.Ping(_lab.Node2.PodIp), "pods still reach each other with node 2's agent stopped");
+        Assert.Same(one, _agents[0]);
+        Assert.False(one.Completion.IsCompleted);
+
+        var again = await StartAgent(_lab.Node2);
+        Assert.Equal(_lab.Node2.Subnet, again.Lease.Subnet);
+        await Sees(again, _lab.Node1);
+        Assert.Equal(masquerade, Nft(_lab.Node2));
+        Assert.True(_lab.Node2.Ping(_lab.Node1.PodIp), "pod2 -> pod1 after the restart");
+        Assert.True(_lab.Node1.Ping(_lab.Node2.PodIp), "pod1 -> pod2 after the restart");
+    }
+
+    [Fact]
+    public async Task Without_a_network_config_the_agent_names_the_missing_key_and_leaves_nothing()
+    {
+        var store = new EtcdStore(etcd.Endpoints, _prefix);
+        _stores.Add(store);
+        await store.DeleteAsync("/coreos.com/network/config");
+        var e = await Assert.ThrowsAsync<NetworkConfigException>(() => OverlayAgent.StartAsync(new EtcdSubnetManager(store), BackendRegistry.CreateDefault(),
+            new OverlayAgentOptions { External = _lab.Node1.External, SubnetFile = SubnetFile(_lab.Node1) }));
+        Assert.Contains("/coreos.com/network/config", e.Message);
+        Assert.False(File.Exists(SubnetFile(_lab.Node1)));
+        Assert.DoesNotContain("flannel", _lab.Node1.Ip("link"));
+    }
+
+    private static string Nft(TwoNodeLab.Node node) =>
+        Tool.Run("ip", ["netns", "exec", node.Namespace.Name, "nft", "list", "table", "ip", "kybernet-overlay"]);
+}
