@@ -26,7 +26,23 @@ internal static class AgentCommand
         {
             endpoints, prefix, iface, publicIp, subnetFile, ipMasq, leaseTtl,
         };
-        command.SetAction(async (parsed, ct) =>
+        command.SetAction(async (parsed, cancel) =>
+        {
+            using var shutdown = ShutdownSignal.Link(cancel);
+            var ct = shutdown.Token;
+            try
+            {
+                return await Run(parsed, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Console.Error.WriteLine($"kybernet agent: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+
+        async Task<int> Run(ParseResult parsed, CancellationToken ct)
         {
             using var node = NetworkNamespace.OpenCurrent();
             var device = parsed.GetValue(iface)!;
@@ -74,7 +90,6 @@ internal static class AgentCommand
             }
             Console.WriteLine("kybernet agent is stopping (its lease stays)");
             return agent.Completion.IsFaulted ? 1 : 0;
-        });
-        return command;
+        }
     }
 }
