@@ -46,7 +46,8 @@ public sealed partial class SqliteStore
             {
                 try
                 {
-                    var (expired, _) = await Write(log => LeaseTable.Expired(_writer, log.Transaction), stopping).ConfigureAwait(false);
+                    // Looked for on a reader, so the writer is taken only when something expired.
+                    var expired = await Read(LeaseTable.Expired, stopping).ConfigureAwait(false);
                     foreach (var id in expired)
                     {
                         // Checked again inside the write: a keep-alive may have come in between.
