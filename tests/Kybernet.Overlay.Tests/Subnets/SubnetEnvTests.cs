@@ -25,6 +25,8 @@ public sealed class SubnetEnvTests : IDisposable
         var path = Path.Combine(_dir.FullName, "subnet.env");
         await SubnetEnvWriter.WriteAsync(path, new SubnetEnv(IPNetwork.Parse("10.244.0.0/16"), IPNetwork.Parse("10.244.1.0/24"), 1450, true));
         var inodeBefore = Inode(path);
+        // Held open, the first file's inode cannot be freed and handed to a later temp file.
+        using var original = File.OpenRead(path);
 
         // A reader running throughout sees one whole file or the other, never a mix or an empty file.
         var writes = Task.Run(async () =>
