@@ -13,23 +13,10 @@ public sealed class HostGwBackendTests : IDisposable
         Backend = new() { ["Type"] = "host-gw" },
     };
     private readonly TwoNodeLab _lab = new();
-    private readonly List<INetwork> _networks = [];
 
-    public void Dispose()
-    {
-        foreach (var n in _networks)
-            n.Dispose();
-        _lab.Dispose();
-    }
+    public void Dispose() => _lab.Dispose();
 
-    private async Task<(INetwork One, INetwork Two)> Both()
-    {
-        var one = await _lab.Node1.Register(new HostGwBackend(_lab.Node1.External), Config);
-        var two = await _lab.Node2.Register(new HostGwBackend(_lab.Node2.External), Config);
-        _networks.Add(one);
-        _networks.Add(two);
-        return (one, two);
-    }
+    private Task<(INetwork One, INetwork Two)> Both() => _lab.RegisterBoth(e => new HostGwBackend(e), Config);
 
     [Fact]
     public async Task Pods_on_two_nodes_ping_each_other_via_the_nodes_addresses()

@@ -48,16 +48,28 @@ public sealed class TwoNodeLab : IDisposable
         return ns;
     }
 
+    /// <summary>Networks registered on the nodes: stopped (newest first) before the namespaces go.</summary>
+    private readonly List<INetwork> _networks = [];
+
+    /// <summary>Registers one backend per node (made by <paramref name="backend"/> for each node's underlay).</summary>
+    public async Task<(INetwork One, INetwork Two)> RegisterBoth(Func<ExternalInterface, IBackend> backend, NetworkConfig config) =>
+        (await Node1.Register(backend(Node1.External), config), await Node2.Register(backend(Node2.External), config));
+
     public void Dispose()
     {
+        for (int i = _networks.Count - 1; i >= 0; i--)
+            _networks[i].Dispose();
         foreach (var ns in _all)
             ns.Dispose();
     }
 
     public sealed class Node
     {
+        private readonly TwoNodeLab _lab;
+
         public Node(TwoNodeLab lab, int n)
         {
+            _lab = lab;
             Number = n;
             Namespace = lab.Make();
             Pod = lab.Make();
@@ -108,6 +120,7 @@ public sealed class TwoNodeLab : IDisposable
         public async Task<INetwork> Register(IBackend backend, NetworkConfig config)
         {
             var network = await backend.RegisterNetworkAsync(config, Acquire);
+            _lab._networks.Add(network);
             using var node = RtNetlink.Open(Namespace);
             node.Links.SetMtu("cni0", network.Mtu);
             node.Links.SetMtu($"veth{Number}", network.Mtu);

@@ -19,19 +19,13 @@ public sealed class AloneCollection
 public sealed class UdpAllocationTests : IDisposable
 {
     private readonly TwoNodeLab _lab = new();
-    private readonly List<INetwork> _networks = [];
 
-    public void Dispose()
-    {
-        foreach (var n in _networks)
-            n.Dispose();
-        _lab.Dispose();
-    }
+    public void Dispose() => _lab.Dispose();
 
     [Fact]
     public async Task The_steady_path_allocates_nothing_per_packet()
     {
-        var (one, two) = await UdpBackendTests.Both(_lab, _networks);
+        var (one, two) = await UdpBackendTests.Both(_lab);
         var serverEndPoint = new IPEndPoint(_lab.Node2.PodIp, 7000);
         using var server = _lab.Node2.Pod.Namespace.Run(() => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp));
         server.Bind(serverEndPoint);

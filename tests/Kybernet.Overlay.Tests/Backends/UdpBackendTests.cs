@@ -16,30 +16,22 @@ public sealed class UdpBackendTests : IDisposable
     };
 
     private readonly TwoNodeLab _lab = new();
-    private readonly List<INetwork> _networks = [];
 
-    public void Dispose()
-    {
-        foreach (var n in _networks)
-            n.Dispose();
-        _lab.Dispose();
-    }
+    public void Dispose() => _lab.Dispose();
 
-    internal static async Task<(UdpNetwork One, UdpNetwork Two)> Both(TwoNodeLab lab, List<INetwork> networks)
+    /// <summary>udp on both nodes, each knowing the other's lease.</summary>
+    internal static async Task<(UdpNetwork One, UdpNetwork Two)> Both(TwoNodeLab lab)
     {
-        var one = (UdpNetwork)await lab.Node1.Register(new UdpBackend(lab.Node1.External), Config);
-        networks.Add(one);
-        var two = (UdpNetwork)await lab.Node2.Register(new UdpBackend(lab.Node2.External), Config);
-        networks.Add(two);
+        var (one, two) = await lab.RegisterBoth(e => new UdpBackend(e), Config);
         one.Apply([two.Lease]);
         two.Apply([one.Lease]);
-        return (one, two);
+        return ((UdpNetwork)one, (UdpNetwork)two);
     }
 
     [Fact]
     public async Task Pods_on_two_nodes_ping_each_other_through_flannel0_up_to_the_mtu()
     {
-        var (one, _) = await Both(_lab, _networks);
+        var (one, _) = await Both(_lab);
 
         Assert.True(_lab.Node1.Ping(_lab.Node2.PodIp), "pod1 -> pod2");
         Assert.True(_lab.Node2.Ping(_lab.Node1.PodIp), "pod2 -> pod1");
@@ -53,7 +45,7 @@ public sealed class UdpBackendTests : IDisposable
     [Fact]
     public async Task The_device_the_route_and_the_socket_are_flannels()
     {
-        var (one, _) = await Both(_lab, _networks);
+        var (one, _) = await Both(_lab);
 
         Assert.Equal("{}", ((INetwork)one).BackendData.ToJsonString());
         Assert.Equal("flannel0", one.DeviceName);
@@ -71,7 +63,7 @@ public sealed class UdpBackendTests : IDisposable
     [Fact]
     public async Task A_tcp_exchange_between_pods_crosses_the_tunnel_intact()
     {
-        await Both(_lab, _networks);
+        await Both(_lab);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var server = new IPEndPoint(_lab.Node2.PodIp, 5000);
         using var listener = _lab.Node2.Pod.Namespace.Run(() => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
@@ -110,7 +102,7 @@ public sealed class UdpBackendTests : IDisposable
     [Fact]
     public async Task Removing_a_lease_stops_traffic_and_re_adding_restores_it()
     {
-        var (one, two) = await Both(_lab, _networks);
+        var (one, two) = await Both(_lab);
         Assert.True(_lab.Node1.Ping(_lab.Node2.PodIp));
 
         one.Apply([]);
@@ -126,7 +118,7 @@ public sealed class UdpBackendTests : IDisposable
     [Fact]
     public async Task Apply_twice_changes_nothing()
     {
-        var (one, two) = await Both(_lab, _networks);
+        var (one, two) = await Both(_lab);
         var table = one.Table;
         var before = _lab.Node1.Snapshot();
 
@@ -140,7 +132,7 @@ public sealed class UdpBackendTests : IDisposable
     [Fact]
     public async Task Unusable_leases_are_reported_and_the_others_applied()
     {
-        var (one, two) = await Both(_lab, _networks);
+        var (one, two) = await Both(_lab);
         var e = Assert.Throws<BackendException>(() => one.Apply([two.Lease, Leases.HostGw("10.244.3.0/24", "192.168.200.13")]));
         Assert.Equal("udp: apply leases on flannel0: lease 10.244.3.0/24 (node 192.168.200.13): runs backend \"host-gw\", this node runs \"udp\"", e.Message);
         Assert.Equal(1, one.Table.Count);
@@ -150,7 +142,7 @@ public sealed class UdpBackendTests : IDisposable
     [Fact]
     public async Task Dispose_stops_the_proxy_and_leaves_no_flannel0_and_registering_again_works()
     {
-        var (one, two) = await Both(_lab, _networks);
+        var (one, two) = await Both(_lab);
         one.Dispose();
         Assert.DoesNotContain("flannel0", _lab.Node1.Ip("link"));
         Assert.DoesNotContain("10.244.0.0/16", _lab.Node1.Ip("route"));
@@ -158,7 +150,6 @@ public sealed class UdpBackendTests : IDisposable
         Assert.False(_lab.Node1.Ping(_lab.Node2.PodIp));
 
         var again = await _lab.Node1.Register(new UdpBackend(_lab.Node1.External), Config);
-        _networks.Add(again);
         again.Apply([two.Lease]);
         Assert.True(_lab.Node1.Ping(_lab.Node2.PodIp));
     }

@@ -10,23 +10,10 @@ public sealed class VxlanBackendTests : IDisposable
 {
     private static readonly NetworkConfig Config = new() { Network = IPNetwork.Parse("10.244.0.0/16") };
     private readonly TwoNodeLab _lab = new();
-    private readonly List<INetwork> _networks = [];
 
-    public void Dispose()
-    {
-        foreach (var n in _networks)
-            n.Dispose();
-        _lab.Dispose();
-    }
+    public void Dispose() => _lab.Dispose();
 
-    private async Task<(INetwork One, INetwork Two)> Both()
-    {
-        var one = await _lab.Node1.Register(new VxlanBackend(_lab.Node1.External), Config);
-        var two = await _lab.Node2.Register(new VxlanBackend(_lab.Node2.External), Config);
-        _networks.Add(one);
-        _networks.Add(two);
-        return (one, two);
-    }
+    private Task<(INetwork One, INetwork Two)> Both() => _lab.RegisterBoth(e => new VxlanBackend(e), Config);
 
     [Fact]
     public async Task Pods_on_two_nodes_ping_each_other_through_flannel_1()
@@ -120,7 +107,6 @@ public sealed class VxlanBackendTests : IDisposable
     {
         var (one, _) = await Both();
         var again = await _lab.Node1.Register(new VxlanBackend(_lab.Node1.External), Config);
-        _networks.Add(again);
         Assert.Equal(one.BackendData.ToJsonString(), again.BackendData.ToJsonString());
     }
 
@@ -132,7 +118,6 @@ public sealed class VxlanBackendTests : IDisposable
         one.Dispose();
 
         var restarted = await _lab.Node1.Register(new VxlanBackend(_lab.Node1.External), Config);
-        _networks.Add(restarted);
         restarted.Apply([]);
         Assert.Equal("", _lab.Node1.Ip("route", "show", "dev", "flannel.1"));
         Assert.Equal("", _lab.Node1.Bridge("fdb", "show", "dev", "flannel.1"));
