@@ -191,18 +191,42 @@ public sealed class EtcdStore : IKeyValueStore
 
     private DateTime Deadline() => DateTime.UtcNow + _timeout;
 
-    /// <summary>Runs one etcd call; etcd's errors come back as <see cref="EtcdStoreException"/> naming the operation and key.</summary>
+    /// <summary>
+    /// Runs one etcd call; etcd's errors come back as <see cref="EtcdStoreException"/> naming the
+    /// operation and key. While members fail over (a killed member refuses connections, the others
+    /// elect a leader), calls that certainly did not take effect are tried again for a few seconds;
+    /// a call that may have been applied (a timeout) is never repeated.
+    /// </summary>
     private static async Task<T> CallAsync<T>(string operation, string key, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
-        try
+        var giveUp = DateTime.UtcNow + FailoverWindow;
+        var pause = TimeSpan.FromMilliseconds(100);
+        while (true)
         {
-            return await call(cancellationToken);
-        }
-        catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw EtcdStoreException.From(operation, key, e);
+            try
+            {
+                return await call(cancellationToken);
+            }
+            catch (RpcException e) when (!cancellationToken.IsCancellationRequested && NeverApplied(e) && DateTime.UtcNow < giveUp)
+            {
+                await Task.Delay(pause, cancellationToken);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
+            }
+            catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw EtcdStoreException.From(operation, key, e);
+            }
         }
     }
+
+    private static readonly TimeSpan FailoverWindow = TimeSpan.FromSeconds(10);
+
+    /// <summary>The request never reached a member (connection refused), or a member refused it for want of a leader.</summary>
+    private static bool NeverApplied(RpcException e) =>
+        e.StatusCode == StatusCode.Unavailable
+        && (e.Status.Detail.Contains("Error starting gRPC call", StringComparison.Ordinal)
+            || e.Status.Detail.Contains("no leader", StringComparison.Ordinal)
+            || e.Status.Detail.Contains("leader changed", StringComparison.Ordinal));
 
     /// <summary>The contract's exceptions for a revision etcd refused, with the numbers etcd's message leaves out.</summary>
     private async Task<Exception> RevisionErrorAsync(EtcdStoreException e, long revision, CancellationToken cancellationToken)
