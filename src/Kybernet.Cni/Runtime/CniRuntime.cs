@@ -1,0 +1,91 @@
+using System.Text.Json.Nodes;
+using Kybernet.Cni.Plugins;
+using Kybernet.Cni.Protocol;
+using Kybernet.Linux.Namespaces;
+using Kybernet.Linux.Processes;
+
+namespace Kybernet.Cni.Runtime;
+
+/// <summary>
+/// What a container runtime does with a conflist (the spec's "network configuration list" section,
+/// libcni's AddNetworkList/DelNetworkList): ADD runs the plugins in order, each given the previous
+/// one's result as prevResult; DEL runs them in reverse, given the result ADD returned. Plugins are
+/// started inside <see cref="PodAttachment.HostNamespace"/> (a node), which is where the bridge and the
+/// host ends of veths live.
+/// </summary>
+public static class CniRuntime
+{
+    /// <summary>Attaches the pod; returns the last plugin's result. A failed ADD is undone with DEL before the error is rethrown.</summary>
+    public static JsonObject AddNetworkList(JsonObject conflist, PodAttachment attachment)
+    {
+        var (version, name, plugins) = Parse(conflist);
+        JsonObject? result = null;
+        try
+        {
+            foreach (var plugin in plugins)
+                result = Run("ADD", PluginConfig(plugin, version, name, result), attachment) ?? result;
+        }
+        catch (CniException)
+        {
+            // The spec asks the runtime to clean up after a failed ADD; what DEL cannot undo is reported by the ADD's error.
+            try { DelNetworkList(conflist, attachment, result); }
+            catch (CniException) { }
+            throw;
+        }
+        return result ?? throw new CniException(CniErrorCode.DecodeFailure, $"network {name}: the plugins returned no result");
+    }
+
+    /// <summary>Detaches the pod (plugins in reverse order). Plugins treat repeated or partial DELs as success.</summary>
+    public static void DelNetworkList(JsonObject conflist, PodAttachment attachment, JsonObject? addResult)
+    {
+        var (version, name, plugins) = Parse(conflist);
+        foreach (var plugin in plugins.AsEnumerable().Reverse())
+            Run("DEL", PluginConfig(plugin, version, name, addResult), attachment);
+    }
+
+    private static (string Version, string Name, IReadOnlyList<JsonObject> Plugins) Parse(JsonObject conflist)
+    {
+        string version = conflist["cniVersion"]?.GetValue<string>() ?? throw CniException.InvalidConfig("cniVersion", "is required");
+        string name = conflist["name"]?.GetValue<string>() ?? throw CniException.InvalidConfig("name", "is required");
+        if (conflist["plugins"] is not JsonArray { Count: > 0 } array)
+            throw CniException.InvalidConfig("plugins", "must list at least one plugin");
+        var plugins = array.Select((p, i) => p as JsonObject ?? throw CniException.InvalidConfig($"plugins[{i}]", "must be an object")).ToList();
+        return (version, name, plugins);
+    }
+
+    /// <summary>One plugin's stdin: its own object, plus the list's name and version and the previous result.</summary>
+    private static JsonObject PluginConfig(JsonObject plugin, string version, string name, JsonObject? prevResult)
+    {
+        var config = (JsonObject)plugin.DeepClone();
+        config["cniVersion"] = version;
+        config["name"] = name;
+        if (prevResult is not null)
+            config["prevResult"] = prevResult.DeepClone();
+        return config;
+    }
+
+    private static JsonObject? Run(string command, JsonObject config, PodAttachment attachment)
+    {
+        string type = config["type"]?.GetValue<string>() ?? throw CniException.InvalidConfig("type", "every plugin needs a type");
+        var path = attachment.PluginPath;
+        var variables = new Dictionary<string, string>
+        {
+            ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin",
+            ["CNI_COMMAND"] = command,
+            ["CNI_CONTAINERID"] = attachment.ContainerId,
+            ["CNI_NETNS"] = attachment.NetnsPath,
+            ["CNI_IFNAME"] = attachment.IfName,
+            ["CNI_PATH"] = string.Join(':', path),
+        };
+        if (Environment.GetEnvironmentVariable("KYBERNET_CNI_TRACE") is { } trace)
+            variables["KYBERNET_CNI_TRACE"] = trace;
+        var executable = DelegatedPlugin.Find(type, path);
+        var stdin = System.Text.Encoding.UTF8.GetBytes(config.ToJsonString());
+        // posix_spawn from the namespace's thread: the plugin is born in the node's namespace.
+        var child = attachment.HostNamespace.Run(() => Subprocess.Start(executable, [], variables, stdin));
+        return new RunningPlugin(type, command, child).Wait();
+    }
+}
+
+/// <summary>One pod's interface as the runtime names it: the CNI_* values, and the namespace the plugins run in.</summary>
+public sealed record PodAttachment(NetworkNamespace HostNamespace, string ContainerId, string NetnsPath, string IfName, IReadOnlyList<string> PluginPath);
