@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Net.Http;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using Kybernet.Linux.Namespaces;
 
 namespace Kybernet.Lab;
@@ -15,7 +13,6 @@ public sealed class LabEtcd(string dataDirectory)
 {
     public const string EtcdPath = "/usr/bin/etcd";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>DATA_DIR/etcd: everything the members write; `down` removes it.</summary>
     public string Directory { get; } = Path.Combine(dataDirectory, "etcd");
@@ -24,20 +21,14 @@ public sealed class LabEtcd(string dataDirectory)
 
     public string LogPath(EtcdMember member) => Path.Combine(Directory, member.Name, "etcd.log");
 
-    /// <summary>
-    /// Starts one member in its own session (so it outlives the command that started it and a
-    /// terminal's Ctrl-C), stdin from /dev/null and its output appended to its log file.
-    /// </summary>
+    /// <summary>Starts one member (see <see cref="LabProcesses"/>), its output appended to its log file.</summary>
     public EtcdMember Start(LabMachine controlPlane, EtcdMember member, IReadOnlyList<EtcdMember> cluster, string token)
     {
         if (!File.Exists(EtcdPath))
             throw new LabException($"{EtcdPath} is missing: apt-get install -y etcd-server etcd-client (scripts/prereqs.sh does)");
         System.IO.Directory.CreateDirectory(DataDir(member));
-        // setsid execs in place (our child is no group leader) and so does sh: the pid is etcd's.
-        var start = new ProcessStartInfo("/usr/bin/setsid") { UseShellExecute = false };
-        foreach (var arg in new[]
-        {
-            "/bin/sh", "-c", "log=$1; shift; exec \"$@\" </dev/null >>\"$log\" 2>&1", "sh", LogPath(member),
+        string[] argv =
+        [
             EtcdPath, "--name", member.Name, "--data-dir", DataDir(member),
             "--listen-client-urls", member.ClientUrl, "--advertise-client-urls", member.ClientUrl,
             "--listen-peer-urls", member.PeerUrl, "--initial-advertise-peer-urls", member.PeerUrl,
@@ -45,16 +36,8 @@ public sealed class LabEtcd(string dataDirectory)
             "--initial-cluster-token", token,
             // 3.4 still defaults to the deprecated capnslog logger and warns about it.
             "--logger", "zap", "--log-outputs", "stderr",
-        })
-            start.ArgumentList.Add(arg);
-        using var process = Lab.Start(controlPlane, start);
-        var started = member with { Pid = process.Id };
-        // Until setsid and sh have exec'd, the pid's command line is theirs: wait for etcd's, so
-        // everything after (health, stop) can tell this process by its command line.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-        while (!IsRunning(started) && IsAlive(started.Pid) && DateTime.UtcNow < deadline)
-            Thread.Sleep(5);
-        return started;
+        ];
+        return member with { Pid = LabProcesses.Start(controlPlane, argv, LogPath(member), IsEtcdOfThisLab) };
     }
 
     /// <summary>Waits (bounded) until every member answers /health from inside the control plane.</summary>
@@ -111,90 +94,25 @@ public sealed class LabEtcd(string dataDirectory)
     }
 
     /// <summary>The member's recorded pid is alive (not a zombie) and is this member's etcd.</summary>
-    public bool IsRunning(EtcdMember member) => member.Pid > 0 && IsOurs(member.Pid);
+    public bool IsRunning(EtcdMember member) => LabProcesses.IsOurs(member.Pid, argv => IsEtcdOfThisLab(argv) && LabProcesses.OptionValue(argv, "--data-dir") == DataDir(member));
 
     /// <summary>
     /// Stops the given members' processes and any other process running one of this lab's etcd data
     /// directories (an `up` interrupted before it saved a pid), then removes DATA_DIR/etcd. Safe to repeat.
-    /// One at a time: SIGTERM, SIGKILL after a bounded wait. Stopped together, a leader waits for
-    /// followers that are gone already to take over (seconds); stopped in turn, each takes ~30 ms.
+    /// One at a time: stopped together, a leader waits for followers that are gone already to take
+    /// over (seconds); stopped in turn, each takes ~30 ms.
     /// </summary>
     public void Stop(IEnumerable<EtcdMember> members)
     {
-        var pids = members.Where(IsRunning).Select(m => m.Pid).Union(FindOurs()).ToList();
-        foreach (var pid in pids)
-        {
-            _ = kill(pid, SIGTERM);
-            if (!WaitGone(pid, StopTimeout))
-            {
-                _ = kill(pid, SIGKILL);
-                if (!WaitGone(pid, StopTimeout))
-                    throw new LabException($"etcd process {pid} did not exit after SIGKILL");
-            }
-        }
+        var pids = members.Where(IsRunning).Select(m => m.Pid).Union(LabProcesses.Find(IsEtcdOfThisLab)).ToList();
+        LabProcesses.Stop(pids, IsEtcdOfThisLab);
         if (System.IO.Directory.Exists(Directory))
             System.IO.Directory.Delete(Directory, recursive: true);
     }
 
-    private bool WaitGone(int pid, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (IsOurs(pid))
-        {
-            if (DateTime.UtcNow > deadline)
-                return false;
-            Thread.Sleep(10);
-        }
-        return true;
-    }
+    public string LogTail(EtcdMember member, int lines = 20) => LabProcesses.LogTail(LogPath(member), lines);
 
-    public string LogTail(EtcdMember member, int lines = 20)
-    {
-        try { return string.Join('\n', File.ReadLines(LogPath(member)).TakeLast(lines)); }
-        catch (IOException) { return "(no log)"; }
-    }
-
-    /// <summary>Live processes whose command line has `--data-dir DATA_DIR/etcd/...`.</summary>
-    private IEnumerable<int> FindOurs() =>
-        System.IO.Directory.EnumerateDirectories("/proc")
-            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
-            .Where(pid => pid > 0 && IsOurs(pid))
-            .ToList();
-
-    /// <summary>The pid exists and is not a zombie (a killed child its parent has not reaped yet).</summary>
-    private static bool IsAlive(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return !stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
-
-    private bool IsOurs(int pid)
-    {
-        if (!IsAlive(pid))
-            return false;
-        try
-        {
-            var args = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
-            int i = Array.IndexOf(args, "--data-dir");
-            return args.Length > 0 && args[0] == EtcdPath && i >= 0 && i + 1 < args.Length
-                && args[i + 1].StartsWith(Directory + "/", StringComparison.Ordinal);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
-
-    private const int SIGTERM = 15;
-    private const int SIGKILL = 9;
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int sig);
+    /// <summary>etcd with `--data-dir DATA_DIR/etcd/...`.</summary>
+    private bool IsEtcdOfThisLab(string[] argv) =>
+        argv[0] == EtcdPath && LabProcesses.OptionValue(argv, "--data-dir") is { } dir && dir.StartsWith(Directory + "/", StringComparison.Ordinal);
 }

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using Kybernet.Linux.Processes;
+
+namespace Kybernet.Lab;
+
+/// <summary>
+/// The long-running processes a lab starts inside its machines (etcd members, agents). Each is started
+/// in its own session so it outlives the command that started it and a terminal's Ctrl-C, with stdin
+/// from /dev/null and its output appended to a log file. A process counts as the lab's only while it
+/// is alive and its command line says so (a predicate over argv), so a recycled pid is never signalled.
+/// </summary>
+public static class LabProcesses
+{
+    private static readonly TimeSpan ExecTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Starts <paramref name="argv"/> in <paramref name="machine"/>; returns its pid once its command line is its own.</summary>
+    public static int Start(LabMachine machine, IReadOnlyList<string> argv, string logPath, Func<string[], bool> isOurs)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
+        // setsid execs in place (our child is no group leader) and so does sh: the pid is the program's.
+        var start = new ProcessStartInfo("/usr/bin/setsid") { UseShellExecute = false };
+        foreach (var arg in new[] { "/bin/sh", "-c", "log=$1; shift; exec \"$@\" </dev/null >>\"$log\" 2>&1", "sh", logPath }.Concat(argv))
+            start.ArgumentList.Add(arg);
+        using var process = Lab.Start(machine, start);
+        int pid = process.Id;
+        // Until setsid and sh have exec'd, the pid's command line is theirs: wait for the program's, so
+        // everything after (health, stop) can tell this process by its command line.
+        var deadline = DateTime.UtcNow + ExecTimeout;
+        while (!IsOurs(pid, isOurs) && IsAlive(pid) && DateTime.UtcNow < deadline)
+            Thread.Sleep(5);
+        return pid;
+    }
+
+    /// <summary>The pid is alive (not a zombie) and its command line satisfies <paramref name="isOurs"/>.</summary>
+    public static bool IsOurs(int pid, Func<string[], bool> isOurs) =>
+        pid > 0 && IsAlive(pid) && CommandLine(pid) is { Length: > 0 } argv && isOurs(argv);
+
+    /// <summary>Every live process whose command line satisfies <paramref name="isOurs"/>.</summary>
+    public static IReadOnlyList<int> Find(Func<string[], bool> isOurs) =>
+        Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && IsOurs(pid, isOurs))
+            .ToList();
+
+    /// <summary>
+    /// Stops each process in turn: SIGTERM (or SIGKILL with <paramref name="kill"/>), then SIGKILL after a
+    /// bounded wait. One at a time, so members of a cluster leave it one by one.
+    /// </summary>
+    public static void Stop(IEnumerable<int> pids, Func<string[], bool> isOurs, bool kill = false)
+    {
+        foreach (var pid in pids)
+        {
+            if (!IsOurs(pid, isOurs))
+                continue;
+            Signals.Send(pid, kill ? Signals.SIGKILL : Signals.SIGTERM);
+            if (!WaitGone(pid, isOurs, StopTimeout))
+            {
+                Signals.Send(pid, Signals.SIGKILL);
+                if (!WaitGone(pid, isOurs, StopTimeout))
+                    throw new LabException($"process {pid} ({string.Join(' ', CommandLine(pid) ?? [])}) did not exit after SIGKILL");
+            }
+        }
+    }
+
+    /// <summary>The last lines of a log file, for error messages.</summary>
+    public static string LogTail(string path, int lines = 20)
+    {
+        try { return string.Join('\n', File.ReadLines(path).TakeLast(lines)); }
+        catch (IOException) { return "(no log)"; }
+    }
+
+    /// <summary>The pid exists and is not a zombie (a killed child its parent has not reaped yet).</summary>
+    public static bool IsAlive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return !stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The value after <paramref name="option"/> in argv, if any.</summary>
+    public static string? OptionValue(string[] argv, string option)
+    {
+        int i = Array.IndexOf(argv, option);
+        return i >= 0 && i + 1 < argv.Length ? argv[i + 1] : null;
+    }
+
+    private static string[]? CommandLine(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/cmdline").TrimEnd('\0').Split('\0'); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    private static bool WaitGone(int pid, Func<string[], bool> isOurs, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (IsOurs(pid, isOurs))
+        {
+            if (DateTime.UtcNow > deadline)
+                return false;
+            Thread.Sleep(10);
+        }
+        return true;
+    }
+}
