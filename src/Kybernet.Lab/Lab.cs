@@ -9,13 +9,20 @@ namespace Kybernet.Lab;
 /// A multi-machine lab on one Linux box: every machine is a network namespace plugged by a veth pair
 /// into a bridge that lives in the lab's own underlay namespace. Nothing is added to the host's
 /// namespace: no address, route, rule or link, and `Down` removes every namespace `Up` made and
-/// stops every process it started (the etcd members in the control plane).
+/// stops every process it started (the etcd members in the control plane, the nodes' agents).
+/// <paramref name="programs"/> is needed only for a lab with an overlay (agents and CNI plugins).
 /// </summary>
-public sealed class Lab(LabStateStore store)
+public sealed class Lab(LabStateStore store, LabPrograms? programs = null)
 {
     public LabStateStore Store { get; } = store;
 
     public LabEtcd Etcd { get; } = new(store.DataDirectory);
+
+    public LabAgents Agents { get; } = new(store.DataDirectory);
+
+    public LabPods Pods => _pods ??= new(Store.DataDirectory, Agents);
+
+    private LabPods? _pods;
 
     /// <summary>Builds the planned lab. On any failure everything made so far is removed again.</summary>
     public LabTopology Up(LabTopology plan)
@@ -34,10 +41,14 @@ public sealed class Lab(LabStateStore store)
             foreach (var machine in plan.Machines)
                 BuildMachine(plan, machine);
             plan = StartEtcd(plan);
+            if (plan.Backend is not null)
+                plan = StartOverlay(plan);
             return plan;
         }
         catch (Exception e)
         {
+            Agents.StopAll(plan.Agents);
+            Pods.RemovePlugins();
             Etcd.Stop(plan.Etcd);
             RemoveNamespaces(plan);
             Store.Delete();
@@ -49,8 +60,11 @@ public sealed class Lab(LabStateStore store)
     public void Down(string name)
     {
         var topology = Store.Load();
-        // Processes first (also any the state does not list), then the namespaces they ran in.
+        // Processes first (also any the state does not list), then the namespaces they ran in. Agents
+        // before etcd, so they do not spend their last moments failing to reach it.
+        Agents.StopAll(topology?.Agents ?? []);
         Etcd.Stop(topology?.Etcd ?? []);
+        Pods.RemovePlugins();
         if (topology is not null)
             RemoveNamespaces(topology);
         // Also sweep namespaces of this lab that the state does not list (an interrupted `up`).
@@ -81,11 +95,105 @@ public sealed class Lab(LabStateStore store)
     public IReadOnlyList<EtcdMemberStatus> EtcdStatus(LabTopology topology) =>
         topology.Etcd.Select(m => new EtcdMemberStatus(m, Etcd.IsRunning(m), LabEtcd.Healthy(topology.ControlPlane, m))).ToList();
 
-    /// <summary>Starts a command inside a machine's namespace, with the caller's stdio unless redirected.</summary>
-    public static Process Start(LabMachine machine, ProcessStartInfo startInfo)
+    /// <summary>Each node's agent: is it running, and which subnet did it write into subnet.env?</summary>
+    public IReadOnlyList<AgentStatus> AgentStatus(LabTopology topology) =>
+        topology.Agents.Select(a => new AgentStatus(a, Agents.IsRunning(a), Agents.Env(a.Node)?.Subnet)).ToList();
+
+    /// <summary>Stops a node's agent (SIGTERM keeps its lease, as flanneld does; <paramref name="kill"/> sends SIGKILL).</summary>
+    public LabTopology StopAgent(string labName, string node, bool kill = false) => Update(labName, topology =>
     {
-        using var ns = NetworkNamespace.Open(machine.Namespace);
+        var agent = RequireAgent(topology, node);
+        Agents.Stop([agent], kill);
+        return topology with { Agents = topology.Agents.Select(a => a.Node == node ? a with { Pid = 0 } : a).ToList() };
+    });
+
+    /// <summary>Starts a node's agent (stopping a running one first) and waits until it has written its subnet.env.</summary>
+    public LabTopology StartAgent(string labName, string node) => Update(labName, topology =>
+    {
+        var agent = RequireAgent(topology, node);
+        Agents.Stop([agent]);
+        var since = DateTime.UtcNow;
+        var started = Agents.Start(topology, RequirePrograms(), agent);
+        topology = topology with { Agents = topology.Agents.Select(a => a.Node == node ? started : a).ToList() };
+        Store.Save(topology);
+        Agents.WaitReady([started], since);
+        return topology;
+    });
+
+    /// <summary>`lab pod add`: a pod namespace on <paramref name="node"/>, attached by the node's CNI conflist.</summary>
+    public LabPod AddPod(string labName, string node, string pod)
+    {
+        LabPod? added = null;
+        Update(labName, topology =>
+        {
+            added = Pods.Add(topology, node, pod);
+            return topology with { Pods = topology.Pods.Append(added).ToList() };
+        });
+        return added!;
+    }
+
+    /// <summary>`lab pod del`: detaches the pod (CNI DEL) and removes its namespace.</summary>
+    public void DeletePod(string labName, string pod) => Update(labName, topology =>
+    {
+        var found = topology.Pod(pod);
+        var remaining = topology with { Pods = topology.Pods.Where(p => p.Name != pod).ToList() };
+        try
+        {
+            Pods.Delete(topology, found);
+        }
+        catch
+        {
+            // Its namespace is gone even when a plugin's DEL failed: the pod no longer exists.
+            Store.Save(remaining);
+            throw;
+        }
+        return remaining;
+    });
+
+    /// <summary>Starts a command inside a machine's namespace, with the caller's stdio unless redirected.</summary>
+    public static Process Start(LabMachine machine, ProcessStartInfo startInfo) => Start(machine.Namespace, startInfo);
+
+    /// <summary>Starts a command inside a lab namespace (a machine's or a pod's).</summary>
+    public static Process Start(string netns, ProcessStartInfo startInfo)
+    {
+        using var ns = NetworkNamespace.Open(netns);
         return ns.StartProcess(startInfo);
+    }
+
+    /// <summary>Load, change and save the state under the lab's lock, so concurrent commands (two `pod add`s) do not lose each other's changes.</summary>
+    private LabTopology Update(string labName, Func<LabTopology, LabTopology> change)
+    {
+        using var guard = Store.Lock();
+        var topology = change(Require(labName));
+        Store.Save(topology);
+        return topology;
+    }
+
+    private static LabAgent RequireAgent(LabTopology topology, string node) =>
+        topology.Agents.FirstOrDefault(a => a.Node == node)
+        ?? throw new LabException(topology.Backend is null
+            ? $"lab {topology.Name} runs no agents (it was brought up with --backend none)"
+            : $"lab {topology.Name} has no agent on \"{node}\" (agents run on {string.Join(", ", topology.Agents.Select(a => a.Node))})");
+
+    private LabPrograms RequirePrograms() =>
+        programs ?? throw new LabException("this lab runs agents, and needs the kybernet binary's location (LabPrograms)");
+
+    /// <summary>The overlay: the network config into etcd, the CNI plugins into the data directory, then one agent per node.</summary>
+    private LabTopology StartOverlay(LabTopology plan)
+    {
+        var binaries = RequirePrograms();
+        LabNetworkConfig.Put(plan);
+        Pods.InstallPlugins(binaries);
+        var since = DateTime.UtcNow;
+        var agents = plan.Agents.ToList();
+        for (int i = 0; i < agents.Count; i++)
+        {
+            agents[i] = Agents.Start(plan, binaries, agents[i]);
+            plan = plan with { Agents = agents.ToList() };
+            Store.Save(plan);
+        }
+        Agents.WaitReady(plan.Agents, since);
+        return plan;
     }
 
     /// <summary>Starts every member, saving each pid as soon as it is known, then waits for all to be healthy.</summary>
@@ -148,6 +256,9 @@ public sealed record MachineStatus(LabMachine Machine, bool NamespacePresent, bo
 {
     public bool Healthy => NamespacePresent && LinkUp && AddressPresent;
 }
+
+/// <summary>One node's agent right now: its process, and the subnet in its subnet.env (null before it wrote one).</summary>
+public sealed record AgentStatus(LabAgent Agent, bool Running, System.Net.IPNetwork? Subnet);
 
 /// <summary>One etcd member right now: its process, and its own /health answer.</summary>
 public sealed record EtcdMemberStatus(EtcdMember Member, bool Running, bool Healthy);

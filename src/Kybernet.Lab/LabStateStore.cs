@@ -23,6 +23,15 @@ public sealed class LabStateStore(string dataDirectory)
 
     public bool Exists => File.Exists(StatePath);
 
+    private string LockPath => Path.Combine(DataDirectory, "lab.lock");
+
+    /// <summary>Holds the lab's lock (flock on DATA_DIR/lab.lock) until disposed: one changer of the state at a time.</summary>
+    public IDisposable Lock()
+    {
+        Directory.CreateDirectory(DataDirectory);
+        return Kybernet.Linux.Files.FileLock.Acquire(LockPath);
+    }
+
     public void Save(LabTopology topology)
     {
         Directory.CreateDirectory(DataDirectory);
@@ -47,6 +56,11 @@ public sealed class LabStateStore(string dataDirectory)
             Etcd = (document.Etcd ?? [])
                 .Select(e => new EtcdMember(e.Name, IPAddress.Parse(e.Address), e.ClientPort, e.PeerPort, e.Pid))
                 .ToList(),
+            Backend = document.Backend,
+            PodNetwork = document.PodNetwork is { } network ? IPNetwork.Parse(network) : LabTopology.DefaultPodNetwork,
+            LeaseTtl = document.LeaseTtlSeconds is { } ttl ? TimeSpan.FromSeconds(ttl) : LabTopology.DefaultLeaseTtl,
+            Agents = (document.Agents ?? []).Select(a => new LabAgent(a.Node, a.Pid)).ToList(),
+            Pods = (document.Pods ?? []).Select(p => new LabPod(p.Name, p.Node, p.Namespace, InterfaceAddress.Parse(p.Address), p.AddResult)).ToList(),
         };
     }
 
@@ -54,6 +68,7 @@ public sealed class LabStateStore(string dataDirectory)
     public void Delete()
     {
         File.Delete(StatePath);
+        File.Delete(LockPath);
         if (Directory.Exists(DataDirectory) && !Directory.EnumerateFileSystemEntries(DataDirectory).Any())
             Directory.Delete(DataDirectory);
     }
@@ -62,7 +77,12 @@ public sealed class LabStateStore(string dataDirectory)
         t.Name,
         t.Underlay.ToString(),
         t.Machines.Select(m => new MachineDocument(m.Name, m.Role, m.Namespace, m.Address.ToString(), m.HostVeth)).ToList(),
-        t.Etcd.Select(e => new EtcdDocument(e.Name, e.Address.ToString(), e.ClientPort, e.PeerPort, e.Pid)).ToList());
+        t.Etcd.Select(e => new EtcdDocument(e.Name, e.Address.ToString(), e.ClientPort, e.PeerPort, e.Pid)).ToList(),
+        t.Backend,
+        t.PodNetwork.ToString(),
+        (long)t.LeaseTtl.TotalSeconds,
+        t.Agents.Select(a => new AgentDocument(a.Node, a.Pid)).ToList(),
+        t.Pods.Select(p => new PodDocument(p.Name, p.Node, p.Namespace, p.Address.ToString(), p.AddResult)).ToList());
 
     private static readonly JsonSerializerOptions Options = new()
     {
@@ -71,9 +91,14 @@ public sealed class LabStateStore(string dataDirectory)
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
 
-    private sealed record Document(string Name, string Underlay, List<MachineDocument> Machines, List<EtcdDocument>? Etcd);
+    private sealed record Document(string Name, string Underlay, List<MachineDocument> Machines, List<EtcdDocument>? Etcd,
+        string? Backend, string? PodNetwork, long? LeaseTtlSeconds, List<AgentDocument>? Agents, List<PodDocument>? Pods);
 
     private sealed record MachineDocument(string Name, MachineRole Role, string Namespace, string Address, string HostVeth);
 
     private sealed record EtcdDocument(string Name, string Address, int ClientPort, int PeerPort, int Pid);
+
+    private sealed record AgentDocument(string Node, int Pid);
+
+    private sealed record PodDocument(string Name, string Node, string Namespace, string Address, string AddResult);
 }

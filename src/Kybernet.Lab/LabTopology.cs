@@ -19,12 +19,34 @@ public sealed partial record LabTopology
     /// <summary>The default underlay: private, and clear of the pod (10.244/16) and service (10.96/12) ranges.</summary>
     public static readonly IPNetwork DefaultUnderlay = IPNetwork.Parse("192.168.200.0/24");
 
+    public static readonly IPNetwork DefaultPodNetwork = IPNetwork.Parse("10.244.0.0/16");
+
+    /// <summary>flannel's own default (24 h): a node that dies keeps its subnet for a day.</summary>
+    public static readonly TimeSpan DefaultLeaseTtl = TimeSpan.FromHours(24);
+
+    /// <summary>The backends a lab can run (flannel's names).</summary>
+    public static readonly IReadOnlyList<string> Backends = ["vxlan", "host-gw", "udp"];
+
     public required string Name { get; init; }
     public required IPNetwork Underlay { get; init; }
     public required IReadOnlyList<LabMachine> Machines { get; init; }
 
     /// <summary>The etcd members the control plane runs (none if empty); pids are filled in as they start.</summary>
     public IReadOnlyList<EtcdMember> Etcd { get; init; } = [];
+
+    /// <summary>The overlay backend in the network config the agents read (vxlan, host-gw, udp); null runs no agents.</summary>
+    public string? Backend { get; init; }
+
+    /// <summary>The pod network the overlay divides into one subnet per node.</summary>
+    public IPNetwork PodNetwork { get; init; } = DefaultPodNetwork;
+
+    /// <summary>How long a node's subnet lease lives without renewal (the agents renew it a third before it ends).</summary>
+    public TimeSpan LeaseTtl { get; init; } = DefaultLeaseTtl;
+
+    /// <summary>One agent per node when <see cref="Backend"/> is set.</summary>
+    public IReadOnlyList<LabAgent> Agents { get; init; } = [];
+
+    public IReadOnlyList<LabPod> Pods { get; init; } = [];
 
     public LabMachine ControlPlane => Machines.First(m => m.Role == MachineRole.ControlPlane);
 
@@ -36,7 +58,17 @@ public sealed partial record LabTopology
 
     public IEnumerable<LabMachine> Nodes => Machines.Where(m => m.Role == MachineRole.Node);
 
-    public IEnumerable<string> AllNamespaces => Machines.Select(m => m.Namespace).Prepend(UnderlayNamespace);
+    /// <summary>Pods first: their veths' host ends live in the nodes, and go with the pods.</summary>
+    public IEnumerable<string> AllNamespaces => Pods.Select(p => p.Namespace).Concat(Machines.Select(m => m.Namespace).Prepend(UnderlayNamespace));
+
+    public LabPod Pod(string name) =>
+        Pods.FirstOrDefault(p => p.Name == name)
+        ?? throw new LabException(Pods.Count == 0
+            ? $"lab {Name} has no pod \"{name}\" (it has none; add one with `kybernet lab pod add NODE NAME`)"
+            : $"lab {Name} has no pod \"{name}\" (it has {string.Join(", ", Pods.Select(p => p.Name))})");
+
+    /// <summary>A pod's namespace: kyb-LAB-pod-NAME.</summary>
+    public string PodNamespace(string pod) => $"{NamespacePrefix}{Name}-pod-{pod}";
 
     public LabMachine Machine(string name) =>
         Machines.FirstOrDefault(m => m.Name == name)
@@ -44,10 +76,17 @@ public sealed partial record LabTopology
 
     /// <summary>
     /// Machines: "cp" (.2), "external" (.3) and node-1..node-N (.11 upward) on the underlay, so a
-    /// node's number reads in its address. <paramref name="etcdMembers"/> etcd members run on cp.
+    /// node's number reads in its address. <paramref name="etcdMembers"/> etcd members run on cp; with
+    /// a <paramref name="backend"/>, every node runs an agent with that overlay (which needs etcd).
     /// </summary>
-    public static LabTopology Plan(string name, int nodes, IPNetwork? underlay = null, int etcdMembers = 0)
+    public static LabTopology Plan(string name, int nodes, IPNetwork? underlay = null, int etcdMembers = 0, string? backend = null, TimeSpan? leaseTtl = null)
     {
+        if (backend is not null && !Backends.Contains(backend))
+            throw new LabException($"unknown backend \"{backend}\": use {string.Join(", ", Backends)} (or none)");
+        if (backend is not null && etcdMembers < 1)
+            throw new LabException($"the {backend} overlay keeps its subnet leases in etcd: give --etcd-members 1 or more");
+        if (leaseTtl is { } ttl && ttl < TimeSpan.FromSeconds(3))
+            throw new LabException($"--lease-ttl must be at least 3 seconds, not {ttl.TotalSeconds}");
         ValidateName(name);
         if (nodes < 1 || nodes > MaxNodes)
             throw new LabException($"--nodes must be between 1 and {MaxNodes}, not {nodes}");
@@ -63,7 +102,14 @@ public sealed partial record LabTopology
         };
         for (int i = 1; i <= nodes; i++)
             machines.Add(topology.NewMachine($"node-{i}", MachineRole.Node, 10 + i));
-        return topology with { Machines = machines, Etcd = EtcdMember.Plan(machines[0].Address.Address, etcdMembers) };
+        return topology with
+        {
+            Machines = machines,
+            Etcd = EtcdMember.Plan(machines[0].Address.Address, etcdMembers),
+            Backend = backend,
+            LeaseTtl = leaseTtl ?? DefaultLeaseTtl,
+            Agents = backend is null ? [] : machines.Where(m => m.Role == MachineRole.Node).Select(m => new LabAgent(m.Name)).ToList(),
+        };
     }
 
     /// <summary>Lab names become part of namespace and file names: keep them short and plain.</summary>
@@ -83,6 +129,16 @@ public sealed partial record LabTopology
         return new InterfaceAddress(new IPAddress(bytes), Underlay.PrefixLength);
     }
 
+    /// <summary>Pod names become part of a namespace name: a DNS label, at most 32 characters.</summary>
+    public static void ValidatePodName(string name)
+    {
+        if (!PodNamePattern().IsMatch(name))
+            throw new LabException($"invalid pod name \"{name}\": use 1-32 lower-case letters, digits or '-', starting with a letter and not ending with '-'");
+    }
+
     [GeneratedRegex("^[a-z][a-z0-9-]{0,15}$")]
     private static partial Regex NamePattern();
+
+    [GeneratedRegex("^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$")]
+    private static partial Regex PodNamePattern();
 }

@@ -4,8 +4,8 @@ namespace Kybernet.Lab.Tests;
 
 /// <summary>
 /// The host (root) namespace's links, addresses, routes and mounts, read with iproute2, so a test can
-/// prove the lab changed none of them. Mounts of other tests' throwaway namespaces ("kyt") are left out,
-/// since those tests may run at the same time.
+/// prove the lab changed none of them. Mounts of other tests' throwaway namespaces ("kyt") and of the
+/// overlay tests' labs (<see cref="OverlayLab"/>) are left out, since those tests may run at the same time.
 /// </summary>
 public sealed record HostSnapshot(string Links, string Addresses, string Routes, string Mounts)
 {
@@ -13,7 +13,7 @@ public sealed record HostSnapshot(string Links, string Addresses, string Routes,
         Run("ip", "-o", "link", "show"),
         Run("ip", "-o", "addr", "show"),
         Run("ip", "route", "show", "table", "all"),
-        string.Join('\n', File.ReadAllLines("/proc/self/mountinfo").Where(l => !l.Contains("/run/netns/kyt")).Order()));
+        string.Join('\n', File.ReadAllLines("/proc/self/mountinfo").Where(l => !l.Contains("/run/netns/kyt") && !l.Contains(OverlayLab.NamespacePrefix)).Order()));
 
     public static string Run(string file, params string[] args)
     {

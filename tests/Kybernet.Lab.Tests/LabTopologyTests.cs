@@ -93,4 +93,53 @@ public class LabTopologyTests
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void An_overlay_plans_one_agent_per_node_and_needs_etcd()
+    {
+        var plan = LabTopology.Plan("demo", 2, etcdMembers: 1, backend: "udp", leaseTtl: TimeSpan.FromSeconds(30));
+        Assert.Equal(["node-1", "node-2"], plan.Agents.Select(a => a.Node));
+        Assert.All(plan.Agents, a => Assert.Equal(0, a.Pid));
+        Assert.Equal(TimeSpan.FromSeconds(30), plan.LeaseTtl);
+        Assert.Empty(LabTopology.Plan("demo", 2, etcdMembers: 1).Agents);
+        Assert.Contains("--etcd-members 1 or more", Assert.Throws<LabException>(() => LabTopology.Plan("demo", 2, backend: "vxlan")).Message);
+        Assert.Contains("unknown backend \"ipip\"", Assert.Throws<LabException>(() => LabTopology.Plan("demo", 2, etcdMembers: 1, backend: "ipip")).Message);
+        Assert.Contains("--lease-ttl", Assert.Throws<LabException>(() => LabTopology.Plan("demo", 2, etcdMembers: 1, backend: "vxlan", leaseTtl: TimeSpan.FromSeconds(1))).Message);
+        Assert.Equal("kyb-demo-pod-web", plan.PodNamespace("web"));
+    }
+
+    [Theory]
+    [InlineData("Web")]
+    [InlineData("web-")]
+    [InlineData("-web")]
+    [InlineData("a-pod-name-that-is-far-too-long-x1")]
+    public void Pod_names_that_cannot_name_a_namespace_are_refused(string name) =>
+        Assert.Contains("invalid pod name", Assert.Throws<LabException>(() => LabTopology.ValidatePodName(name)).Message);
+
+    [Fact]
+    public void The_state_file_keeps_agents_and_pods()
+    {
+        var dir = Directory.CreateTempSubdirectory("kyt-labstate-");
+        try
+        {
+            var store = new LabStateStore(dir.FullName);
+            var plan = LabTopology.Plan("demo", 1, etcdMembers: 1, backend: "host-gw", leaseTtl: TimeSpan.FromSeconds(10));
+            plan = plan with
+            {
+                Agents = [new LabAgent("node-1", 4242)],
+                Pods = [new LabPod("web", "node-1", "kyb-demo-pod-web", Kybernet.Linux.Netlink.InterfaceAddress.Parse("10.244.3.2/24"), "{\"cniVersion\":\"1.0.0\"}")],
+            };
+            store.Save(plan);
+            var loaded = store.Load()!;
+            Assert.Equal("host-gw", loaded.Backend);
+            Assert.Equal(TimeSpan.FromSeconds(10), loaded.LeaseTtl);
+            Assert.Equal(plan.Agents, loaded.Agents);
+            Assert.Equal(plan.Pods, loaded.Pods);
+            Assert.Equal(plan.PodNetwork, loaded.PodNetwork);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 }

@@ -6,7 +6,7 @@ using Kybernet.Lab;
 
 namespace Kybernet.Cli.Commands;
 
-/// <summary>`kybernet lab up|status|exec|down`: a multi-node cluster's machines on one box.</summary>
+/// <summary>`kybernet lab up|status|exec|pod|agent|down`: a multi-node cluster's machines on one box.</summary>
 internal static class LabCommand
 {
     private static readonly Option<string> Name = new("--name")
@@ -28,6 +28,8 @@ internal static class LabCommand
         lab.Subcommands.Add(Up());
         lab.Subcommands.Add(Status());
         lab.Subcommands.Add(Exec());
+        lab.Subcommands.Add(Pod());
+        lab.Subcommands.Add(Agent());
         lab.Subcommands.Add(Down());
         return lab;
     }
@@ -41,13 +43,28 @@ internal static class LabCommand
             Description = $"etcd members run in the control plane, one cluster (0 = none, at most {EtcdMember.MaxMembers})",
             DefaultValueFactory = _ => 1,
         };
-        var command = new Command("up", "Create the lab's machines, wire them to the underlay and start etcd in the control plane") { nodes, underlay, etcdMembers };
+        var backend = new Option<string>("--backend")
+        {
+            Description = $"Overlay backend the nodes' agents run: {string.Join(", ", LabTopology.Backends)}, or none (no agents)",
+            DefaultValueFactory = _ => "vxlan",
+        };
+        backend.AcceptOnlyFromAmong([.. LabTopology.Backends, "none"]);
+        var leaseTtl = new Option<int>("--lease-ttl")
+        {
+            Description = "Seconds a node's subnet lease lives unless its agent renews it",
+            DefaultValueFactory = _ => (int)LabTopology.DefaultLeaseTtl.TotalSeconds,
+        };
+        var command = new Command("up", "Create the lab's machines, wire them to the underlay, start etcd in the control plane and an overlay agent on every node")
+        {
+            nodes, underlay, etcdMembers, backend, leaseTtl,
+        };
         command.SetAction(parsed => CommandErrors.Run(() =>
         {
             CommandErrors.RequireRoot();
             var name = parsed.GetValue(Name)!;
             var network = parsed.GetValue(underlay) is { } u ? IPNetwork.Parse(u) : (IPNetwork?)null;
-            var plan = LabTopology.Plan(name, parsed.GetValue(nodes), network, parsed.GetValue(etcdMembers));
+            var overlay = parsed.GetValue(backend) is "none" ? null : parsed.GetValue(backend);
+            var plan = LabTopology.Plan(name, parsed.GetValue(nodes), network, parsed.GetValue(etcdMembers), overlay, TimeSpan.FromSeconds(parsed.GetValue(leaseTtl)));
             var stopwatch = Stopwatch.StartNew();
             var lab = Open(parsed);
             var topology = lab.Up(plan);
@@ -59,7 +76,17 @@ internal static class LabCommand
                 PrintEtcd(lab, topology, lab.EtcdStatus(topology));
                 Console.WriteLine($"\netcd endpoints: {string.Join(',', topology.Etcd.Select(m => m.ClientUrl))}");
             }
-            Console.WriteLine($"\ntry: kybernet lab exec node-1 -- ping -c1 {(topology.Machines.FirstOrDefault(m => m.Name == "node-2") ?? topology.Machines.First(m => m.Role == MachineRole.ControlPlane)).Address.Address}");
+            if (topology.Backend is not null)
+            {
+                Console.WriteLine($"\noverlay {topology.Backend}, pod network {topology.PodNetwork}:");
+                PrintAgents(lab, lab.AgentStatus(topology));
+                var second = topology.Nodes.Skip(1).FirstOrDefault() ?? topology.Nodes.First();
+                Console.WriteLine($"\ntry: kybernet lab pod add node-1 a && kybernet lab pod add {second.Name} b && kybernet lab pod exec a -- ping -c1 <b's address>");
+            }
+            else
+            {
+                Console.WriteLine($"\ntry: kybernet lab exec node-1 -- ping -c1 {(topology.Machines.FirstOrDefault(m => m.Name == "node-2") ?? topology.Machines.First(m => m.Role == MachineRole.ControlPlane)).Address.Address}");
+            }
             return 0;
         }));
         return command;
@@ -88,7 +115,18 @@ internal static class LabCommand
                 Console.WriteLine();
                 PrintEtcd(lab, topology, etcd);
             }
-            return statuses.All(s => s.Healthy) && etcd.All(e => e.Running && e.Healthy) ? 0 : 1;
+            var agents = lab.AgentStatus(topology);
+            if (agents.Count > 0)
+            {
+                Console.WriteLine($"\noverlay {topology.Backend}, pod network {topology.PodNetwork}:");
+                PrintAgents(lab, agents);
+            }
+            if (topology.Pods.Count > 0)
+            {
+                Console.WriteLine();
+                PrintPods(topology);
+            }
+            return statuses.All(s => s.Healthy) && etcd.All(e => e.Running && e.Healthy) && agents.All(a => a.Running && a.Subnet is not null) ? 0 : 1;
         }));
         return command;
     }
@@ -103,17 +141,98 @@ internal static class LabCommand
             CommandErrors.RequireRoot();
             var name = parsed.GetValue(Name)!;
             var target = Open(parsed).Require(name).Machine(parsed.GetValue(machine)!);
-            var args = parsed.GetValue(argv)!;
-            var startInfo = new ProcessStartInfo(args[0]);
-            foreach (var a in args.Skip(1))
-                startInfo.ArgumentList.Add(a);
-            // Ctrl-C belongs to the child (same terminal, same process group): just wait for it.
-            using var ignoreInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => c.Cancel = true);
-            using var process = Kybernet.Lab.Lab.Start(target, startInfo);
-            process.WaitForExit();
-            return process.ExitCode;
+            return RunInside(target.Namespace, parsed.GetValue(argv)!);
         }));
         return command;
+    }
+
+    private static Command Pod()
+    {
+        var pod = new Command("pod", "Pods by hand (until the kubelet exists): a namespace attached to a node by its CNI plugins");
+
+        var node = new Argument<string>("node") { Description = "node-1..node-N" };
+        var addName = new Argument<string>("name") { Description = "The pod's name (its namespace is kyb-LAB-pod-NAME)" };
+        var add = new Command("add", "Create a pod on a node: its namespace, and eth0 with an address from the node's subnet") { node, addName };
+        add.SetAction(parsed => CommandErrors.Run(() =>
+        {
+            CommandErrors.RequireRoot();
+            var created = Open(parsed).AddPod(parsed.GetValue(Name)!, parsed.GetValue(node)!, parsed.GetValue(addName)!);
+            Console.WriteLine($"pod {created.Name} on {created.Node}: {created.Address} (netns {created.Namespace})");
+            return 0;
+        }));
+
+        var execName = new Argument<string>("name") { Description = "The pod" };
+        var argv = new Argument<string[]>("command") { Description = "The command and its arguments (after --)", Arity = ArgumentArity.OneOrMore };
+        var exec = new Command("exec", "Run a command inside a pod's network namespace") { execName, argv };
+        exec.SetAction(parsed => CommandErrors.Run(() =>
+        {
+            CommandErrors.RequireRoot();
+            var target = Open(parsed).Require(parsed.GetValue(Name)!).Pod(parsed.GetValue(execName)!);
+            return RunInside(target.Namespace, parsed.GetValue(argv)!);
+        }));
+
+        var delName = new Argument<string>("name") { Description = "The pod" };
+        var del = new Command("del", "Detach a pod (CNI DEL) and remove its namespace") { delName };
+        del.SetAction(parsed => CommandErrors.Run(() =>
+        {
+            CommandErrors.RequireRoot();
+            Open(parsed).DeletePod(parsed.GetValue(Name)!, parsed.GetValue(delName)!);
+            Console.WriteLine($"pod {parsed.GetValue(delName)} deleted");
+            return 0;
+        }));
+
+        var list = new Command("list", "List the lab's pods");
+        list.SetAction(parsed => CommandErrors.Run(() =>
+        {
+            PrintPods(Open(parsed).Require(parsed.GetValue(Name)!));
+            return 0;
+        }));
+
+        pod.Subcommands.Add(add);
+        pod.Subcommands.Add(exec);
+        pod.Subcommands.Add(del);
+        pod.Subcommands.Add(list);
+        return pod;
+    }
+
+    private static Command Agent()
+    {
+        var agent = new Command("agent", "Stop or start a node's overlay agent (a node leaving and rejoining)");
+        var stopNode = new Argument<string>("node") { Description = "node-1..node-N" };
+        var kill = new Option<bool>("--kill") { Description = "SIGKILL instead of SIGTERM (a crash rather than a stop)" };
+        var stop = new Command("stop", "Stop the node's agent; its lease stays until its TTL") { stopNode, kill };
+        stop.SetAction(parsed => CommandErrors.Run(() =>
+        {
+            CommandErrors.RequireRoot();
+            Open(parsed).StopAgent(parsed.GetValue(Name)!, parsed.GetValue(stopNode)!, parsed.GetValue(kill));
+            Console.WriteLine($"agent of {parsed.GetValue(stopNode)} stopped");
+            return 0;
+        }));
+        var startNode = new Argument<string>("node") { Description = "node-1..node-N" };
+        var start = new Command("start", "Start (or restart) the node's agent and wait until it holds its lease") { startNode };
+        start.SetAction(parsed => CommandErrors.Run(() =>
+        {
+            CommandErrors.RequireRoot();
+            var lab = Open(parsed);
+            var topology = lab.StartAgent(parsed.GetValue(Name)!, parsed.GetValue(startNode)!);
+            PrintAgents(lab, lab.AgentStatus(topology).Where(a => a.Agent.Node == parsed.GetValue(startNode)).ToList());
+            return 0;
+        }));
+        agent.Subcommands.Add(stop);
+        agent.Subcommands.Add(start);
+        return agent;
+    }
+
+    /// <summary>Runs argv inside a namespace with the caller's terminal; Ctrl-C belongs to the child (same process group).</summary>
+    private static int RunInside(string netns, string[] args)
+    {
+        var startInfo = new ProcessStartInfo(args[0]);
+        foreach (var a in args.Skip(1))
+            startInfo.ArgumentList.Add(a);
+        using var ignoreInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => c.Cancel = true);
+        using var process = Kybernet.Lab.Lab.Start(netns, startInfo);
+        process.WaitForExit();
+        return process.ExitCode;
     }
 
     private static Command Down()
@@ -135,7 +254,7 @@ internal static class LabCommand
     {
         var name = parsed.GetValue(Name)!;
         LabTopology.ValidateName(name);
-        return new Kybernet.Lab.Lab(new LabStateStore(parsed.GetValue(DataDir) ?? LabStateStore.DefaultDirectory(name)));
+        return new Kybernet.Lab.Lab(new LabStateStore(parsed.GetValue(DataDir) ?? LabStateStore.DefaultDirectory(name)), LabPrograms.FromCurrentProcess());
     }
 
     private static void PrintMachines(LabTopology topology) =>
@@ -149,6 +268,17 @@ internal static class LabCommand
                 s.Member.Name, topology.ControlPlane.Name, s.Member.ClientUrl, s.Member.PeerUrl, s.Member.Pid.ToString(),
                 !s.Running ? "not running" : s.Healthy ? "healthy" : "unhealthy", lab.Etcd.LogPath(s.Member),
             }));
+
+    private static void PrintAgents(Kybernet.Lab.Lab lab, IReadOnlyList<AgentStatus> agents) =>
+        PrintTable(["AGENT", "PID", "STATE", "SUBNET", "LOG"],
+            agents.Select(a => new[]
+            {
+                a.Agent.Node, a.Agent.Pid.ToString(), a.Running ? "running" : "not running", a.Subnet?.ToString() ?? "-", lab.Agents.LogPath(a.Agent.Node),
+            }));
+
+    private static void PrintPods(LabTopology topology) =>
+        PrintTable(["POD", "NODE", "ADDRESS", "NETNS"],
+            topology.Pods.Select(p => new[] { p.Name, p.Node, p.Address.ToString(), p.Namespace }));
 
     private static string RoleName(MachineRole role) => role switch
     {

@@ -17,6 +17,19 @@ public sealed class SubnetEnvTests : IDisposable
 
         Assert.Equal("FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n", await File.ReadAllTextAsync(path));
         Assert.Equal(IPNetwork.Parse("10.244.1.0/24"), SubnetEnvReader.ReadPreviousSubnet(path));
+        Assert.Equal(new SubnetEnv(IPNetwork.Parse("10.244.0.0/16"), IPNetwork.Parse("10.244.1.0/24"), 1450, true), SubnetEnvReader.Read(path));
+    }
+
+    [Theory]
+    [InlineData("FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\n")]
+    [InlineData("FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=big\nFLANNEL_IPMASQ=true\n")]
+    [InlineData("FLANNEL_NETWORK=nonsense\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n")]
+    public void A_whole_read_needs_all_four_keys_well_formed(string text)
+    {
+        var path = Path.Combine(_dir.FullName, "partial.env");
+        File.WriteAllText(path, text);
+        Assert.Null(SubnetEnvReader.Read(path));
+        Assert.Null(SubnetEnvReader.Read(Path.Combine(_dir.FullName, "absent.env")));
     }
 
     [Fact]

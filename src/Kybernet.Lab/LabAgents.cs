@@ -1,0 +1,86 @@
+using System.Globalization;
+using Kybernet.Overlay.Subnets;
+
+namespace Kybernet.Lab;
+
+/// <summary>
+/// One `kybernet agent` per node, started inside the node's namespace (as flanneld runs on a machine),
+/// reading the network config and the leases from the lab's etcd. Each node keeps its subnet.env and
+/// the agent's log in DATA_DIR/nodes/NODE/. An agent process is the lab's only if it is alive and its
+/// command line names a subnet file under that directory.
+/// </summary>
+public sealed class LabAgents(string dataDirectory)
+{
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>DATA_DIR/nodes: per-node files (subnet.env, agent log, IPAM state); `down` removes it.</summary>
+    public string Directory { get; } = Path.Combine(dataDirectory, "nodes");
+
+    public string NodeDirectory(string node) => Path.Combine(Directory, node);
+
+    /// <summary>The node's subnet.env, what flannel keeps in /run/flannel/subnet.env.</summary>
+    public string SubnetFile(string node) => Path.Combine(NodeDirectory(node), "subnet.env");
+
+    public string LogPath(string node) => Path.Combine(NodeDirectory(node), "agent.log");
+
+    /// <summary>Starts the node's agent; returns it with its pid.</summary>
+    public LabAgent Start(LabTopology topology, LabPrograms programs, LabAgent agent)
+    {
+        var node = topology.Machine(agent.Node);
+        var argv = programs.Kybernet.Concat(
+        [
+            "agent",
+            "--etcd-endpoints", string.Join(',', topology.Etcd.Select(m => m.ClientUrl)),
+            "--iface", LabTopology.MachineInterface,
+            "--subnet-file", SubnetFile(node.Name),
+            "--lease-ttl", ((long)topology.LeaseTtl.TotalSeconds).ToString(CultureInfo.InvariantCulture),
+            "--ip-masq",
+        ]).ToList();
+        return agent with { Pid = LabProcesses.Start(node, argv, LogPath(node.Name), IsAgentOfThisLab) };
+    }
+
+    /// <summary>
+    /// Waits (bounded) until each agent has written its node's subnet.env, the sign that it holds a
+    /// lease and has set up its backend. <paramref name="since"/> ignores a subnet.env left by an earlier run.
+    /// </summary>
+    public void WaitReady(IEnumerable<LabAgent> agents, DateTime since)
+    {
+        var deadline = DateTime.UtcNow + ReadyTimeout;
+        foreach (var agent in agents)
+        {
+            while (!File.Exists(SubnetFile(agent.Node)) || File.GetLastWriteTimeUtc(SubnetFile(agent.Node)) < since)
+            {
+                if (!IsRunning(agent))
+                    throw new LabException($"the agent of {agent.Node} exited while starting; its log ({LogPath(agent.Node)}):\n{LabProcesses.LogTail(LogPath(agent.Node))}");
+                if (DateTime.UtcNow > deadline)
+                    throw new LabException($"the agent of {agent.Node} wrote no subnet.env in {ReadyTimeout.TotalSeconds} s; its log:\n{LabProcesses.LogTail(LogPath(agent.Node))}");
+                Thread.Sleep(20);
+            }
+        }
+    }
+
+    /// <summary>The node's subnet.env as its agent last wrote it; null before it has.</summary>
+    public SubnetEnv? Env(string node) => SubnetEnvReader.Read(SubnetFile(node));
+
+    public bool IsRunning(LabAgent agent) =>
+        LabProcesses.IsOurs(agent.Pid, argv => IsAgentOfThisLab(argv) && LabProcesses.OptionValue(argv, "--subnet-file") == SubnetFile(agent.Node));
+
+    /// <summary>Stops the agents (SIGTERM: each keeps its lease, as flanneld does; or SIGKILL with <paramref name="kill"/>).</summary>
+    public void Stop(IEnumerable<LabAgent> agents, bool kill = false) =>
+        LabProcesses.Stop(agents.Where(IsRunning).Select(a => a.Pid), IsAgentOfThisLab, kill);
+
+    /// <summary>Stops every agent of this lab, listed or not (an `up` interrupted before it saved a pid), and removes DATA_DIR/nodes.</summary>
+    public void StopAll(IEnumerable<LabAgent> agents)
+    {
+        LabProcesses.Stop(agents.Where(IsRunning).Select(a => a.Pid).Union(LabProcesses.Find(IsAgentOfThisLab)), IsAgentOfThisLab);
+        if (System.IO.Directory.Exists(Directory))
+            System.IO.Directory.Delete(Directory, recursive: true);
+    }
+
+    public string LogTail(string node, int lines = 20) => LabProcesses.LogTail(LogPath(node), lines);
+
+    /// <summary>`kybernet agent` (or `dotnet kybernet.dll agent`) with `--subnet-file DATA_DIR/nodes/...`.</summary>
+    private bool IsAgentOfThisLab(string[] argv) =>
+        Array.IndexOf(argv, "agent") is > 0 and < 3
+        && LabProcesses.OptionValue(argv, "--subnet-file") is { } file && file.StartsWith(Directory + "/", StringComparison.Ordinal);
+}
