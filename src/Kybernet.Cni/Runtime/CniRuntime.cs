@@ -35,12 +35,22 @@ public static class CniRuntime
         return result ?? throw new CniException(CniErrorCode.DecodeFailure, $"network {name}: the plugins returned no result");
     }
 
-    /// <summary>Detaches the pod (plugins in reverse order). Plugins treat repeated or partial DELs as success.</summary>
+    /// <summary>
+    /// Detaches the pod (plugins in reverse order). Plugins treat repeated or partial DELs as success. Every
+    /// plugin gets its DEL even when an earlier one fails, so one broken plugin leaks nothing of the others;
+    /// the first failure is thrown afterwards.
+    /// </summary>
     public static void DelNetworkList(JsonObject conflist, PodAttachment attachment, JsonObject? addResult)
     {
         var (version, name, plugins) = Parse(conflist);
+        CniException? first = null;
         foreach (var plugin in plugins.AsEnumerable().Reverse())
-            Run("DEL", PluginConfig(plugin, version, name, addResult), attachment);
+        {
+            try { Run("DEL", PluginConfig(plugin, version, name, addResult), attachment); }
+            catch (CniException e) { first ??= e; }
+        }
+        if (first is not null)
+            throw first;
     }
 
     private static (string Version, string Name, IReadOnlyList<JsonObject> Plugins) Parse(JsonObject conflist)

@@ -1,0 +1,69 @@
+using System.Text.Json.Nodes;
+using Kybernet.Cni.Protocol;
+using Kybernet.Cni.Runtime;
+using Kybernet.Linux.Netlink;
+
+namespace Kybernet.Cni.Tests.Runtime;
+
+/// <summary>The runtime side: a whole conflist run against the real plugins in a throwaway node namespace.</summary>
+public sealed class CniRuntimeTests : IDisposable
+{
+    private readonly CniNode _node = new();
+
+    public void Dispose() => _node.Dispose();
+
+    [Fact]
+    public void Add_chains_the_plugins_and_del_undoes_them_all()
+    {
+        var pod = _node.NewPod();
+        var conflist = DefaultConflist.Build("10.244.7.0/24", mtu: 1450, dataDir: _node.DataDir);
+        var attachment = Attachment(pod, "runtime-1");
+
+        var result = CniRuntime.AddNetworkList(conflist, attachment);
+
+        // portmap passes the bridge's result on (it was given it as prevResult), so the chain's result is the bridge's.
+        Assert.Equal("10.244.7.2/24", result["ips"]![0]!["address"]!.GetValue<string>());
+        using (var netlink = RtNetlink.Open(pod.Namespace))
+        {
+            var eth0 = netlink.Links.Find("eth0");
+            Assert.NotNull(eth0);
+            Assert.Equal(1450, eth0.Mtu);
+        }
+        Assert.True(File.Exists(Path.Combine(_node.DataDir, "kybernet", "10.244.7.2")));
+
+        CniRuntime.DelNetworkList(conflist, attachment, result);
+        CniRuntime.DelNetworkList(conflist, attachment, result); // DEL twice is fine
+
+        using (var netlink = RtNetlink.Open(pod.Namespace))
+            Assert.Null(netlink.Links.Find("eth0"));
+        Assert.False(File.Exists(Path.Combine(_node.DataDir, "kybernet", "10.244.7.2")));
+    }
+
+    [Fact]
+    public void A_failed_add_is_undone_and_reports_the_plugins_error()
+    {
+        var pod = _node.NewPod();
+        var conflist = DefaultConflist.Build("10.244.8.0/24", dataDir: _node.DataDir);
+        ((JsonArray)conflist["plugins"]!).Add(new JsonObject { ["type"] = "no-such-plugin" });
+
+        var error = Assert.Throws<CniException>(() => CniRuntime.AddNetworkList(conflist, Attachment(pod, "runtime-2")));
+
+        Assert.Contains("no-such-plugin", error.Message);
+        using (var netlink = RtNetlink.Open(pod.Namespace))
+            Assert.Null(netlink.Links.Find("eth0"));
+        // host-local's address reservation is gone again (only its lock and last_reserved_ip files stay).
+        Assert.DoesNotContain(Directory.EnumerateFiles(Path.Combine(_node.DataDir, "kybernet")).Select(Path.GetFileName), f => f!.StartsWith("10.244.8.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_conflist_without_plugins_is_an_invalid_config()
+    {
+        var error = Assert.Throws<CniException>(() => CniRuntime.AddNetworkList(
+            new JsonObject { ["cniVersion"] = "1.0.0", ["name"] = "empty", ["plugins"] = new JsonArray() }, Attachment(_node.NewPod(), "runtime-3")));
+        Assert.Equal(CniErrorCode.InvalidConfig, error.Code);
+        Assert.Contains("\"plugins\"", error.Message);
+    }
+
+    private PodAttachment Attachment(TestNamespace pod, string containerId) =>
+        new(_node.Node.Namespace, containerId, CniNode.NetnsPath(pod), "eth0", [_node.Host.BinDirectory]);
+}
