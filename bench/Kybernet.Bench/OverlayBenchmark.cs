@@ -2,24 +2,26 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Text.Json.Nodes;
+using Kybernet.Lab;
 using Kybernet.Linux.Namespaces;
 using Kybernet.Linux.Netlink;
 using Kybernet.Linux;
-using Kybernet.Overlay;
-using Kybernet.Overlay.Backends;
 
 namespace Kybernet.Bench;
 
 /// <summary>
 /// iperf3 TCP throughput pod to pod across two nodes for each overlay backend, next to the limits of this
 /// machine measured in the same run: a bare veth pair between two namespaces, and a hand-built kernel VXLAN
-/// path (vxlan devices, routes, neighbours and FDB set by hand, MTU 1450) between the same two-node topology
-/// the backends get. Every path is built once, in its own kyb-bench-ovl-* namespaces; rounds interleave the
-/// paths (1 stream, then 4 streams, path by path) and rotate which path goes first; figures are medians.
+/// path (vxlan devices, routes, neighbours and FDB set by hand, MTU 1450) on a two-node topology of the lab's
+/// shape. Each backend runs as users run it: a two-node lab (`kybernet lab up --backend B`: etcd, the real
+/// agent process on each node) with one pod per node attached by the CNI plugins (`lab pod add`). Every path
+/// is built once (kyb-bench-ovl-* namespaces and kyb-bovl-* labs); rounds interleave the paths (1 stream,
+/// then 4 streams, path by path) and rotate which path goes first; figures are medians.
 /// </summary>
 public static class OverlayBenchmark
 {
     private const string Prefix = "kyb-bench-ovl-";
+    private const string LabPrefix = "bovl-";
 
     public static int Run(string[] args)
     {
@@ -36,7 +38,7 @@ public static class OverlayBenchmark
         {
             paths.Add(VethPath());
             paths.Add(KernelVxlanPath());
-            foreach (var backend in new[] { "vxlan", "host-gw", "udp" })
+            foreach (var backend in LabTopology.Backends)
                 paths.Add(BackendPath(backend));
 
             foreach (var p in paths)
@@ -119,8 +121,10 @@ public static class OverlayBenchmark
         public NetworkNamespace Server { get; set; } = null!;
         public NetworkNamespace Client { get; set; } = null!;
         public IPAddress ServerIp { get; set; } = null!;
-        public List<INetwork> Networks { get; } = [];
         public List<NetworkNamespace> Namespaces { get; } = [];
+
+        /// <summary>The lab a backend's path runs in; brought down on dispose.</summary>
+        public (Lab.Lab Lab, string Name, string DataDir)? Lab { get; set; }
 
         public NetworkNamespace Make(string role)
         {
@@ -131,10 +135,14 @@ public static class OverlayBenchmark
 
         public void Dispose()
         {
-            foreach (var n in Networks)
-                n.Dispose();
             foreach (var ns in Namespaces)
                 ns.Dispose();
+            if (Lab is var (lab, labName, dataDir))
+            {
+                lab.Down(labName);
+                if (Directory.Exists(dataDir))
+                    Directory.Delete(dataDir, recursive: true);
+            }
         }
     }
 
@@ -252,33 +260,30 @@ public static class OverlayBenchmark
         return p;
     }
 
-    /// <summary>Kybernet's backend, registered on each node with a hand-made lease acquirer, each applied with the other's lease.</summary>
+    /// <summary>Kybernet's backend as users run it: a two-node lab with that backend, and a pod on each node.</summary>
     private static BenchPath BackendPath(string backend)
     {
         var p = new BenchPath(backend, $"Kybernet {backend}");
-        var (node1, node2, pod1, pod2) = TwoNodes(p);
-        var config = new NetworkConfig
-        {
-            Network = IPNetwork.Parse("10.244.0.0/16"),
-            BackendType = backend,
-            Backend = new JsonObject { ["Type"] = backend },
-        };
-        var registry = BackendRegistry.CreateDefault();
-        var nodes = new[] { node1, node2 };
-        var pods = new[] { pod1, pod2 };
-        for (int n = 1; n <= 2; n++)
-        {
-            var subnet = Subnet(n);
-            var b = registry.Create(backend, new ExternalInterface(nodes[n - 1], "eth0", PublicIp(n)));
-            var network = b.RegisterNetworkAsync(config, (request, _) => Task.FromResult(
-                    new SubnetLease(subnet, request.PublicIp, request.BackendType, request.BackendData, DateTimeOffset.UtcNow.AddHours(24))))
-                .GetAwaiter().GetResult();
-            p.Networks.Add(network);
-            SetPodMtu(nodes[n - 1], pods[n - 1], n, network.Mtu);
-        }
-        p.Networks[0].Apply([p.Networks[1].Lease]);
-        p.Networks[1].Apply([p.Networks[0].Lease]);
+        string name = LabPrefix + backend;
+        string dataDir = LabDataDir(name);
+        var lab = new Lab.Lab(new LabStateStore(dataDir), new LabPrograms([Path.Combine(AppContext.BaseDirectory, "kybernet")], NativeBinary()));
+        p.Lab = (lab, name, dataDir);
+        lab.Up(LabTopology.Plan(name, 2, etcdMembers: 1, backend: backend));
+        var client = lab.AddPod(name, "node-1", "client");
+        var server = lab.AddPod(name, "node-2", "server");
+        p.Client = NetworkNamespace.Open(client.Namespace);
+        p.Namespaces.Add(p.Client);
+        p.Server = NetworkNamespace.Open(server.Namespace);
+        p.Namespaces.Add(p.Server);
+        p.ServerIp = server.Address.Address;
         return p;
+    }
+
+    /// <summary>bench/run publishes the NativeAOT plugins into .build/native.</summary>
+    private static string NativeBinary()
+    {
+        var path = Path.Combine(Environment.CurrentDirectory, ".build", "native", LabPrograms.NativeBinaryName);
+        return File.Exists(path) ? path : throw new FileNotFoundException("run the benchmark with bench/run, which publishes the CNI plugins", path);
     }
 
     /// <summary>One iperf3 client run from the client namespace; received Gbit/s (retries while the server is not listening yet).</summary>
@@ -317,9 +322,20 @@ public static class OverlayBenchmark
         return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
     }
 
+    /// <summary>A fixed place per lab, so a run interrupted before its own cleanup is cleaned up by the next.</summary>
+    private static string LabDataDir(string name) => Path.Combine(Path.GetTempPath(), "kyb-bench-labs", name);
+
+    /// <summary>Leftovers of an interrupted run: the hand-built paths' namespaces, and each lab (its `down` finds its processes by command line).</summary>
     private static void Cleanup()
     {
         foreach (var ns in NetworkNamespace.List().Where(n => n.StartsWith(Prefix, StringComparison.Ordinal)))
             NetworkNamespace.Delete(ns);
+        foreach (var backend in LabTopology.Backends)
+        {
+            var dataDir = LabDataDir(LabPrefix + backend);
+            new Lab.Lab(new LabStateStore(dataDir)).Down(LabPrefix + backend);
+            if (Directory.Exists(dataDir))
+                Directory.Delete(dataDir, recursive: true);
+        }
     }
 }
