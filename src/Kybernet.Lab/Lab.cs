@@ -120,6 +120,28 @@ public sealed class Lab(LabStateStore store, LabPrograms? programs = null)
         return topology;
     });
 
+    /// <summary>
+    /// Switches the overlay: the new backend into etcd's network config, then every agent restarted (each
+    /// removes what the old backend left on its node and sets up the new one, keeping its subnet). Pods keep
+    /// their MTU: a pod made under a larger MTU than the new backend's should be made again.
+    /// </summary>
+    public LabTopology SwitchBackend(string labName, string backend)
+    {
+        if (!LabTopology.Backends.Contains(backend))
+            throw new LabException($"unknown backend \"{backend}\": use {string.Join(", ", LabTopology.Backends)}");
+        var topology = Update(labName, topology =>
+        {
+            if (topology.Backend is null)
+                throw new LabException($"lab {topology.Name} runs no overlay (it was brought up with --backend none)");
+            topology = topology with { Backend = backend };
+            LabNetworkConfig.Put(topology);
+            return topology;
+        });
+        foreach (var agent in topology.Agents)
+            topology = StartAgent(labName, agent.Node);
+        return topology;
+    }
+
     /// <summary>`lab pod add`: a pod namespace on <paramref name="node"/>, attached by the node's CNI conflist.</summary>
     public LabPod AddPod(string labName, string node, string pod)
     {

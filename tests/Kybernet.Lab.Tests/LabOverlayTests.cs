@@ -148,6 +148,32 @@ public sealed class LabOverlayTests
     }
 
     [Fact]
+    public void Switching_backends_on_restart_leaves_nothing_of_the_old_one()
+    {
+        using var lab = new OverlayLab("vxlan");
+        var a = lab.AddPod("node-1", "a");
+        var b = lab.AddPod("node-2", "b");
+        Assert.True(OverlayLab.PingEventually(a.Namespace, b.Address.Address));
+        var subnets = new[] { lab.Subnet("node-1"), lab.Subnet("node-2") };
+
+        foreach (var backend in new[] { "udp", "host-gw", "vxlan" })
+        {
+            lab.SwitchBackend(backend);
+
+            Assert.Equal(subnets, new[] { lab.Subnet("node-1"), lab.Subnet("node-2") });
+            foreach (var node in new[] { "node-1", "node-2" })
+            {
+                // Each agent applies the other's lease moments after it is up (its first watch batch): wait for it, bounded.
+                var remote = subnets.Single(s => s != lab.Subnet(node));
+                string seen = "";
+                Assert.True(Eventually(() => OnlyTheBackendsState(lab, node, backend, remote, out seen), TimeSpan.FromSeconds(15)), $"{backend}, {node}: {seen}");
+            }
+            Assert.True(OverlayLab.PingEventually(a.Namespace, b.Address.Address), $"a -> b over {backend}");
+            Assert.True(OverlayLab.Ping(b.Namespace, a.Address.Address, payload: 1400 - 28), $"b -> a, 1400 bytes over {backend}");
+        }
+    }
+
+    [Fact]
     public void Pods_are_refused_clearly_and_deleted_without_a_trace()
     {
         using var lab = new OverlayLab("vxlan", nodes: 1);
@@ -171,6 +197,21 @@ public sealed class LabOverlayTests
         Assert.False(File.Exists(reservation), "host-local freed the address");
         Assert.Empty(lab.Lab.Require(lab.Name).Pods);
         Assert.Contains("no pod \"a\"", Assert.Throws<LabException>(() => lab.Lab.DeletePod(lab.Name, "a")).Message);
+    }
+
+    /// <summary>The node has the device of <paramref name="backend"/> only, and one route to the remote subnet, through it.</summary>
+    private static bool OnlyTheBackendsState(OverlayLab lab, string node, string backend, IPNetwork remote, out string seen)
+    {
+        using var ns = NetworkNamespace.Open(lab.Topology.Machine(node).Namespace);
+        using var netlink = RtNetlink.Open(ns);
+        var links = netlink.Links.List().Select(l => l.Name).ToList();
+        var routes = netlink.Routes.List();
+        seen = $"links {string.Join(", ", links)}; routes {string.Join("; ", routes)}";
+        var toRemote = routes.Where(r => r.Destination == remote || (backend == "udp" && r.Destination == lab.Topology.PodNetwork)).ToList();
+        return links.Contains("flannel.1") == (backend == "vxlan")
+            && links.Contains("flannel0") == (backend == "udp")
+            && toRemote.Count == 1
+            && toRemote[0].Device == backend switch { "vxlan" => "flannel.1", "udp" => "flannel0", _ => "eth0" };
     }
 
     private static bool RoutesTo(OverlayLab lab, string node, IPNetwork subnet)

@@ -49,6 +49,8 @@ public sealed class OverlayLab : IDisposable
 
     public void RestartAgent(string node) => Topology = Lab.StartAgent(Name, node);
 
+    public void SwitchBackend(string backend) => Topology = Lab.SwitchBackend(Name, backend);
+
     public void StopAgent(string node, bool kill) => Topology = Lab.StopAgent(Name, node, kill);
 
     /// <summary>The overlay MTU the node's agent wrote into subnet.env.</summary>

@@ -56,8 +56,10 @@ public sealed class OverlayAgent : IAsyncDisposable
         var config = await subnets.GetNetworkConfigAsync(cancellationToken);
         log.WriteLine($"overlay: network {config.Network}, subnets /{config.SubnetLen}, backend {config.BackendType}");
 
-        // 2. The backend the config names, on this node's underlay device.
+        // 2. The backend the config names, on this node's underlay device, after whatever another backend left here.
         var backend = backends.Create(config.BackendType, options.External);
+        foreach (var leftover in BackendLeftovers.RemoveAllBut(config.BackendType, config, options.External))
+            log.WriteLine($"overlay: removed {leftover} (the config now names {config.BackendType})");
 
         // 3. Register: the backend prepares the node and acquires the lease, asking for the subnet we had before.
         var previous = SubnetEnvReader.ReadPreviousSubnet(options.SubnetFile);

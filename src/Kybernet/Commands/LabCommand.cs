@@ -30,6 +30,7 @@ internal static class LabCommand
         lab.Subcommands.Add(Exec());
         lab.Subcommands.Add(Pod());
         lab.Subcommands.Add(Agent());
+        lab.Subcommands.Add(Backend());
         lab.Subcommands.Add(Down());
         return lab;
     }
@@ -221,6 +222,23 @@ internal static class LabCommand
         agent.Subcommands.Add(stop);
         agent.Subcommands.Add(start);
         return agent;
+    }
+
+    private static Command Backend()
+    {
+        var backend = new Argument<string>("backend") { Description = string.Join(", ", LabTopology.Backends) };
+        backend.AcceptOnlyFromAmong([.. LabTopology.Backends]);
+        var command = new Command("backend", "Switch the overlay: put the backend into the network config and restart every agent (subnets stay)") { backend };
+        command.SetAction(parsed => CommandErrors.Run(() =>
+        {
+            CommandErrors.RequireRoot();
+            var lab = Open(parsed);
+            var topology = lab.SwitchBackend(parsed.GetValue(Name)!, parsed.GetValue(backend)!);
+            Console.WriteLine($"overlay {topology.Backend}, pod network {topology.PodNetwork}:");
+            PrintAgents(lab, lab.AgentStatus(topology));
+            return 0;
+        }));
+        return command;
     }
 
     /// <summary>Runs argv inside a namespace with the caller's terminal; Ctrl-C belongs to the child (same process group).</summary>
