@@ -33,6 +33,8 @@ public sealed class WatchStream(ObjectStore objects, ResourceDefinition r)
             ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromMinutes(30);
 
         var stopping = context.RequestServices.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
+        if (stopping.IsCancellationRequested)
+            throw new ApiException(503, "ServiceUnavailable", "the server is shutting down");
         using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
         lifetime.CancelAfter(timeout);
         var ct = lifetime.Token;
