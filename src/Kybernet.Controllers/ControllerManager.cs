@@ -25,12 +25,13 @@ public sealed record ControllerManagerOptions
 /// </summary>
 public sealed class ControllerManager : IAsyncDisposable
 {
-    private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _stop;
     private readonly List<Task> _loops = [];
     private readonly ControllerManagerOptions _options;
 
-    private ControllerManager(IReadOnlyList<IController> controllers, ControllerManagerOptions options)
+    private ControllerManager(IReadOnlyList<IController> controllers, ControllerManagerOptions options, CancellationToken stopping)
     {
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         Controllers = controllers;
         _options = options;
         foreach (var controller in controllers)
@@ -48,10 +49,15 @@ public sealed class ControllerManager : IAsyncDisposable
         return controllers;
     }
 
-    /// <summary>Starts every enabled controller; returns at once (each one lists and watches on its own).</summary>
-    public static ControllerManager Start(IKubernetes client, ControllerManagerOptions options) => new(Create(client, options), options);
+    /// <summary>
+    /// Starts every enabled controller and returns at once (each one lists and watches on its own). They stop on dispose,
+    /// or as soon as <paramref name="stopping"/> is cancelled (the server begins to stop).
+    /// </summary>
+    public static ControllerManager Start(IKubernetes client, ControllerManagerOptions options, CancellationToken stopping = default) =>
+        new(Create(client, options), options, stopping);
 
-    public static ControllerManager Start(IReadOnlyList<IController> controllers, ControllerManagerOptions options) => new(controllers, options);
+    public static ControllerManager Start(IReadOnlyList<IController> controllers, ControllerManagerOptions options, CancellationToken stopping = default) =>
+        new(controllers, options, stopping);
 
     private async Task KeepRunningAsync(IController controller, CancellationToken ct)
     {

@@ -66,7 +66,7 @@ internal static class ServerCommand
 
             // The controllers talk to the API like any other client (kube-controller-manager's way), as its admin.
             using var client = KubeClient.FromKubeconfig(server.KubeconfigPath);
-            await using var controllers = ControllerManager.Start(client, controllerOptions);
+            await using var controllers = ControllerManager.Start(client, controllerOptions, server.Stopping);
 
             // The web host handles SIGTERM and SIGINT itself (it stops serving); we then shut the rest down.
             try { await server.WaitForShutdownAsync(ct); }
