@@ -112,6 +112,9 @@ public sealed class ApiServerHost : IAsyncDisposable
         return new ApiServerHost(app, stopping, Task.Run(() => collector.RunAsync(stopping.Token)), kubeconfigPath, url);
     }
 
+    /// <summary>Cancelled as soon as the server begins to stop (SIGTERM, Ctrl-C, dispose), for what runs beside it.</summary>
+    public CancellationToken Stopping => _app.Lifetime.ApplicationStopping;
+
     /// <summary>Waits until the server is stopped (Ctrl-C in `kybernet server`).</summary>
     public Task WaitForShutdownAsync(CancellationToken ct) => Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions.WaitForShutdownAsync(_app, ct);
 

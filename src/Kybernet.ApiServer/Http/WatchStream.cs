@@ -4,6 +4,8 @@ using Kybernet.ApiServer.Storage;
 using Kybernet.ApiServer.Tables;
 using Kybernet.Store;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Kybernet.ApiServer.Http;
 
@@ -13,6 +15,8 @@ namespace Kybernet.ApiServer.Http;
 /// current objects as ADDED first. A compacted N is answered with an ERROR event carrying a 410
 /// Expired Status. With allowWatchBookmarks, BOOKMARK events report progress once a minute.
 /// Selectors filter events; an object that stops matching is sent as DELETED, as upstream does.
+/// A server that is stopping ends its watches at once (clients resume elsewhere or later from their
+/// resourceVersion) instead of holding its shutdown until they time out.
 /// </summary>
 public sealed class WatchStream(ObjectStore objects, ResourceDefinition r)
 {
@@ -28,7 +32,10 @@ public sealed class WatchStream(ObjectStore objects, ResourceDefinition r)
         var timeout = int.TryParse(context.Request.Query["timeoutSeconds"], out var seconds) && seconds > 0
             ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromMinutes(30);
 
-        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        var stopping = context.RequestServices.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
+        if (stopping.IsCancellationRequested)
+            throw new ApiException(503, "ServiceUnavailable", "the server is shutting down");
+        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
         lifetime.CancelAfter(timeout);
         var ct = lifetime.Token;
 

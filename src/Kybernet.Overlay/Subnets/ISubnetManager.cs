@@ -5,7 +5,8 @@ namespace Kybernet.Overlay.Subnets;
 
 /// <summary>
 /// Where nodes get their share of the pod network and learn each other's (flannel's subnet.Manager):
-/// one implementation over etcd (<see cref="EtcdSubnetManager"/>), one over the Kubernetes API later.
+/// one over etcd in flannel's layout (<see cref="EtcdSubnetManager"/>), one over the Kubernetes API with the Node object as
+/// the lease (<see cref="KubeSubnetManager"/>).
 /// </summary>
 public interface ISubnetManager
 {

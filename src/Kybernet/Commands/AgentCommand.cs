@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
+using Kybernet.Client;
 using Kybernet.Linux.Namespaces;
 using Kybernet.Linux.Netlink;
 using Kybernet.Overlay.Agent;
@@ -10,21 +11,29 @@ using Kybernet.Store.Etcd;
 
 namespace Kybernet.Cli.Commands;
 
-/// <summary>`kybernet agent`: the node agent; for now the overlay (flanneld), in the network namespace it is started in.</summary>
+/// <summary>
+/// `kybernet agent`: the node agent; for now the overlay (flanneld), in the network namespace it is started in, with its
+/// leases in etcd (--etcd-endpoints) or on the Node objects through the API (--kube-subnet-mgr): exactly one of the two.
+/// </summary>
 internal static class AgentCommand
 {
     public static Command Create()
     {
-        var endpoints = new Option<string>("--etcd-endpoints") { Description = "etcd client URLs, http://HOST:PORT[,...]", Required = true };
-        var prefix = new Option<string>("--etcd-prefix") { Description = "Key prefix of the network config and leases", DefaultValueFactory = _ => "/coreos.com/network" };
+        var endpoints = new Option<string?>("--etcd-endpoints") { Description = "etcd mode: etcd client URLs, http://HOST:PORT[,...]" };
+        var prefix = new Option<string>("--etcd-prefix") { Description = "etcd mode: key prefix of the network config and leases", DefaultValueFactory = _ => "/coreos.com/network" };
+        var leaseTtl = new Option<int>("--lease-ttl") { Description = "etcd mode: lease lifetime without renewal, in seconds", DefaultValueFactory = _ => 24 * 3600 };
+        var kubeMode = new Option<bool>("--kube-subnet-mgr") { Description = "kube mode: the subnet is this node's spec.podCIDR, published and watched through the API" };
+        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "kube mode: the kubeconfig to reach the API with (default: $KUBECONFIG)" };
+        var nodeName = new Option<string?>("--node-name") { Description = "kube mode: this node's Node object (default: $NODE_NAME); the agent waits for it, it never creates it" };
+        var netConf = new Option<string>("--net-conf") { Description = "kube mode: the network config JSON file", DefaultValueFactory = _ => KubeSubnetManagerOptions.DefaultNetConfPath };
+        var annotationPrefix = new Option<string>("--kube-annotation-prefix") { Description = "kube mode: prefix of the node annotations", DefaultValueFactory = _ => "flannel.alpha.coreos.com" };
         var iface = new Option<string>("--iface") { Description = "The underlay device overlay traffic leaves by", DefaultValueFactory = _ => "eth0" };
         var publicIp = new Option<string?>("--public-ip") { Description = "This node's address other nodes send to (default: the first IPv4 address of --iface)" };
         var subnetFile = new Option<string>("--subnet-file") { Description = "Where to write subnet.env", DefaultValueFactory = _ => SubnetEnv.DefaultPath };
         var ipMasq = new Option<bool>("--ip-masq") { Description = "Masquerade traffic leaving the pod network" };
-        var leaseTtl = new Option<int>("--lease-ttl") { Description = "Lease lifetime without renewal, in seconds", DefaultValueFactory = _ => 24 * 3600 };
-        var command = new Command("agent", "Run the node agent (the overlay: a subnet lease in etcd and the backend the network config names)")
+        var command = new Command("agent", "Run the node agent (the overlay: a subnet lease in etcd or on the Node object, and the backend the network config names)")
         {
-            endpoints, prefix, iface, publicIp, subnetFile, ipMasq, leaseTtl,
+            endpoints, prefix, leaseTtl, kubeMode, kubeconfig, nodeName, netConf, annotationPrefix, iface, publicIp, subnetFile, ipMasq,
         };
         command.SetAction(async (parsed, cancel) =>
         {
@@ -42,45 +51,79 @@ internal static class AgentCommand
         });
         return command;
 
+        // Which options were given on the command line (not defaulted).
+        static bool Given(ParseResult parsed, Option option) => parsed.GetResult(option) is { Implicit: false };
+
         async Task<int> Run(ParseResult parsed, CancellationToken ct)
         {
+            // Exactly one mode, and no option of the other one.
+            var etcdMode = parsed.GetValue(endpoints) is not null;
+            var kube = parsed.GetValue(kubeMode);
+            if (etcdMode == kube)
+                return Fail(kube
+                    ? "--etcd-endpoints and --kube-subnet-mgr are two ways to keep leases: give one of them"
+                    : "give --etcd-endpoints URL (leases in etcd, flannel's layout) or --kube-subnet-mgr (leases on the Node objects, through the API)");
+            Option[] etcdOnly = [prefix, leaseTtl];
+            Option[] kubeOnly = [kubeconfig, nodeName, netConf, annotationPrefix];
+            if ((kube ? etcdOnly : kubeOnly).FirstOrDefault(o => Given(parsed, o)) is { } misplaced)
+                return Fail($"{misplaced.Name} belongs to {(kube ? "--etcd-endpoints" : "--kube-subnet-mgr")} mode, not to {(kube ? "--kube-subnet-mgr" : "--etcd-endpoints")} mode");
+
             using var node = NetworkNamespace.OpenCurrent();
             var device = parsed.GetValue(iface)!;
             IPAddress address;
             if (parsed.GetValue(publicIp) is { } text)
             {
                 if (!IPAddress.TryParse(text, out address!) || address.AddressFamily != AddressFamily.InterNetwork)
-                {
-                    Console.Error.WriteLine($"kybernet agent: --public-ip \"{text}\" is not an IPv4 address");
-                    return 1;
-                }
+                    return Fail($"--public-ip \"{text}\" is not an IPv4 address");
             }
             else
             {
                 using var netlink = RtNetlink.Open(node);
                 var first = netlink.Addresses.List(device, AddressFamily.InterNetwork).FirstOrDefault();
                 if (first is null)
-                {
-                    Console.Error.WriteLine($"kybernet agent: {device} has no IPv4 address in {node.Describe()}; give --public-ip");
-                    return 1;
-                }
+                    return Fail($"{device} has no IPv4 address in {node.Describe()}; give --public-ip");
                 address = first.Address.Address;
             }
 
-            await using var store = new EtcdStore(parsed.GetValue(endpoints)!);
-            var subnets = new EtcdSubnetManager(store, new EtcdSubnetManagerOptions
-            {
-                Prefix = parsed.GetValue(prefix)!,
-                LeaseTtl = TimeSpan.FromSeconds(parsed.GetValue(leaseTtl)),
-            });
-            await using var agent = await OverlayAgent.StartAsync(subnets, BackendRegistry.CreateDefault(), new OverlayAgentOptions
+            var options = new OverlayAgentOptions
             {
                 External = new ExternalInterface(node, device, address),
                 SubnetFile = parsed.GetValue(subnetFile)!,
                 IpMasq = parsed.GetValue(ipMasq),
                 Log = Console.Out,
-            }, ct);
-            Console.WriteLine($"kybernet agent is up: subnet {agent.Lease.Subnet}, subnet.env at {Path.GetFullPath(parsed.GetValue(subnetFile)!)}");
+            };
+            if (kube)
+            {
+                var config = parsed.GetValue(kubeconfig) ?? Environment.GetEnvironmentVariable("KUBECONFIG");
+                var name = parsed.GetValue(nodeName) ?? Environment.GetEnvironmentVariable("NODE_NAME");
+                if (string.IsNullOrEmpty(config))
+                    return Fail("--kube-subnet-mgr needs --kubeconfig PATH (or KUBECONFIG in the environment)");
+                if (string.IsNullOrEmpty(name))
+                    return Fail("--kube-subnet-mgr needs --node-name NAME (or NODE_NAME in the environment)");
+                using var client = KubeClient.FromKubeconfig(config);
+                var subnets = new KubeSubnetManager(client, new KubeSubnetManagerOptions
+                {
+                    NodeName = name,
+                    NetConfPath = parsed.GetValue(netConf)!,
+                    AnnotationPrefix = parsed.GetValue(annotationPrefix)!,
+                    Log = Console.Out,
+                });
+                Console.WriteLine($"kybernet agent: kube mode, node {name}, network config {Path.GetFullPath(subnets.Options.NetConfPath)}");
+                return await RunAgent(subnets, options, ct);
+            }
+
+            await using var store = new EtcdStore(parsed.GetValue(endpoints)!);
+            return await RunAgent(new EtcdSubnetManager(store, new EtcdSubnetManagerOptions
+            {
+                Prefix = parsed.GetValue(prefix)!,
+                LeaseTtl = TimeSpan.FromSeconds(parsed.GetValue(leaseTtl)),
+            }), options, ct);
+        }
+
+        static async Task<int> RunAgent(ISubnetManager subnets, OverlayAgentOptions options, CancellationToken ct)
+        {
+            await using var agent = await OverlayAgent.StartAsync(subnets, BackendRegistry.CreateDefault(), options, ct);
+            Console.WriteLine($"kybernet agent is up: subnet {agent.Lease.Subnet}, subnet.env at {Path.GetFullPath(options.SubnetFile)}");
             try
             {
                 await agent.Completion.WaitAsync(ct);
@@ -90,6 +133,12 @@ internal static class AgentCommand
             }
             Console.WriteLine("kybernet agent is stopping (its lease stays)");
             return agent.Completion.IsFaulted ? 1 : 0;
+        }
+
+        static int Fail(string message)
+        {
+            Console.Error.WriteLine($"kybernet agent: {message}");
+            return 1;
         }
     }
 }

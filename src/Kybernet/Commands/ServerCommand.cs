@@ -1,11 +1,14 @@
 using System.CommandLine;
 using System.Net;
 using Kybernet.ApiServer;
+using Kybernet.Client;
+using Kybernet.Controllers;
+using Kybernet.Controllers.NodeIpam;
 using Kybernet.Store;
 
 namespace Kybernet.Cli.Commands;
 
-/// <summary>`kybernet server`: the Kubernetes-compatible API server over SQLite (default) or etcd.</summary>
+/// <summary>`kybernet server`: the Kubernetes-compatible API server over SQLite (default) or etcd, and the controllers.</summary>
 internal static class ServerCommand
 {
     public static Command Create()
@@ -14,7 +17,13 @@ internal static class ServerCommand
         var listen = new Option<string>("--listen") { Description = "Address and port to serve HTTPS on", DefaultValueFactory = _ => "127.0.0.1:6443" };
         var store = new Option<string>("--store") { Description = "sqlite (embedded, in the data dir) or etcd://HOST:PORT[,HOST:PORT...]", DefaultValueFactory = _ => "sqlite" };
         var sans = new Option<string[]>("--tls-san") { Description = "Extra names or addresses for the serving certificate", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("server", "Run the API server (kubectl talks to it through DATA_DIR/admin.kubeconfig)") { dataDir, listen, store, sans };
+        var allocate = new Option<bool>("--allocate-node-cidrs") { Description = "Give every node a pod CIDR from --cluster-cidr (spec.podCIDR)", DefaultValueFactory = _ => true };
+        var clusterCidr = new Option<string>("--cluster-cidr") { Description = "The pod network node CIDRs are cut from", DefaultValueFactory = _ => "10.244.0.0/16" };
+        var maskSize = new Option<int>("--node-cidr-mask-size") { Description = "The prefix length of each node's pod CIDR", DefaultValueFactory = _ => 24 };
+        var command = new Command("server", "Run the API server and the controllers (kubectl talks to it through DATA_DIR/admin.kubeconfig)")
+        {
+            dataDir, listen, store, sans, allocate, clusterCidr, maskSize,
+        };
         command.SetAction(async (parsed, ct) =>
         {
             var directory = Path.GetFullPath(parsed.GetValue(dataDir)!);
@@ -23,6 +32,27 @@ internal static class ServerCommand
                 Console.Error.WriteLine($"kybernet: --listen \"{parsed.GetValue(listen)}\" is not ADDRESS:PORT");
                 return 1;
             }
+            if (!IPNetwork.TryParse(parsed.GetValue(clusterCidr)!, out var cluster))
+            {
+                Console.Error.WriteLine($"kybernet: --cluster-cidr \"{parsed.GetValue(clusterCidr)}\" is not a CIDR (e.g. 10.244.0.0/16)");
+                return 1;
+            }
+            var controllerOptions = new ControllerManagerOptions
+            {
+                AllocateNodeCidrs = parsed.GetValue(allocate),
+                NodeIpam = new NodeIpamOptions { ClusterCidr = cluster, NodeCidrMaskSize = parsed.GetValue(maskSize) },
+                Log = Console.Out,
+            };
+            if (controllerOptions.AllocateNodeCidrs)
+            {
+                try { controllerOptions.NodeIpam.Validate(); }
+                catch (ArgumentException e)
+                {
+                    Console.Error.WriteLine($"kybernet: {e.Message}");
+                    return 1;
+                }
+            }
+
             Directory.CreateDirectory(directory);
             await using var kv = StoreFactory.Open(parsed.GetValue(store)!, directory);
             await using var server = await ApiServerHost.StartAsync(new ApiServerOptions
@@ -33,6 +63,11 @@ internal static class ServerCommand
             }, kv, ct: ct);
             Console.WriteLine($"kybernet server is serving at {server.Url} (store: {parsed.GetValue(store)})");
             Console.WriteLine($"kubectl: export KUBECONFIG={server.KubeconfigPath}");
+
+            // The controllers talk to the API like any other client (kube-controller-manager's way), as its admin.
+            using var client = KubeClient.FromKubeconfig(server.KubeconfigPath);
+            await using var controllers = ControllerManager.Start(client, controllerOptions, server.Stopping);
+
             // The web host handles SIGTERM and SIGINT itself (it stops serving); we then shut the rest down.
             try { await server.WaitForShutdownAsync(ct); }
             catch (OperationCanceledException) { }

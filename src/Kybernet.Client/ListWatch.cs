@@ -1,0 +1,217 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using k8s;
+using k8s.Models;
+
+namespace Kybernet.Client;
+
+/// <summary>What a <see cref="ListWatch{T}"/> reports: the whole set, or changes, each with the resourceVersion it brings the reader up to.</summary>
+public abstract record WatchUpdate<T>(string ResourceVersion);
+
+/// <summary>Every object, as listed (first, and again whenever the watch could not resume): replace what you knew with this.</summary>
+public sealed record Listed<T>(IReadOnlyList<T> Items, string ResourceVersion) : WatchUpdate<T>(ResourceVersion);
+
+/// <summary>Changes in the order the server sent them; the ones that had arrived together come in one update.</summary>
+public sealed record Changed<T>(IReadOnlyList<WatchChange<T>> Changes, string ResourceVersion) : WatchUpdate<T>(ResourceVersion);
+
+/// <summary>One watch event: Added, Modified or Deleted (bookmarks only move the resourceVersion and are not reported).</summary>
+public readonly record struct WatchChange<T>(WatchEventType Type, T Object);
+
+/// <summary>
+/// client-go's reflector: list, then watch from the list's resourceVersion, and never lose a change. A watch that
+/// ends (the server's timeout) or breaks (connection dropped, server restarted) is resumed from the last
+/// resourceVersion seen (bookmarks included); when it cannot be resumed (410 Gone: compacted, or an event the client
+/// could not read) everything is listed again and reported as <see cref="Listed{T}"/>. Failed calls are retried with
+/// a capped backoff, forever, until cancelled. Readers are level-triggered: a <see cref="Listed{T}"/> is the truth.
+/// </summary>
+public sealed class ListWatch<T>(string description, ListWatch<T>.Lister list, ListWatch<T>.Watcher watch) where T : IKubernetesObject<V1ObjectMeta>
+{
+    public delegate Task<(IList<T> Items, string ResourceVersion)> Lister(CancellationToken cancellationToken);
+
+    public delegate IAsyncEnumerable<(WatchEventType Type, T Object)> Watcher(string resourceVersion, int timeoutSeconds, Action<Exception> onError, CancellationToken cancellationToken);
+
+    /// <summary>Failures and resumptions, one line each; nothing by default.</summary>
+    public TextWriter Log { get; init; } = TextWriter.Null;
+
+    /// <summary>The first wait after a failure; doubled per failure in a row up to <see cref="MaxRetryInterval"/>.</summary>
+    public TimeSpan RetryInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    public TimeSpan MaxRetryInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The updates until cancelled (then the sequence ends). With <paramref name="fromResourceVersion"/> null it
+    /// starts with a list; with one, it watches the changes after it (and lists only if that version is gone).
+    /// </summary>
+    public async IAsyncEnumerable<WatchUpdate<T>> RunAsync(string? fromResourceVersion = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // Bounded: a slow reader holds the watch back instead of buffering without end.
+        var channel = Channel.CreateBounded<WatchUpdate<T>>(new BoundedChannelOptions(16) { SingleReader = true, SingleWriter = true });
+        var producer = Task.Run(() => ProduceAsync(fromResourceVersion, channel.Writer, stop.Token), CancellationToken.None);
+        try
+        {
+            while (true)
+            {
+                bool more;
+                try
+                {
+                    more = await channel.Reader.WaitToReadAsync(cancellationToken);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    yield break;
+                }
+                if (!more)
+                    yield break;
+                while (channel.Reader.TryRead(out var update))
+                    yield return update;
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await producer;
+        }
+    }
+
+    private async Task ProduceAsync(string? resourceVersion, ChannelWriter<WatchUpdate<T>> writer, CancellationToken ct)
+    {
+        var failures = 0;
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                if (resourceVersion is null)
+                {
+                    try
+                    {
+                        var (items, listed) = await list(ct);
+                        await writer.WriteAsync(new Listed<T>([.. items], listed), ct);
+                        resourceVersion = listed;
+                        failures = 0;
+                    }
+                    catch (Exception e) when (!ct.IsCancellationRequested)
+                    {
+                        Log.WriteLine($"{description}: list failed (retrying): {Describe(e)}");
+                        await Task.Delay(Backoff(++failures), ct);
+                        continue;
+                    }
+                }
+
+                var (next, progressed, error) = await WatchOnceAsync(resourceVersion, writer, ct);
+                if (progressed)
+                    failures = 0;
+                if (next is null)
+                    Log.WriteLine($"{description}: the watch cannot resume from resourceVersion {resourceVersion} ({Describe(error!)}): listing again");
+                else if (error is not null)
+                {
+                    Log.WriteLine($"{description}: watch failed (resuming from resourceVersion {next}): {Describe(error)}");
+                    await Task.Delay(Backoff(++failures), ct);
+                }
+                resourceVersion = next;
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            writer.TryComplete();
+        }
+    }
+
+    /// <summary>
+    /// One watch request from <paramref name="resourceVersion"/>. Returns the resourceVersion to resume from (null: list
+    /// again), whether any event arrived, and the failure that ended it (null when the server simply closed it).
+    /// </summary>
+    private async Task<(string? Next, bool Progressed, Exception? Error)> WatchOnceAsync(string resourceVersion, ChannelWriter<WatchUpdate<T>> writer, CancellationToken ct)
+    {
+        Exception? streamError = null;
+        var progressed = false;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // client-go's spread of 5-10 minutes, so that many watchers do not all reconnect at once.
+        var timeout = 300 + Random.Shared.Next(300);
+        IAsyncEnumerator<(WatchEventType Type, T Object)>? events = null;
+        Task<bool>? pending = null;
+        try
+        {
+            events = watch(resourceVersion, timeout, e => streamError ??= e, stop.Token).GetAsyncEnumerator(stop.Token);
+            pending = events.MoveNextAsync().AsTask();
+            while (await pending)
+            {
+                var batch = new List<WatchChange<T>>();
+                var latest = resourceVersion;
+                Take(events.Current);
+                // Everything already received goes into one update.
+                pending = events.MoveNextAsync().AsTask();
+                while (pending.IsCompletedSuccessfully && pending.Result && streamError is null)
+                {
+                    Take(events.Current);
+                    pending = events.MoveNextAsync().AsTask();
+                }
+                progressed = true;
+                if (batch.Count > 0)
+                    await writer.WriteAsync(new Changed<T>(batch, latest), ct);
+                resourceVersion = latest;
+                if (streamError is not null)
+                    break;
+
+                void Take((WatchEventType Type, T Object) e)
+                {
+                    if (e.Type == WatchEventType.Error)
+                    {
+                        streamError ??= new InvalidOperationException($"ERROR event with a {e.Object?.Kind} object");
+                        return;
+                    }
+                    if (e.Object?.Metadata?.ResourceVersion is { Length: > 0 } version)
+                        latest = version;
+                    if (e.Type is WatchEventType.Added or WatchEventType.Modified or WatchEventType.Deleted)
+                        batch.Add(new WatchChange<T>(e.Type, e.Object!));
+                }
+            }
+            // An ERROR event (410 Expired after a compaction) or an event that could not be read: the stream
+            // no longer tells every change, so only a new list can.
+            return streamError is null ? (resourceVersion, progressed, null) : (null, progressed, streamError);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            return KubeClient.StatusOf(e) == 410 ? (null, progressed, e) : (resourceVersion, progressed, e);
+        }
+        finally
+        {
+            // An async iterator cannot be disposed while a MoveNext is pending: end that first.
+            await stop.CancelAsync();
+            if (pending is not null)
+            {
+                try { await pending; } catch (Exception) { }
+            }
+            if (events is not null)
+            {
+                try { await events.DisposeAsync(); } catch (Exception) { }
+            }
+        }
+    }
+
+    private TimeSpan Backoff(int failures) =>
+        TimeSpan.FromTicks(Math.Min(MaxRetryInterval.Ticks, RetryInterval.Ticks << Math.Min(failures - 1, 16)));
+
+    private static string Describe(Exception e) => KubeClient.Describe(e);
+}
+
+/// <summary>List+watch for the kinds Kybernet's components follow.</summary>
+public static class ListWatches
+{
+    /// <summary>Nodes, optionally narrowed by a field selector (metadata.name=NAME for one node).</summary>
+    public static ListWatch<V1Node> Nodes(IKubernetes client, string? fieldSelector = null, TextWriter? log = null) =>
+        new(fieldSelector is null ? "nodes" : $"nodes ({fieldSelector})",
+            async ct =>
+            {
+                var listed = await client.CoreV1.ListNodeAsync(fieldSelector: fieldSelector, cancellationToken: ct);
+                return (listed.Items, listed.Metadata?.ResourceVersion ?? "0");
+            },
+            (rv, timeout, onError, ct) => client.CoreV1.WatchListNodeAsync(allowWatchBookmarks: true, fieldSelector: fieldSelector,
+                resourceVersion: rv, timeoutSeconds: timeout, onError: onError, cancellationToken: ct))
+        {
+            Log = log ?? TextWriter.Null,
+        };
+}

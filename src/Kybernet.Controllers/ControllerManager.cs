@@ -1,0 +1,96 @@
+using k8s;
+using Kybernet.Controllers.NodeIpam;
+
+namespace Kybernet.Controllers;
+
+/// <summary>Which controllers `kybernet server` runs, and their settings (kube-controller-manager's flags).</summary>
+public sealed record ControllerManagerOptions
+{
+    /// <summary>--allocate-node-cidrs: give every node a pod CIDR (the node IPAM controller).</summary>
+    public bool AllocateNodeCidrs { get; init; } = true;
+
+    public NodeIpamOptions NodeIpam { get; init; } = new();
+
+    /// <summary>One line per start, stop and failure; nothing by default.</summary>
+    public TextWriter Log { get; init; } = TextWriter.Null;
+
+    /// <summary>How long a controller that failed waits before it is started again.</summary>
+    public TimeSpan RestartDelay { get; init; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>
+/// kube-controller-manager in miniature: runs each controller in a loop of its own against the API (through a client, as
+/// any other component would), restarts one that fails after <see cref="ControllerManagerOptions.RestartDelay"/>, and
+/// stops them all on dispose. New controllers join in <see cref="Create"/>.
+/// </summary>
+public sealed class ControllerManager : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop;
+    private readonly List<Task> _loops = [];
+    private readonly ControllerManagerOptions _options;
+
+    private ControllerManager(IReadOnlyList<IController> controllers, ControllerManagerOptions options, CancellationToken stopping)
+    {
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        Controllers = controllers;
+        _options = options;
+        foreach (var controller in controllers)
+            _loops.Add(Task.Run(() => KeepRunningAsync(controller, _stop.Token)));
+    }
+
+    public IReadOnlyList<IController> Controllers { get; }
+
+    /// <summary>The controllers <paramref name="options"/> enable, on <paramref name="client"/>.</summary>
+    public static IReadOnlyList<IController> Create(IKubernetes client, ControllerManagerOptions options)
+    {
+        var controllers = new List<IController>();
+        if (options.AllocateNodeCidrs)
+            controllers.Add(new NodeIpamController(client, options.NodeIpam, options.Log));
+        return controllers;
+    }
+
+    /// <summary>
+    /// Starts every enabled controller and returns at once (each one lists and watches on its own). They stop on dispose,
+    /// or as soon as <paramref name="stopping"/> is cancelled (the server begins to stop).
+    /// </summary>
+    public static ControllerManager Start(IKubernetes client, ControllerManagerOptions options, CancellationToken stopping = default) =>
+        new(Create(client, options), options, stopping);
+
+    public static ControllerManager Start(IReadOnlyList<IController> controllers, ControllerManagerOptions options, CancellationToken stopping = default) =>
+        new(controllers, options, stopping);
+
+    private async Task KeepRunningAsync(IController controller, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                _options.Log.WriteLine($"{controller.Name}: started");
+                await controller.RunAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                _options.Log.WriteLine($"{controller.Name}: failed, restarting in {_options.RestartDelay.TotalSeconds:0.#} s: {e.Message}");
+            }
+            try
+            {
+                await Task.Delay(_options.RestartDelay, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await Task.WhenAll(_loops);
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,19 @@
+using System.Net;
+
+namespace Kybernet.Controllers.NodeIpam;
+
+/// <summary>kube-controller-manager's --cluster-cidr and --node-cidr-mask-size.</summary>
+public sealed record NodeIpamOptions
+{
+    /// <summary>The pod network the node CIDRs are cut from.</summary>
+    public IPNetwork ClusterCidr { get; init; } = IPNetwork.Parse("10.244.0.0/16");
+
+    /// <summary>The size of each node's CIDR.</summary>
+    public int NodeCidrMaskSize { get; init; } = 24;
+
+    /// <summary>How long to wait before retrying after an API call failed.</summary>
+    public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the problem unless the pair makes sense (IPv4, mask inside the cluster CIDR, at most 2^16 node CIDRs).</summary>
+    public void Validate() => CidrSet.Validate(ClusterCidr, NodeCidrMaskSize);
+}

@@ -1,0 +1,39 @@
+namespace Kybernet.Controllers.Tests;
+
+public sealed class ControllerManagerTests
+{
+    private sealed class FailsOnce : IController
+    {
+        public int Runs;
+        public readonly TaskCompletionSource SecondRun = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string Name => "flaky";
+
+        public async Task RunAsync(CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref Runs) == 1)
+                throw new InvalidOperationException("first run fails");
+            SecondRun.TrySetResult();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task A_failed_controller_is_logged_and_started_again_and_dispose_stops_it()
+    {
+        var log = new StringWriter();
+        var flaky = new FailsOnce();
+        await using (ControllerManager.Start([flaky], new ControllerManagerOptions { Log = TextWriter.Synchronized(log), RestartDelay = TimeSpan.FromMilliseconds(10) }))
+            await flaky.SecondRun.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(2, flaky.Runs);
+        Assert.Contains("flaky: failed, restarting in 0 s: first run fails", log.ToString());
+    }
+
+    [Fact]
+    public void Allocate_node_cidrs_decides_whether_node_ipam_runs()
+    {
+        using var client = new k8s.Kubernetes(new k8s.KubernetesClientConfiguration { Host = "https://127.0.0.1:1" });
+        Assert.Equal(["node-ipam"], ControllerManager.Create(client, new ControllerManagerOptions()).Select(c => c.Name));
+        Assert.Empty(ControllerManager.Create(client, new ControllerManagerOptions { AllocateNodeCidrs = false }));
+    }
+}
