@@ -199,4 +199,35 @@ public sealed class ApiSemanticsTests : IClassFixture<ServerFixture>, IDisposabl
             await Task.Delay(50);
         }
     }
+
+    [Fact]
+    public async Task Node_status_writes_keep_annotations_as_flanneld_needs_and_never_the_spec()
+    {
+        var name = $"{_ns}-node";
+        var (created, _) = await _api.Post("/api/v1/nodes", new JsonObject
+        {
+            ["apiVersion"] = "v1", ["kind"] = "Node", ["metadata"] = new JsonObject { ["name"] = name },
+            ["spec"] = new JsonObject { ["podCIDR"] = "10.244.9.0/24" },
+        });
+        Assert.Equal(201, created);
+        try
+        {
+            // flanneld's write: a strategic merge patch on nodes/NAME/status carrying its annotations.
+            var patch = new JsonObject
+            {
+                ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { ["flannel.alpha.coreos.com/public-ip"] = "192.168.200.11" } },
+                ["spec"] = new JsonObject { ["podCIDR"] = "10.244.10.0/24" },
+                ["status"] = new JsonObject { ["conditions"] = new JsonArray(new JsonObject { ["type"] = "NetworkUnavailable", ["status"] = "False" }) },
+            };
+            var (patched, body) = await _api.Send(HttpMethod.Patch, $"/api/v1/nodes/{name}/status", patch, "application/strategic-merge-patch+json");
+            Assert.Equal(200, patched);
+            Assert.Equal("192.168.200.11", body["metadata"]!["annotations"]!["flannel.alpha.coreos.com/public-ip"]!.GetValue<string>());
+            Assert.Equal("10.244.9.0/24", body["spec"]!["podCIDR"]!.GetValue<string>());
+            Assert.Equal("NetworkUnavailable", body["status"]!["conditions"]![0]!["type"]!.GetValue<string>());
+        }
+        finally
+        {
+            await _api.Delete($"/api/v1/nodes/{name}");
+        }
+    }
 }

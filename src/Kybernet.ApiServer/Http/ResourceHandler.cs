@@ -232,6 +232,17 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
         {
             var statusOnly = (JsonObject)current.DeepClone();
             statusOnly["status"] = next["status"]?.DeepClone();
+            if (r.Kind == "Node")
+            {
+                // Upstream's node status strategy resets only the spec: labels and annotations written through
+                // /status stay (flanneld, allowed only nodes/status, sets its annotations that way).
+                var kept = ObjectMeta.Metadata(statusOnly);
+                foreach (var field in new[] { "labels", "annotations" })
+                {
+                    if (ObjectMeta.Metadata(next)[field] is { } value) kept[field] = value.DeepClone();
+                    else kept.Remove(field);
+                }
+            }
             next = statusOnly;
         }
         else if (target.Subresource == "scale")
