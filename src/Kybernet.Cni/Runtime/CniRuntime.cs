@@ -76,7 +76,7 @@ public static class CniRuntime
 
     private static JsonObject? Run(string command, JsonObject config, PodAttachment attachment)
     {
-        string type = config["type"]?.GetValue<string>() ?? throw CniException.InvalidConfig("type", "every plugin needs a type");
+        string type = config["type"] is JsonValue t && t.TryGetValue(out string? name) ? name : throw CniException.InvalidConfig("type", "every plugin needs a type (a string)");
         var path = attachment.PluginPath;
         var variables = new Dictionary<string, string>
         {
@@ -91,9 +91,17 @@ public static class CniRuntime
             variables["KYBERNET_CNI_TRACE"] = trace;
         var executable = DelegatedPlugin.Find(type, path);
         var stdin = System.Text.Encoding.UTF8.GetBytes(config.ToJsonString());
-        // posix_spawn from the namespace's thread: the plugin is born in the node's namespace.
-        var child = attachment.HostNamespace.Run(() => Subprocess.Start(executable, [], variables, stdin));
-        return new RunningPlugin(type, command, child).Wait();
+        try
+        {
+            // posix_spawn from the namespace's thread: the plugin is born in the node's namespace.
+            var child = attachment.HostNamespace.Run(() => Subprocess.Start(executable, [], variables, stdin));
+            return new RunningPlugin(type, command, child).Wait();
+        }
+        catch (Exception e) when (e is not CniException)
+        {
+            // A plugin that cannot be started or waited for is a failed step like any other, so rollback and DEL go on.
+            throw new CniException(CniErrorCode.KernelFailure, $"{type} {command}: {e.Message}");
+        }
     }
 }
 

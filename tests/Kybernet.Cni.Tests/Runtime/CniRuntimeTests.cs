@@ -56,6 +56,31 @@ public sealed class CniRuntimeTests : IDisposable
     }
 
     [Fact]
+    public void A_plugin_that_cannot_be_started_is_a_failed_step_and_the_add_is_undone()
+    {
+        var pod = _node.NewPod();
+        var bin = Directory.CreateTempSubdirectory("kyt-cnibin-broken-");
+        try
+        {
+            File.WriteAllText(Path.Combine(bin.FullName, "not-executable"), "#!/bin/sh\n");
+            var conflist = DefaultConflist.Build("10.244.9.0/24", dataDir: _node.DataDir);
+            ((JsonArray)conflist["plugins"]!).Add(new JsonObject { ["type"] = "not-executable" });
+            var attachment = Attachment(pod, "runtime-4") with { PluginPath = [_node.Host.BinDirectory, bin.FullName] };
+
+            var error = Assert.Throws<CniException>(() => CniRuntime.AddNetworkList(conflist, attachment));
+
+            Assert.Contains("not-executable ADD", error.Message);
+            using var netlink = RtNetlink.Open(pod.Namespace);
+            Assert.Null(netlink.Links.Find("eth0"));
+            Assert.DoesNotContain(Directory.EnumerateFiles(Path.Combine(_node.DataDir, "kybernet")).Select(Path.GetFileName), f => f!.StartsWith("10.244.9.", StringComparison.Ordinal));
+        }
+        finally
+        {
+            bin.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_conflist_without_plugins_is_an_invalid_config()
     {
         var error = Assert.Throws<CniException>(() => CniRuntime.AddNetworkList(
