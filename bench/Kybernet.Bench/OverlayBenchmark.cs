@@ -15,13 +15,13 @@ namespace Kybernet.Bench;
 /// path (vxlan devices, routes, neighbours and FDB set by hand, MTU 1450) on a two-node topology of the lab's
 /// shape. Each backend runs as users run it: a two-node lab (`kybernet lab up --backend B`: etcd, the real
 /// agent process on each node) with one pod per node attached by the CNI plugins (`lab pod add`). Every path
-/// is built once (kyb-bench-ovl-* namespaces and kyb-bovl-* labs); rounds interleave the paths (1 stream,
+/// is built once (kyb-bench-ovl-* namespaces and kyb-bovl* labs); rounds interleave the paths (1 stream,
 /// then 4 streams, path by path) and rotate which path goes first; figures are medians.
 /// </summary>
 public static class OverlayBenchmark
 {
     private const string Prefix = "kyb-bench-ovl-";
-    private const string LabPrefix = "bovl-";
+    private const string LabPrefix = "bovl";
 
     public static int Run(string[] args)
     {
@@ -264,7 +264,7 @@ public static class OverlayBenchmark
     private static BenchPath BackendPath(string backend)
     {
         var p = new BenchPath(backend, $"Kybernet {backend}");
-        string name = LabPrefix + backend;
+        string name = LabName(backend);
         string dataDir = LabDataDir(name);
         var lab = new Lab.Lab(new LabStateStore(dataDir), new LabPrograms([Path.Combine(AppContext.BaseDirectory, "kybernet")], NativeBinary()));
         p.Lab = (lab, name, dataDir);
@@ -322,6 +322,9 @@ public static class OverlayBenchmark
         return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
     }
 
+    /// <summary>bovlvxlan, bovlhostgw, bovludp: lab names have no '-'.</summary>
+    private static string LabName(string backend) => LabPrefix + backend.Replace("-", "", StringComparison.Ordinal);
+
     /// <summary>A fixed place per lab, so a run interrupted before its own cleanup is cleaned up by the next.</summary>
     private static string LabDataDir(string name) => Path.Combine(Path.GetTempPath(), "kyb-bench-labs", name);
 
@@ -332,8 +335,8 @@ public static class OverlayBenchmark
             NetworkNamespace.Delete(ns);
         foreach (var backend in LabTopology.Backends)
         {
-            var dataDir = LabDataDir(LabPrefix + backend);
-            new Lab.Lab(new LabStateStore(dataDir)).Down(LabPrefix + backend);
+            var dataDir = LabDataDir(LabName(backend));
+            new Lab.Lab(new LabStateStore(dataDir)).Down(LabName(backend));
             if (Directory.Exists(dataDir))
                 Directory.Delete(dataDir, recursive: true);
         }

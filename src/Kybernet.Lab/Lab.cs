@@ -27,6 +27,7 @@ public sealed class Lab(LabStateStore store, LabPrograms? programs = null)
     /// <summary>Builds the planned lab. On any failure everything made so far is removed again.</summary>
     public LabTopology Up(LabTopology plan)
     {
+        using var guard = Store.Lock();
         if (Store.Exists)
             throw new LabException($"lab {plan.Name} is already up (state in {Store.StatePath}); run `kybernet lab down --name {plan.Name}` first");
         var taken = plan.AllNamespaces.Where(NetworkNamespace.Exists).ToList();
@@ -49,6 +50,7 @@ public sealed class Lab(LabStateStore store, LabPrograms? programs = null)
         {
             Agents.StopAll(plan.Agents);
             Pods.RemovePlugins();
+            RemovePrograms();
             Etcd.Stop(plan.Etcd);
             RemoveNamespaces(plan);
             Store.Delete();
@@ -56,22 +58,32 @@ public sealed class Lab(LabStateStore store, LabPrograms? programs = null)
         }
     }
 
-    /// <summary>Removes every namespace of the lab (links inside go with them) and its state. Safe to repeat.</summary>
-    public void Down(string name)
+    /// <summary>
+    /// Removes every namespace of the lab (links inside go with them) and its state. Safe to repeat. Returns
+    /// the processes that were still running inside the lab's namespaces although the lab did not start them
+    /// (`lab exec ... &amp;`, say): they are not ours to end, so they are reported, and go on in a namespace
+    /// nobody can enter any more.
+    /// </summary>
+    public IReadOnlyList<string> Down(string name)
     {
+        using var guard = Directory.Exists(Store.DataDirectory) ? Store.Lock() : null;
         var topology = Store.Load();
         // Processes first (also any the state does not list), then the namespaces they ran in. Agents
         // before etcd, so they do not spend their last moments failing to reach it.
         Agents.StopAll(topology?.Agents ?? []);
         Etcd.Stop(topology?.Etcd ?? []);
         Pods.RemovePlugins();
+        RemovePrograms();
+        var namespaces = NetworkNamespace.List().Where(n => n.StartsWith($"{LabTopology.NamespacePrefix}{name}-", StringComparison.Ordinal)).ToList();
+        var strays = LabProcesses.InNamespaces(namespaces);
         if (topology is not null)
             RemoveNamespaces(topology);
         // Also sweep namespaces of this lab that the state does not list (an interrupted `up`).
-        foreach (var ns in NetworkNamespace.List().Where(n => n.StartsWith($"{LabTopology.NamespacePrefix}{name}-", StringComparison.Ordinal)))
+        foreach (var ns in NetworkNamespace.List().Where(namespaces.Contains))
             NetworkNamespace.Delete(ns);
         if (topology is not null)
             Store.Delete();
+        return strays;
     }
 
     /// <summary>The lab as saved by `up`; a clear error if it is not up.</summary>
@@ -142,34 +154,36 @@ public sealed class Lab(LabStateStore store, LabPrograms? programs = null)
         return topology;
     }
 
-    /// <summary>`lab pod add`: a pod namespace on <paramref name="node"/>, attached by the node's CNI conflist.</summary>
+    /// <summary>
+    /// `lab pod add`: a pod namespace on <paramref name="node"/>, attached by the node's CNI conflist. The pod is
+    /// recorded first, so if this is interrupted, `pod del` (or `down`) still finds what to clean up.
+    /// </summary>
     public LabPod AddPod(string labName, string node, string pod)
     {
         LabPod? added = null;
         Update(labName, topology =>
         {
-            added = Pods.Add(topology, node, pod);
+            var planned = Pods.Plan(topology, node, pod);
+            Store.Save(topology with { Pods = topology.Pods.Append(planned).ToList() });
+            try
+            {
+                added = Pods.Attach(topology, planned);
+            }
+            catch
+            {
+                Store.Save(topology);
+                throw;
+            }
             return topology with { Pods = topology.Pods.Append(added).ToList() };
         });
         return added!;
     }
 
-    /// <summary>`lab pod del`: detaches the pod (CNI DEL) and removes its namespace.</summary>
+    /// <summary>`lab pod del`: detaches the pod (CNI DEL) and removes its namespace; a pod whose DEL failed stays listed, to try again.</summary>
     public void DeletePod(string labName, string pod) => Update(labName, topology =>
     {
-        var found = topology.Pod(pod);
-        var remaining = topology with { Pods = topology.Pods.Where(p => p.Name != pod).ToList() };
-        try
-        {
-            Pods.Delete(topology, found);
-        }
-        catch
-        {
-            // Its namespace is gone even when a plugin's DEL failed: the pod no longer exists.
-            Store.Save(remaining);
-            throw;
-        }
-        return remaining;
+        Pods.Delete(topology, topology.Pod(pod));
+        return topology with { Pods = topology.Pods.Where(p => p.Name != pod).ToList() };
     });
 
     /// <summary>Starts a command inside a machine's namespace, with the caller's stdio unless redirected.</summary>
@@ -185,6 +199,7 @@ public sealed class Lab(LabStateStore store, LabPrograms? programs = null)
     /// <summary>Load, change and save the state under the lab's lock, so concurrent commands (two `pod add`s) do not lose each other's changes.</summary>
     private LabTopology Update(string labName, Func<LabTopology, LabTopology> change)
     {
+        Require(labName); // before locking, so a command on a lab that is not up leaves no lock file behind
         using var guard = Store.Lock();
         var topology = change(Require(labName));
         Store.Save(topology);
@@ -197,8 +212,20 @@ public sealed class Lab(LabStateStore store, LabPrograms? programs = null)
             ? $"lab {topology.Name} runs no agents (it was brought up with --backend none)"
             : $"lab {topology.Name} has no agent on \"{node}\" (agents run on {string.Join(", ", topology.Agents.Select(a => a.Node))})");
 
-    private LabPrograms RequirePrograms() =>
-        programs ?? throw new LabException("this lab runs agents, and needs the kybernet binary's location (LabPrograms)");
+    /// <summary>DATA_DIR/bin: the copy of the kybernet program the lab's agents run (when it asks for one).</summary>
+    private string ProgramDirectory => Path.Combine(Store.DataDirectory, "bin");
+
+    private LabPrograms RequirePrograms()
+    {
+        var given = programs ?? throw new LabException("this lab runs agents, and needs the kybernet binary's location (LabPrograms)");
+        return given.CopyIntoLab ? given.InstallInto(ProgramDirectory) : given;
+    }
+
+    private void RemovePrograms()
+    {
+        if (Directory.Exists(ProgramDirectory))
+            Directory.Delete(ProgramDirectory, recursive: true);
+    }
 
     /// <summary>The overlay: the network config into etcd, the CNI plugins into the data directory, then one agent per node.</summary>
     private LabTopology StartOverlay(LabTopology plan)

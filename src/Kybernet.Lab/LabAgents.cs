@@ -51,7 +51,7 @@ public sealed class LabAgents(string dataDirectory)
             while (!File.Exists(SubnetFile(agent.Node)) || File.GetLastWriteTimeUtc(SubnetFile(agent.Node)) < since)
             {
                 if (!IsRunning(agent))
-                    throw new LabException($"the agent of {agent.Node} exited while starting; its log ({LogPath(agent.Node)}):\n{LabProcesses.LogTail(LogPath(agent.Node))}");
+                    throw new LabException($"the agent of {agent.Node} exited while starting; the end of its log:\n{LabProcesses.LogTail(LogPath(agent.Node))}");
                 if (DateTime.UtcNow > deadline)
                     throw new LabException($"the agent of {agent.Node} wrote no subnet.env in {ReadyTimeout.TotalSeconds} s; its log:\n{LabProcesses.LogTail(LogPath(agent.Node))}");
                 Thread.Sleep(20);
@@ -62,12 +62,23 @@ public sealed class LabAgents(string dataDirectory)
     /// <summary>The node's subnet.env as its agent last wrote it; null before it has.</summary>
     public SubnetEnv? Env(string node) => SubnetEnvReader.Read(SubnetFile(node));
 
-    public bool IsRunning(LabAgent agent) =>
-        LabProcesses.IsOurs(agent.Pid, argv => IsAgentOfThisLab(argv) && LabProcesses.OptionValue(argv, "--subnet-file") == SubnetFile(agent.Node));
+    public bool IsRunning(LabAgent agent) => LabProcesses.IsOurs(agent.Pid, argv => IsAgentOf(agent.Node, argv));
 
-    /// <summary>Stops the agents (SIGTERM: each keeps its lease, as flanneld does; or SIGKILL with <paramref name="kill"/>).</summary>
-    public void Stop(IEnumerable<LabAgent> agents, bool kill = false) =>
-        LabProcesses.Stop(agents.Where(IsRunning).Select(a => a.Pid), IsAgentOfThisLab, kill);
+    /// <summary>
+    /// Stops the agents (SIGTERM: each keeps its lease, as flanneld does; or SIGKILL with <paramref name="kill"/>):
+    /// the recorded pid and any other agent process of the same node (one started by a command that was interrupted
+    /// before it could record it), so a node never ends up with two.
+    /// </summary>
+    public void Stop(IEnumerable<LabAgent> agents, bool kill = false)
+    {
+        var nodes = agents.Select(a => a.Node).ToHashSet();
+        var pids = agents.Where(IsRunning).Select(a => a.Pid)
+            .Union(LabProcesses.Find(argv => IsAgentOfThisLab(argv) && nodes.Any(node => IsAgentOf(node, argv))));
+        LabProcesses.Stop(pids, IsAgentOfThisLab, kill);
+    }
+
+    private bool IsAgentOf(string node, string[] argv) =>
+        IsAgentOfThisLab(argv) && LabProcesses.OptionValue(argv, "--subnet-file") == SubnetFile(node);
 
     /// <summary>Stops every agent of this lab, listed or not (an `up` interrupted before it saved a pid), and removes DATA_DIR/nodes.</summary>
     public void StopAll(IEnumerable<LabAgent> agents)

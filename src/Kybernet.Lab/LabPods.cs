@@ -40,56 +40,71 @@ public sealed class LabPods(string dataDirectory, LabAgents agents)
             dataDir: Path.Combine(agents.NodeDirectory(node), "ipam"));
     }
 
-    /// <summary>Creates the pod's namespace and attaches it; nothing is left behind if that fails.</summary>
-    public LabPod Add(LabTopology topology, string nodeName, string podName)
+    /// <summary>Checks that <paramref name="podName"/> can be added on <paramref name="nodeName"/>; returns its record, not yet attached.</summary>
+    public LabPod Plan(LabTopology topology, string nodeName, string podName)
     {
         LabTopology.ValidatePodName(podName);
         var node = topology.Machine(nodeName);
         if (node.Role != MachineRole.Node)
-            throw new LabException($"pods run on nodes; {nodeName} is the {node.Role switch { MachineRole.ControlPlane => "control plane", _ => "external client" }}");
+            throw new LabException($"pods run on nodes; {nodeName} is the {(node.Role == MachineRole.ControlPlane ? "control plane" : "external client")}");
         if (topology.Backend is null)
             throw new LabException($"lab {topology.Name} runs no overlay (it was brought up with --backend none), so its nodes have no pod subnet");
         if (topology.Pods.Any(p => p.Name == podName))
             throw new LabException($"lab {topology.Name} already has a pod \"{podName}\"");
-        var conflist = Conflist(topology, nodeName);
-        var netns = topology.PodNamespace(podName);
-        using var pod = NetworkNamespace.Create(netns);
+        return new LabPod(podName, nodeName, topology.PodNamespace(podName), Conflist(topology, nodeName).ToJsonString());
+    }
+
+    /// <summary>Creates the pod's namespace and attaches it (CNI ADD); nothing is left behind if that fails.</summary>
+    public LabPod Attach(LabTopology topology, LabPod pod)
+    {
+        using var netns = NetworkNamespace.Create(pod.Namespace);
         try
         {
-            using (var netlink = RtNetlink.Open(pod))
+            using (var netlink = RtNetlink.Open(netns))
                 netlink.Links.SetUp("lo");
-            using var host = NetworkNamespace.Open(node.Namespace);
-            var result = CniRuntime.AddNetworkList(conflist, Attachment(topology, host, podName));
-            var address = result["ips"]?[0]?["address"]?.GetValue<string>()
-                ?? throw new LabException($"the CNI result for pod {podName} has no address: {result.ToJsonString()}");
-            return new LabPod(podName, nodeName, netns, InterfaceAddress.Parse(address), result.ToJsonString());
+            using var host = NetworkNamespace.Open(topology.Machine(pod.Node).Namespace);
+            var attachment = Attachment(topology, host, pod.Name);
+            var conflist = (JsonObject)JsonNode.Parse(pod.Conflist)!;
+            var result = CniRuntime.AddNetworkList(conflist, attachment);
+            var attached = pod with { AddResult = result.ToJsonString() };
+            try
+            {
+                _ = attached.Address;
+            }
+            catch (LabException)
+            {
+                CniRuntime.DelNetworkList(conflist, attachment, result);
+                throw new LabException($"the CNI result for pod {pod.Name} has no address: {result.ToJsonString()}");
+            }
+            return attached;
         }
         catch (Exception e)
         {
-            NetworkNamespace.Delete(netns);
-            throw e is CniException cni ? new LabException($"could not attach pod {podName} on {nodeName}: {cni.Message} (CNI error {cni.Code})", cni) : e;
+            NetworkNamespace.Delete(pod.Namespace);
+            throw e is CniException cni ? new LabException($"could not attach pod {pod.Name} on {pod.Node}: {cni.Message} (CNI error {cni.Code})", cni) : e;
         }
     }
 
-    /// <summary>Detaches the pod (CNI DEL with the ADD's result, so host-local frees its address) and removes its namespace.</summary>
+    /// <summary>
+    /// Detaches the pod (CNI DEL with the conflist and result of its ADD, so host-local frees its address) and
+    /// removes its namespace. If DEL fails, the namespace stays, so `pod del` can be run again.
+    /// </summary>
     public void Delete(LabTopology topology, LabPod pod)
     {
-        try
+        if (NetworkNamespace.Exists(topology.Machine(pod.Node).Namespace))
         {
-            if (agents.Env(pod.Node) is not null && NetworkNamespace.Exists(topology.Machine(pod.Node).Namespace))
+            using var host = NetworkNamespace.Open(topology.Machine(pod.Node).Namespace);
+            try
             {
-                using var host = NetworkNamespace.Open(topology.Machine(pod.Node).Namespace);
-                CniRuntime.DelNetworkList(Conflist(topology, pod.Node), Attachment(topology, host, pod.Name), JsonNode.Parse(pod.AddResult) as JsonObject);
+                CniRuntime.DelNetworkList((JsonObject)JsonNode.Parse(pod.Conflist)!, Attachment(topology, host, pod.Name),
+                    pod.AddResult is null ? null : JsonNode.Parse(pod.AddResult) as JsonObject);
+            }
+            catch (CniException e)
+            {
+                throw new LabException($"could not detach pod {pod.Name} from {pod.Node}: {e.Message} (CNI error {e.Code}); it is kept: run `kybernet lab pod del {pod.Name}` again", e);
             }
         }
-        catch (CniException e)
-        {
-            throw new LabException($"could not detach pod {pod.Name} from {pod.Node}: {e.Message} (CNI error {e.Code})", e);
-        }
-        finally
-        {
-            NetworkNamespace.Delete(pod.Namespace);
-        }
+        NetworkNamespace.Delete(pod.Namespace);
     }
 
     /// <summary>The container ID names the lab too, so host veth names do not collide between labs.</summary>

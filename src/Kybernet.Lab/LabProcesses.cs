@@ -63,6 +63,32 @@ public static class LabProcesses
         }
     }
 
+    /// <summary>"PID COMMAND" for every process whose network namespace is one of <paramref name="namespaces"/> (names under /run/netns).</summary>
+    public static IReadOnlyList<string> InNamespaces(IReadOnlyCollection<string> namespaces)
+    {
+        // A pinned namespace's mount has the namespace as its root ("net:[INODE]"), the same text /proc/PID/ns/net links to.
+        var wanted = namespaces.Select(n => $"/run/netns/{n}").ToHashSet();
+        var ids = File.ReadLines("/proc/self/mountinfo")
+            .Select(line => line.Split(' '))
+            .Where(f => f.Length > 4 && wanted.Contains(f[4]) && f[3].StartsWith("net:[", StringComparison.Ordinal))
+            .Select(f => f[3])
+            .ToHashSet();
+        var found = new List<string>();
+        if (ids.Count == 0)
+            return found;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || !IsAlive(pid))
+                continue;
+            string? netns;
+            try { netns = new FileInfo($"/proc/{pid}/ns/net").LinkTarget; }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
+            if (netns is not null && ids.Contains(netns))
+                found.Add($"{pid} {string.Join(' ', CommandLine(pid) ?? [])}");
+        }
+        return found;
+    }
+
     /// <summary>The last lines of a log file, for error messages.</summary>
     public static string LogTail(string path, int lines = 20)
     {

@@ -9,6 +9,52 @@ public sealed record LabPrograms(IReadOnlyList<string> Kybernet, string NativeBi
     public const string NativeBinaryName = "kybernet-native";
 
     /// <summary>
+    /// Copy the program into the lab before running it there: the build directory it runs from is rewritten
+    /// in place by the next build (./kybernet rebuilds when sources change), under agents that have it mapped.
+    /// </summary>
+    public bool CopyIntoLab { get; init; }
+
+    /// <summary>
+    /// The same programs, copied into <paramref name="directory"/> (once: a lab keeps the copy it started with): every
+    /// file beside the program, and the Linux x64 native libraries under runtimes/ (the other platforms' are not needed).
+    /// </summary>
+    public LabPrograms InstallInto(string directory)
+    {
+        var program = Kybernet[^1];
+        var source = Path.GetDirectoryName(program)!;
+        var installed = Path.Combine(directory, Path.GetFileName(program));
+        if (!File.Exists(installed))
+        {
+            var temp = $"{directory}.{Environment.ProcessId}.tmp";
+            if (Directory.Exists(temp))
+                Directory.Delete(temp, recursive: true);
+            CopyFiles(source, temp);
+            if (Directory.Exists(Path.Combine(source, "runtimes", "linux-x64")))
+                CopyTree(Path.Combine(source, "runtimes", "linux-x64"), Path.Combine(temp, "runtimes", "linux-x64"));
+            Directory.Move(temp, directory);
+        }
+        return this with { Kybernet = [.. Kybernet.SkipLast(1), installed], CopyIntoLab = false };
+    }
+
+    private static void CopyFiles(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from))
+        {
+            var target = Path.Combine(to, Path.GetFileName(file));
+            File.Copy(file, target);
+            File.SetUnixFileMode(target, File.GetUnixFileMode(file));
+        }
+    }
+
+    private static void CopyTree(string from, string to)
+    {
+        CopyFiles(from, to);
+        foreach (var dir in Directory.EnumerateDirectories(from))
+            CopyTree(dir, Path.Combine(to, Path.GetFileName(dir)));
+    }
+
+    /// <summary>
     /// The running `kybernet` itself, and the native binary published beside it (./kybernet builds both into
     /// .build/kybernet). Run as `dotnet kybernet.dll`, the command is dotnet with the dll.
     /// </summary>
@@ -18,6 +64,6 @@ public sealed record LabPrograms(IReadOnlyList<string> Kybernet, string NativeBi
         IReadOnlyList<string> kybernet = Path.GetFileNameWithoutExtension(process) == "dotnet"
             ? [process, System.Reflection.Assembly.GetEntryAssembly()!.Location]
             : [process];
-        return new LabPrograms(kybernet, Path.Combine(AppContext.BaseDirectory, NativeBinaryName));
+        return new LabPrograms(kybernet, Path.Combine(AppContext.BaseDirectory, NativeBinaryName)) { CopyIntoLab = true };
     }
 }

@@ -13,7 +13,8 @@ public sealed class LabStateStore(string dataDirectory)
 {
     private const string FileName = "lab.json";
 
-    public string DataDirectory { get; } = dataDirectory;
+    /// <summary>Always absolute: process ownership is judged by paths on command lines, which must not depend on a working directory.</summary>
+    public string DataDirectory { get; } = Path.GetFullPath(dataDirectory);
 
     public string StatePath => Path.Combine(DataDirectory, FileName);
 
@@ -25,7 +26,11 @@ public sealed class LabStateStore(string dataDirectory)
 
     private string LockPath => Path.Combine(DataDirectory, "lab.lock");
 
-    /// <summary>Holds the lab's lock (flock on DATA_DIR/lab.lock) until disposed: one changer of the state at a time.</summary>
+    /// <summary>
+    /// Holds the lab's lock (flock on DATA_DIR/lab.lock) until disposed: one changer of the lab at a time
+    /// (up, down, pod and agent commands). The lock file is never removed: a waiter on a removed file
+    /// would hold a lock nobody else sees.
+    /// </summary>
     public IDisposable Lock()
     {
         Directory.CreateDirectory(DataDirectory);
@@ -35,7 +40,7 @@ public sealed class LabStateStore(string dataDirectory)
     public void Save(LabTopology topology)
     {
         Directory.CreateDirectory(DataDirectory);
-        var temp = StatePath + ".tmp";
+        var temp = $"{StatePath}.{Environment.ProcessId}.tmp";
         File.WriteAllText(temp, JsonSerializer.Serialize(ToDocument(topology), Options));
         File.Move(temp, StatePath, overwrite: true);
     }
@@ -60,15 +65,14 @@ public sealed class LabStateStore(string dataDirectory)
             PodNetwork = document.PodNetwork is { } network ? IPNetwork.Parse(network) : LabTopology.DefaultPodNetwork,
             LeaseTtl = document.LeaseTtlSeconds is { } ttl ? TimeSpan.FromSeconds(ttl) : LabTopology.DefaultLeaseTtl,
             Agents = (document.Agents ?? []).Select(a => new LabAgent(a.Node, a.Pid)).ToList(),
-            Pods = (document.Pods ?? []).Select(p => new LabPod(p.Name, p.Node, p.Namespace, InterfaceAddress.Parse(p.Address), p.AddResult)).ToList(),
+            Pods = (document.Pods ?? []).Select(p => new LabPod(p.Name, p.Node, p.Namespace, p.Conflist, p.AddResult)).ToList(),
         };
     }
 
-    /// <summary>Removes the state file, and the directory if nothing else (logs, say) is left in it.</summary>
+    /// <summary>Removes the state file, and the directory if nothing else (logs, say) is left in it; the lock file stays.</summary>
     public void Delete()
     {
         File.Delete(StatePath);
-        File.Delete(LockPath);
         if (Directory.Exists(DataDirectory) && !Directory.EnumerateFileSystemEntries(DataDirectory).Any())
             Directory.Delete(DataDirectory);
     }
@@ -82,7 +86,7 @@ public sealed class LabStateStore(string dataDirectory)
         t.PodNetwork.ToString(),
         (long)t.LeaseTtl.TotalSeconds,
         t.Agents.Select(a => new AgentDocument(a.Node, a.Pid)).ToList(),
-        t.Pods.Select(p => new PodDocument(p.Name, p.Node, p.Namespace, p.Address.ToString(), p.AddResult)).ToList());
+        t.Pods.Select(p => new PodDocument(p.Name, p.Node, p.Namespace, p.Conflist, p.AddResult)).ToList());
 
     private static readonly JsonSerializerOptions Options = new()
     {
@@ -100,5 +104,5 @@ public sealed class LabStateStore(string dataDirectory)
 
     private sealed record AgentDocument(string Node, int Pid);
 
-    private sealed record PodDocument(string Name, string Node, string Namespace, string Address, string AddResult);
+    private sealed record PodDocument(string Name, string Node, string Namespace, string Conflist, string? AddResult);
 }

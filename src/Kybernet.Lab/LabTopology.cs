@@ -84,7 +84,7 @@ public sealed partial record LabTopology
         if (backend is not null && !Backends.Contains(backend))
             throw new LabException($"unknown backend \"{backend}\": use {string.Join(", ", Backends)} (or none)");
         if (backend is not null && etcdMembers < 1)
-            throw new LabException($"the {backend} overlay keeps its subnet leases in etcd: give --etcd-members 1 or more");
+            throw new LabException($"the {backend} overlay keeps its subnet leases in etcd: give --etcd-members 1 or more, or --backend none for a lab without an overlay");
         if (leaseTtl is { } ttl && ttl < TimeSpan.FromSeconds(3))
             throw new LabException($"--lease-ttl must be at least 3 seconds, not {ttl.TotalSeconds}");
         ValidateName(name);
@@ -116,7 +116,7 @@ public sealed partial record LabTopology
     public static void ValidateName(string name)
     {
         if (!NamePattern().IsMatch(name))
-            throw new LabException($"invalid lab name \"{name}\": use 1-16 lower-case letters, digits or '-', starting with a letter");
+            throw new LabException($"invalid lab name \"{name}\": use 1-16 lower-case letters or digits, starting with a letter (no '-': it separates the lab's name from its machines' in namespace names)");
     }
 
     private LabMachine NewMachine(string machine, MachineRole role, int host) =>
@@ -136,7 +136,7 @@ public sealed partial record LabTopology
             throw new LabException($"invalid pod name \"{name}\": use 1-32 lower-case letters, digits or '-', starting with a letter and not ending with '-'");
     }
 
-    [GeneratedRegex("^[a-z][a-z0-9-]{0,15}$")]
+    [GeneratedRegex("^[a-z][a-z0-9]{0,15}$")]
     private static partial Regex NamePattern();
 
     [GeneratedRegex("^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$")]

@@ -10,7 +10,7 @@ namespace Kybernet.Lab.Tests;
 public sealed class LabEtcdTests : IDisposable
 {
     private static int _counter;
-    private readonly string _name = $"t{Environment.ProcessId:x}-e{Interlocked.Increment(ref _counter)}";
+    private readonly string _name = $"t{Environment.ProcessId:x}m{Interlocked.Increment(ref _counter)}";
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), $"kyt-lab-{Guid.NewGuid():N}");
     private readonly Lab _lab;
 

@@ -6,7 +6,7 @@ namespace Kybernet.Lab.Tests;
 public sealed class LabTests : IDisposable
 {
     private static int _counter;
-    private readonly string _name = $"t{Environment.ProcessId:x}-{Interlocked.Increment(ref _counter)}";
+    private readonly string _name = $"t{Environment.ProcessId:x}l{Interlocked.Increment(ref _counter)}";
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), $"kyt-lab-{Guid.NewGuid():N}");
     private readonly Lab _lab;
 

@@ -52,6 +52,7 @@ public class LabTopologyTests
     [InlineData("Upper", 3)]
     [InlineData("has/slash", 3)]
     [InlineData("far-too-long-lab-name", 3)]
+    [InlineData("has-dash", 3)]
     [InlineData("ok", 0)]
     [InlineData("ok", 101)]
     public void Plan_rejects_bad_input_with_a_message(string name, int nodes)
@@ -127,7 +128,11 @@ public class LabTopologyTests
             plan = plan with
             {
                 Agents = [new LabAgent("node-1", 4242)],
-                Pods = [new LabPod("web", "node-1", "kyb-demo-pod-web", Kybernet.Linux.Netlink.InterfaceAddress.Parse("10.244.3.2/24"), "{\"cniVersion\":\"1.0.0\"}")],
+                Pods =
+                [
+                    new LabPod("web", "node-1", "kyb-demo-pod-web", "{\"cniVersion\":\"1.0.0\"}", "{\"ips\":[{\"address\":\"10.244.3.2/24\"}]}"),
+                    new LabPod("half", "node-1", "kyb-demo-pod-half", "{\"cniVersion\":\"1.0.0\"}"),
+                ],
             };
             store.Save(plan);
             var loaded = store.Load()!;
@@ -135,6 +140,9 @@ public class LabTopologyTests
             Assert.Equal(TimeSpan.FromSeconds(10), loaded.LeaseTtl);
             Assert.Equal(plan.Agents, loaded.Agents);
             Assert.Equal(plan.Pods, loaded.Pods);
+            Assert.Equal("10.244.3.2/24", loaded.Pods[0].Address.ToString());
+            Assert.False(loaded.Pods[1].Attached);
+            Assert.Contains("not attached", Assert.Throws<LabException>(() => loaded.Pods[1].Address).Message);
             Assert.Equal(plan.PodNetwork, loaded.PodNetwork);
         }
         finally

@@ -14,14 +14,14 @@ public sealed class OverlayLab : IDisposable
 {
     private static int _counter;
 
-    /// <summary>Every overlay test lab's namespaces start with this (kyb-t&lt;pid&gt;-o&lt;n&gt;-).</summary>
-    public static readonly string NamespacePrefix = $"/run/netns/{LabTopology.NamespacePrefix}t{Environment.ProcessId:x}-o";
+    /// <summary>Every overlay test lab's namespaces start with this (kyb-t&lt;pid&gt;o&lt;n&gt;-).</summary>
+    public static readonly string NamespacePrefix = $"/run/netns/{LabTopology.NamespacePrefix}t{Environment.ProcessId:x}o";
 
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), $"kyt-lab-{Guid.NewGuid():N}");
 
     public OverlayLab(string backend, int nodes = 2, int etcdMembers = 1, TimeSpan? leaseTtl = null)
     {
-        Name = $"t{Environment.ProcessId:x}-o{Interlocked.Increment(ref _counter)}";
+        Name = $"t{Environment.ProcessId:x}o{Interlocked.Increment(ref _counter)}";
         Lab = new Lab(new LabStateStore(_dataDir), Programs());
         try
         {

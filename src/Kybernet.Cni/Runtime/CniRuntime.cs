@@ -93,8 +93,9 @@ public static class CniRuntime
         var stdin = System.Text.Encoding.UTF8.GetBytes(config.ToJsonString());
         try
         {
-            // posix_spawn from the namespace's thread: the plugin is born in the node's namespace.
-            var child = attachment.HostNamespace.Run(() => Subprocess.Start(executable, [], variables, stdin));
+            // posix_spawn from the namespace's thread: the plugin is born in the node's namespace, in a process
+            // group of its own, so a Ctrl-C meant for the runtime does not cut a plugin off half-way.
+            var child = attachment.HostNamespace.Run(() => Subprocess.Start(executable, [], variables, stdin, ownProcessGroup: true));
             return new RunningPlugin(type, command, child).Wait();
         }
         catch (Exception e) when (e is not CniException)

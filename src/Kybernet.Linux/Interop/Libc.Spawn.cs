@@ -23,6 +23,23 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int waitpid(int pid, int* status, int options);
 
+    [LibraryImport(Lib)]
+    public static partial int posix_spawnattr_init(void* attributes);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawnattr_destroy(void* attributes);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawnattr_setflags(void* attributes, short flags);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawnattr_setpgroup(void* attributes, int pgroup);
+
+    public const short POSIX_SPAWN_SETPGROUP = 0x02;
+
+    /// <summary>posix_spawnattr_t is 336 bytes on x86-64 glibc; a little more room is harmless.</summary>
+    public const int SpawnAttributesSize = 512;
+
     /// <summary>posix_spawn_file_actions_t is 80 bytes on x86-64 glibc; a little more room is harmless.</summary>
     public const int SpawnFileActionsSize = 128;
 }

@@ -27,8 +27,10 @@ public sealed unsafe class Subprocess
     /// <summary>
     /// Starts <paramref name="path"/> with <paramref name="environment"/> (the whole environment),
     /// writes <paramref name="stdin"/> to it and closes its input. The caller must <see cref="Wait"/>.
+    /// With <paramref name="ownProcessGroup"/>, the child leads a process group of its own, so a terminal's
+    /// Ctrl-C (sent to the foreground group) reaches the caller, which can decide, and never the child mid-step.
     /// </summary>
-    public static Subprocess Start(string path, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, ReadOnlySpan<byte> stdin)
+    public static Subprocess Start(string path, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, ReadOnlySpan<byte> stdin, bool ownProcessGroup = false)
     {
         int* input = stackalloc int[2];
         int* output = stackalloc int[2];
@@ -46,16 +48,26 @@ public sealed unsafe class Subprocess
         Libc.posix_spawn_file_actions_adddup2(actions, input[0], 0);
         Libc.posix_spawn_file_actions_adddup2(actions, output[1], 1);
 
+        byte* attributes = stackalloc byte[Libc.SpawnAttributesSize];
+        if (ownProcessGroup)
+        {
+            Libc.posix_spawnattr_init(attributes);
+            Libc.posix_spawnattr_setflags(attributes, Libc.POSIX_SPAWN_SETPGROUP);
+            Libc.posix_spawnattr_setpgroup(attributes, 0); // 0: a new group, led by the child
+        }
+
         var argv = new NativeStrings([path, .. arguments]);
         var envp = new NativeStrings(environment.Select(e => $"{e.Key}={e.Value}").ToList());
         int pid;
         int error;
         try
         {
-            error = Libc.posix_spawn(&pid, argv.Pointers[0], actions, null, argv.Pointers, envp.Pointers);
+            error = Libc.posix_spawn(&pid, argv.Pointers[0], actions, ownProcessGroup ? attributes : null, argv.Pointers, envp.Pointers);
         }
         finally
         {
+            if (ownProcessGroup)
+                Libc.posix_spawnattr_destroy(attributes);
             Libc.posix_spawn_file_actions_destroy(actions);
             argv.Dispose();
             envp.Dispose();

@@ -194,8 +194,20 @@ public sealed class OverlayAgent : IAsyncDisposable
             // The usable leases were applied; the next batch recomputes everything.
             _options.Log.WriteLine($"overlay: {e.Message}");
         }
+        LogChanges(Volatile.Read(ref _applied), others);
         Volatile.Write(ref _applied, others);
         Interlocked.Exchange(ref _appliedSignal, NewSignal()).TrySetResult();
+    }
+
+    /// <summary>What changed, in flanneld's words, so an operator can follow nodes coming and going in the log.</summary>
+    private void LogChanges(IReadOnlyCollection<SubnetLease> before, IReadOnlyCollection<SubnetLease> after)
+    {
+        var old = before.ToDictionary(l => l.Subnet);
+        var now = after.ToDictionary(l => l.Subnet);
+        foreach (var lease in after.Where(l => !old.TryGetValue(l.Subnet, out var was) || !was.PublicIp.Equals(l.PublicIp) || was.BackendType != l.BackendType))
+            _options.Log.WriteLine($"overlay: subnet added: {lease.Subnet} via {lease.PublicIp} ({lease.BackendType})");
+        foreach (var lease in before.Where(l => !now.ContainsKey(l.Subnet)))
+            _options.Log.WriteLine($"overlay: subnet removed: {lease.Subnet} (was {lease.PublicIp})");
     }
 
     private static TimeSpan LeaseTtl(SubnetLease lease)

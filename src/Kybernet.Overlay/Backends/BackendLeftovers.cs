@@ -6,7 +6,7 @@ namespace Kybernet.Overlay.Backends;
 /// Switching backends on restart (the network config now names another one) must not leave the old one's
 /// kernel state behind: a stale flannel.N keeps its /24 routes, which are more specific than udp's route
 /// to the whole network and would win; host-gw's routes would collide with vxlan's. So before the chosen
-/// backend registers, whatever the other backends leave on a node is removed. flannel leaves this to the
+/// backend registers, whatever the other backends (or vxlan under another VNI) left on a node is removed. flannel leaves this to the
 /// operator; we do not. Running it when nothing is left over changes nothing.
 /// </summary>
 public static class BackendLeftovers
@@ -17,14 +17,13 @@ public static class BackendLeftovers
         var removed = new List<string>();
         using var netlink = RtNetlink.Open(external.Namespace);
         var links = netlink.Links.List();
-        if (keep != VxlanBackend.TypeName)
+        // flannel.<VNI>: the VNI an old config had is not known any more, so every vxlan device of that shape but
+        // the one the config names now (its routes go with it).
+        string? current = keep == VxlanBackend.TypeName ? VxlanOptions.From(config.Backend).DeviceName : null;
+        foreach (var vxlan in links.Where(l => l.Kind == "vxlan" && l.Name.StartsWith("flannel.", StringComparison.Ordinal) && l.Name != current))
         {
-            // flannel.<VNI>: the VNI the old config had is not known any more, so every vxlan device of that shape (its routes go with it).
-            foreach (var vxlan in links.Where(l => l.Kind == "vxlan" && l.Name.StartsWith("flannel.", StringComparison.Ordinal)))
-            {
-                netlink.Links.Delete(vxlan.Name);
-                removed.Add($"vxlan device {vxlan.Name}");
-            }
+            netlink.Links.Delete(vxlan.Name);
+            removed.Add($"vxlan device {vxlan.Name}");
         }
         if (keep != UdpBackend.TypeName && links.FirstOrDefault(l => l.Name == UdpOptions.DeviceName) is { } tun)
         {

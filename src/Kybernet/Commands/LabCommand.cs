@@ -157,6 +157,7 @@ internal static class LabCommand
         add.SetAction(parsed => CommandErrors.Run(() =>
         {
             CommandErrors.RequireRoot();
+            using var hold = HoldInterrupts();
             var created = Open(parsed).AddPod(parsed.GetValue(Name)!, parsed.GetValue(node)!, parsed.GetValue(addName)!);
             Console.WriteLine($"pod {created.Name} on {created.Node}: {created.Address} (netns {created.Namespace})");
             return 0;
@@ -177,6 +178,7 @@ internal static class LabCommand
         del.SetAction(parsed => CommandErrors.Run(() =>
         {
             CommandErrors.RequireRoot();
+            using var hold = HoldInterrupts();
             Open(parsed).DeletePod(parsed.GetValue(Name)!, parsed.GetValue(delName)!);
             Console.WriteLine($"pod {parsed.GetValue(delName)} deleted");
             return 0;
@@ -241,6 +243,27 @@ internal static class LabCommand
         return command;
     }
 
+    /// <summary>
+    /// Ctrl-C and SIGTERM wait while a pod is attached or detached: cut off half-way, it would leave a namespace
+    /// or an address behind (the plugins run in their own process group, so the terminal does not reach them).
+    /// </summary>
+    private static IDisposable HoldInterrupts()
+    {
+        var held = new CompositeDisposable();
+        foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
+            held.Add(PosixSignalRegistration.Create(signal, c =>
+            {
+                c.Cancel = true;
+                Console.Error.WriteLine("kybernet: finishing the pod change first, so nothing is left half-made");
+            }));
+        return held;
+    }
+
+    private sealed class CompositeDisposable : List<IDisposable>, IDisposable
+    {
+        public void Dispose() => ForEach(d => d.Dispose());
+    }
+
     /// <summary>Runs argv inside a namespace with the caller's terminal; Ctrl-C belongs to the child (same process group).</summary>
     private static int RunInside(string netns, string[] args)
     {
@@ -261,7 +284,9 @@ internal static class LabCommand
             CommandErrors.RequireRoot();
             var name = parsed.GetValue(Name)!;
             LabTopology.ValidateName(name);
-            Open(parsed).Down(name);
+            var strays = Open(parsed).Down(name);
+            foreach (var stray in strays)
+                Console.Error.WriteLine($"warning: process {stray} was running in a lab namespace; the lab did not start it, so it was left running");
             Console.WriteLine($"lab {name} is down");
             return 0;
         }));
@@ -296,7 +321,7 @@ internal static class LabCommand
 
     private static void PrintPods(LabTopology topology) =>
         PrintTable(["POD", "NODE", "ADDRESS", "NETNS"],
-            topology.Pods.Select(p => new[] { p.Name, p.Node, p.Address.ToString(), p.Namespace }));
+            topology.Pods.Select(p => new[] { p.Name, p.Node, p.Attached ? p.Address.ToString() : "(not attached)", p.Namespace }));
 
     private static string RoleName(MachineRole role) => role switch
     {
