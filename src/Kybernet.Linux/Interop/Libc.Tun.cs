@@ -11,9 +11,11 @@ internal static unsafe partial class Libc
     public const nuint TUNSETPERSIST = 0x400454cb; // _IOW('T', 203, int)
     public const nuint TUNGETIFF = 0x800454d2;     // _IOR('T', 210, unsigned int)
     public const nuint TUNSETQUEUE = 0x400454d9;   // _IOW('T', 217, int)
+    public const nuint TUNSETOFFLOAD = 0x400454d0; // _IOW('T', 208, unsigned int)
+    public const nuint TUNSETVNETHDRSZ = 0x400454d8; // _IOW('T', 216, int)
 
     public const short IFF_TUN = 0x0001, IFF_MULTI_QUEUE = 0x0100, IFF_ATTACH_QUEUE = 0x0200,
-        IFF_DETACH_QUEUE = 0x0400, IFF_PERSIST = 0x0800, IFF_NO_PI = 0x1000;
+        IFF_DETACH_QUEUE = 0x0400, IFF_PERSIST = 0x0800, IFF_NO_PI = 0x1000, IFF_VNET_HDR = 0x4000;
 
     public const int IFNAMSIZ = 16;
     public const int EBUSY = 16;

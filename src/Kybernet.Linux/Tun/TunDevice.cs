@@ -5,8 +5,8 @@ using Kybernet.Linux.Namespaces;
 namespace Kybernet.Linux.Tun;
 
 /// <summary>
-/// A TUN device (layer 3, IFF_TUN | IFF_NO_PI) in a network namespace, held through one descriptor per
-/// queue. Opening creates the device, or attaches to an existing tun of that name; it disappears when the
+/// A TUN device (layer 3, IFF_TUN | IFF_NO_PI, optionally IFF_VNET_HDR with offloads) in a network namespace,
+/// held through one descriptor per queue. Opening creates the device, or attaches to an existing tun of that name; it disappears when the
 /// last descriptor closes unless it is persistent. /dev/net/tun is opened on a thread inside the namespace
 /// because the driver binds each descriptor to the opener's namespace; after that the queues work anywhere.
 /// </summary>
@@ -15,8 +15,9 @@ public sealed class TunDevice : IDisposable
     private const string CloneDevice = "/dev/net/tun";
     private readonly TunQueue[] _queues;
 
-    private TunDevice(string name, int index, string netns, TunQueue[] queues)
+    private TunDevice(string name, int index, string netns, TunQueue[] queues, bool vnetHeader)
     {
+        VnetHeader = vnetHeader;
         Name = name;
         Index = index;
         NamespaceDescription = netns;
@@ -34,6 +35,9 @@ public sealed class TunDevice : IDisposable
 
     public IReadOnlyList<TunQueue> Queues => _queues;
 
+    /// <summary>Whether packets carry a <see cref="VirtioNetHeader"/> (<see cref="TunOptions.VnetHeader"/>).</summary>
+    public bool VnetHeader { get; }
+
     /// <summary>The first queue, the only one unless <see cref="TunOptions.Queues"/> was more than 1.</summary>
     public TunQueue Queue => _queues[0];
 
@@ -44,12 +48,15 @@ public sealed class TunDevice : IDisposable
         ValidateName(name);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Queues, 1, nameof(options.Queues));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Queues, 256, nameof(options.Queues)); // the driver's MAX_TAP_QUEUES
+        if (options.Offloads != TunOffloads.None && !options.VnetHeader)
+            throw new ArgumentException("TUN offloads need the virtio-net header (VnetHeader)", nameof(options));
         short flags = (short)(Libc.IFF_TUN | Libc.IFF_NO_PI |
-                              (options.MultiQueue || options.Queues > 1 ? Libc.IFF_MULTI_QUEUE : 0));
+                              (options.MultiQueue || options.Queues > 1 ? Libc.IFF_MULTI_QUEUE : 0) |
+                              (options.VnetHeader ? Libc.IFF_VNET_HDR : 0));
         var netns = ns.Describe();
-        var poller = options.Poller ?? FdPoller.Shared;
+        var poller = options.AsyncIo ? options.Poller ?? FdPoller.Shared : null;
 
-        var (fds, actual, index) = ns.Run(() => OpenQueues(name, flags, options.Queues, options.Persistent, netns));
+        var (fds, actual, index) = ns.Run(() => OpenQueues(name, flags, options, netns));
         var queues = new List<TunQueue>(fds.Length);
         try
         {
@@ -66,7 +73,7 @@ public sealed class TunDevice : IDisposable
             foreach (var fd in fds) if (fd >= 0) Libc.close(fd);
             throw;
         }
-        return new TunDevice(actual, index, netns, [.. queues]);
+        return new TunDevice(actual, index, netns, [.. queues], options.VnetHeader);
     }
 
     /// <summary>
@@ -135,18 +142,26 @@ public sealed class TunDevice : IDisposable
     }
 
     /// <summary>Runs inside the namespace: opens every queue, then persists, so a failure leaves no new link behind.</summary>
-    private static unsafe (int[] Fds, string Name, int Index) OpenQueues(string name, short flags, int count, bool persistent, string netns)
+    private static unsafe (int[] Fds, string Name, int Index) OpenQueues(string name, short flags, TunOptions options, string netns)
     {
-        var fds = new List<int>(count);
+        var fds = new List<int>(options.Queues);
         try
         {
             string actual = name;
-            for (int i = 0; i < count; i++)
+            for (int i = 0; i < options.Queues; i++)
             {
                 var operation = i == 0 ? $"open tun {name} in {netns}" : $"attach queue {i} to tun {actual} in {netns}";
                 fds.Add(AttachOne(actual, flags, operation, out actual));
             }
-            if (persistent && Libc.ioctl(fds[0], Libc.TUNSETPERSIST, (void*)1) != 0)
+            if (options.VnetHeader)
+            {
+                int size = VirtioNetHeader.Size;
+                if (Libc.ioctl(fds[0], Libc.TUNSETVNETHDRSZ, &size) != 0)
+                    throw LinuxException.FromLastError($"set virtio-net header size {size} on tun {actual} in {netns}");
+            }
+            if (options.Offloads != TunOffloads.None && Libc.ioctl(fds[0], Libc.TUNSETOFFLOAD, (void*)(nuint)(uint)options.Offloads) != 0)
+                throw LinuxException.FromLastError($"set offloads {options.Offloads} on tun {actual} in {netns}");
+            if (options.Persistent && Libc.ioctl(fds[0], Libc.TUNSETPERSIST, (void*)1) != 0)
                 throw LinuxException.FromLastError($"persist tun {actual} in {netns}");
             int index = (int)Libc.if_nametoindex(actual);
             if (index == 0)

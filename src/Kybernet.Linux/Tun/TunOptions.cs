@@ -20,4 +20,20 @@ public sealed record TunOptions
 
     /// <summary>The reactor the queues wait on; <see cref="FdPoller.Shared"/> when null.</summary>
     public FdPoller? Poller { get; init; }
+
+    /// <summary>
+    /// Register the queues with the poller for ReadAsync/WriteAsync. False for queues served by a dedicated
+    /// thread through <see cref="TunQueue.TryRead(Span{byte}, out int)"/>, <see cref="TunQueue.WaitReadable"/>
+    /// and <see cref="TunQueue.Write(ReadOnlySpan{byte})"/>: then no epoll wake-up happens per packet.
+    /// </summary>
+    public bool AsyncIo { get; init; } = true;
+
+    /// <summary>
+    /// IFF_VNET_HDR: every packet read or written starts with a <see cref="VirtioNetHeader"/> (size set with
+    /// TUNSETVNETHDRSZ). Applies to the whole device, so every queue opened on it must agree.
+    /// </summary>
+    public bool VnetHeader { get; init; }
+
+    /// <summary>What the reader accepts from the kernel (TUNSETOFFLOAD); needs <see cref="VnetHeader"/>.</summary>
+    public TunOffloads Offloads { get; init; }
 }

@@ -1,24 +1,29 @@
+using System.Runtime.InteropServices;
 using Kybernet.Linux.Interop;
+using Kybernet.Linux.Io;
 using Microsoft.Win32.SafeHandles;
 
 namespace Kybernet.Linux.Tun;
 
 /// <summary>
 /// One queue of a TUN device: a non-blocking descriptor that reads and writes whole IP packets (no
-/// packet-information header). Each read returns one packet, so buffers should hold the link's MTU.
+/// packet-information header; a <see cref="VirtioNetHeader"/> first if the device has one). Each read returns
+/// one packet, so buffers should hold the link's MTU (64 KiB + header with TSO offloads).
 /// At most one ReadAsync and one WriteAsync may be pending at a time; use several queues for parallelism.
+/// A queue opened without <see cref="TunOptions.AsyncIo"/> is for one dedicated thread: TryRead, WaitReadable
+/// and the synchronous Write, with no poller behind it.
 /// </summary>
 public sealed class TunQueue : IDisposable, IPollTarget
 {
     private readonly SafeFileHandle _fd;
-    private readonly FdPoller _poller;
+    private readonly FdPoller? _poller;
     private readonly int _slot;
     private readonly PollOperation _read;
     private readonly PollOperation _write;
     private int _disposed;
 
-    /// <summary>Takes ownership of <paramref name="fd"/> (opened O_NONBLOCK) and registers it with <paramref name="poller"/>.</summary>
-    internal TunQueue(int fd, int index, string describe, FdPoller poller)
+    /// <summary>Takes ownership of <paramref name="fd"/> (opened O_NONBLOCK) and registers it with <paramref name="poller"/>, if any.</summary>
+    internal TunQueue(int fd, int index, string describe, FdPoller? poller)
     {
         _fd = new SafeFileHandle(fd, ownsHandle: true);
         Index = index;
@@ -26,6 +31,9 @@ public sealed class TunQueue : IDisposable, IPollTarget
         _read = new PollOperation(_fd, isWrite: false, $"read from {describe}");
         _write = new PollOperation(_fd, isWrite: true, $"write to {describe}");
         _poller = poller;
+        _slot = -1;
+        if (poller is null)
+            return;
         try
         {
             _slot = poller.Register(fd, this, describe);
@@ -45,11 +53,67 @@ public sealed class TunQueue : IDisposable, IPollTarget
 
     /// <summary>Reads the next packet, waiting for one if none is queued. Returns its length.</summary>
     public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        _read.Read(buffer, cancellationToken);
+        _poller is null ? throw NotAsync() : _read.Read(buffer, cancellationToken);
 
     /// <summary>Hands one IP packet to the kernel, as if it had arrived on the link.</summary>
     public ValueTask WriteAsync(ReadOnlyMemory<byte> packet, CancellationToken cancellationToken = default) =>
-        _write.Write(packet, cancellationToken);
+        _poller is null ? throw NotAsync() : _write.Write(packet, cancellationToken);
+
+    private InvalidOperationException NotAsync() =>
+        new($"{Description} was opened without AsyncIo: use TryRead, WaitReadable and Write");
+
+    /// <summary>Blocks until a packet is queued (true) or <paramref name="stop"/> is set (false). For a dedicated thread.</summary>
+    public bool WaitReadable(StopSignal stop) => stop.WaitReadable(_fd, Description);
+
+    /// <summary>Hands one packet to the kernel now. A TUN write never waits: the kernel takes or drops the packet.</summary>
+    public void Write(ReadOnlySpan<byte> packet)
+    {
+        while (true)
+        {
+            var bytes = MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(packet), packet.Length); // write() only reads it
+            nint n = PollOperation.Syscall(_fd, bytes, write: true, out int errno);
+            if (n >= 0)
+            {
+                if (n != packet.Length)
+                    throw new IOException($"write to {Description}: the kernel took {n} of {packet.Length} bytes");
+                return;
+            }
+            if (errno != Libc.EINTR)
+                throw new LinuxException($"write to {Description}", errno);
+        }
+    }
+
+    /// <summary>
+    /// Hands one packet, gathered from <paramref name="vectors"/> (writev), to the kernel now: with a virtio-net
+    /// header, a GSO super-packet can be written from its header and its segments' payloads without copying them.
+    /// </summary>
+    public unsafe void Write(IoVectors vectors)
+    {
+        bool added = false;
+        try
+        {
+            _fd.DangerousAddRef(ref added);
+            int fd = (int)_fd.DangerousGetHandle();
+            while (true)
+            {
+                nint n = Libc.writev(fd, vectors.Pointer, vectors.Count);
+                if (n >= 0)
+                {
+                    if (n != vectors.TotalLength)
+                        throw new IOException($"write to {Description}: the kernel took {n} of {vectors.TotalLength} bytes");
+                    return;
+                }
+                int errno = Libc.Errno;
+                if (errno != Libc.EINTR)
+                    throw new LinuxException($"write to {Description}", errno);
+            }
+        }
+        finally
+        {
+            if (added)
+                _fd.DangerousRelease();
+        }
+    }
 
     /// <summary>Reads one packet if one is queued, without waiting.</summary>
     public bool TryRead(Span<byte> buffer, out int length)
@@ -130,16 +194,19 @@ public sealed class TunQueue : IDisposable, IPollTarget
             return;
         _read.Abort();
         _write.Abort();
-        bool added = false;
-        _fd.DangerousAddRef(ref added); // keep the number valid until epoll has forgotten it
-        try
+        if (_poller is not null)
         {
-            _poller.Unregister((int)_fd.DangerousGetHandle(), _slot);
-        }
-        finally
-        {
-            if (added)
-                _fd.DangerousRelease();
+            bool added = false;
+            _fd.DangerousAddRef(ref added); // keep the number valid until epoll has forgotten it
+            try
+            {
+                _poller.Unregister((int)_fd.DangerousGetHandle(), _slot);
+            }
+            finally
+            {
+                if (added)
+                    _fd.DangerousRelease();
+            }
         }
         _fd.Dispose(); // closes once any syscall still in flight on another thread has returned
     }

@@ -5,6 +5,25 @@ using System.Net.Sockets;
 
 namespace Kybernet.Overlay.Backends;
 
+/// <summary>A node's udp endpoint as the data path uses it: IPv4 address and port in host byte order.</summary>
+public readonly record struct UdpPeer(uint Address, ushort Port)
+{
+    public static UdpPeer From(IPEndPoint endPoint)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        if (endPoint.AddressFamily != AddressFamily.InterNetwork || !endPoint.Address.TryWriteBytes(bytes, out _))
+            throw new ArgumentException($"{endPoint} is not IPv4", nameof(endPoint));
+        return new UdpPeer(BinaryPrimitives.ReadUInt32BigEndian(bytes), (ushort)endPoint.Port);
+    }
+
+    public IPEndPoint ToEndPoint()
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(bytes, Address);
+        return new IPEndPoint(new IPAddress(bytes), Port);
+    }
+}
+
 /// <summary>
 /// Which node owns which subnet, for the udp data path: an immutable snapshot mapping each remote lease's
 /// IPv4 subnet to the node's UDP endpoint. Lookups take the packet's destination as a host-order number and
@@ -12,13 +31,13 @@ namespace Kybernet.Overlay.Backends;
 /// </summary>
 public sealed class UdpLeaseTable
 {
-    public static readonly UdpLeaseTable Empty = new(FrozenDictionary<ulong, SocketAddress>.Empty, [], []);
+    public static readonly UdpLeaseTable Empty = new(FrozenDictionary<ulong, UdpPeer>.Empty, [], []);
 
     // Key: (prefix length << 32) | network address, so subnets of different lengths never collide.
-    private readonly FrozenDictionary<ulong, SocketAddress> _bySubnet;
+    private readonly FrozenDictionary<ulong, UdpPeer> _bySubnet;
     private readonly int[] _prefixLengths; // longest first: the most specific subnet wins
 
-    private UdpLeaseTable(FrozenDictionary<ulong, SocketAddress> bySubnet, int[] prefixLengths, IReadOnlyList<(IPNetwork, IPEndPoint)> entries)
+    private UdpLeaseTable(FrozenDictionary<ulong, UdpPeer> bySubnet, int[] prefixLengths, IReadOnlyList<(IPNetwork, IPEndPoint)> entries)
     {
         _bySubnet = bySubnet;
         _prefixLengths = prefixLengths;
@@ -36,12 +55,12 @@ public sealed class UdpLeaseTable
         var list = entries.ToList();
         if (list.Count == 0)
             return Empty;
-        var map = new Dictionary<ulong, SocketAddress>();
+        var map = new Dictionary<ulong, UdpPeer>();
         foreach (var (subnet, node) in list)
         {
             if (subnet.BaseAddress.AddressFamily != AddressFamily.InterNetwork || node.AddressFamily != AddressFamily.InterNetwork)
                 throw new ArgumentException($"udp lease table: {subnet} -> {node} is not IPv4", nameof(entries));
-            if (!map.TryAdd(Key(Network(subnet), subnet.PrefixLength), node.Serialize()))
+            if (!map.TryAdd(Key(Network(subnet), subnet.PrefixLength), UdpPeer.From(node)))
                 throw new ArgumentException($"udp lease table: {subnet} appears twice", nameof(entries));
         }
         int[] lengths = [.. list.Select(e => e.Subnet.PrefixLength).Distinct().OrderDescending()];
@@ -49,7 +68,7 @@ public sealed class UdpLeaseTable
     }
 
     /// <summary>The endpoint of the node whose subnet holds <paramref name="destination"/> (host byte order), or null.</summary>
-    public SocketAddress? Find(uint destination)
+    public UdpPeer? Find(uint destination)
     {
         foreach (int length in _prefixLengths)
         {
@@ -66,8 +85,7 @@ public sealed class UdpLeaseTable
         Span<byte> bytes = stackalloc byte[4];
         if (destination.AddressFamily != AddressFamily.InterNetwork || !destination.TryWriteBytes(bytes, out _))
             return null;
-        var found = Find(BinaryPrimitives.ReadUInt32BigEndian(bytes));
-        return found is null ? null : (IPEndPoint)new IPEndPoint(IPAddress.Any, 0).Create(found);
+        return Find(BinaryPrimitives.ReadUInt32BigEndian(bytes))?.ToEndPoint();
     }
 
     /// <summary>Whether both tables send the same subnets to the same endpoints (so a swap would change nothing).</summary>

@@ -1,5 +1,5 @@
 using System.Net;
-using System.Net.Sockets;
+using Kybernet.Linux.Io;
 using Kybernet.Linux.Tun;
 
 namespace Kybernet.Overlay.Backends;
@@ -14,12 +14,12 @@ public sealed class UdpNetwork : INetwork
 {
     private readonly NetworkConfig _config;
     private readonly TunDevice _tun;
-    private readonly Socket _socket;
+    private readonly UdpSocket _socket;
     private readonly UdpProxy _proxy;
     private readonly ushort _port;
     private int _disposed;
 
-    internal UdpNetwork(NetworkConfig config, SubnetLease lease, int mtu, ushort port, TunDevice tun, Socket socket)
+    internal UdpNetwork(NetworkConfig config, SubnetLease lease, int mtu, ushort port, TunDevice tun, UdpSocket socket)
     {
         _config = config;
         Lease = lease;
@@ -40,12 +40,15 @@ public sealed class UdpNetwork : INetwork
     public string DeviceName => _tun.Name;
 
     /// <summary>Where this node receives encapsulated packets.</summary>
-    public IPEndPoint LocalEndPoint => (IPEndPoint)_socket.LocalEndPoint!;
+    public IPEndPoint LocalEndPoint => _socket.LocalEndPoint;
 
     /// <summary>The lease table the data path uses now.</summary>
     public UdpLeaseTable Table => _proxy.Table;
 
     public UdpProxyCounters Counters => _proxy.Counters;
+
+    /// <summary>What stopped a data path thread, if one stopped on its own.</summary>
+    public Exception? Fault => _proxy.Fault;
 
     public void Apply(IReadOnlyCollection<SubnetLease> others)
     {
@@ -65,7 +68,7 @@ public sealed class UdpNetwork : INetwork
             return;
         try
         {
-            _proxy.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            _proxy.Dispose();
         }
         finally
         {

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Text.Json;
+using Kybernet.Linux.Io;
 using Kybernet.Linux.Tun;
 
 namespace Kybernet.Linux.Tests.Tun;
@@ -101,6 +102,53 @@ public class TunDeviceTests
         Assert.Equal(0, IcmpPacket.Checksum(icmp));
         Assert.Equal(7, BinaryPrimitives.ReadUInt16BigEndian(icmp[6..]));
         Assert.Equal(payload, icmp[8..].ToArray());
+    }
+
+    [Fact]
+    public void A_tun_with_a_virtio_header_and_offloads_serves_a_dedicated_thread()
+    {
+        using var ns = new TestNamespace();
+        using var tun = TunDevice.Open(ns, "tun0", new TunOptions
+        {
+            AsyncIo = false,
+            VnetHeader = true,
+            Offloads = TunOffloads.Checksum | TunOffloads.Tso4,
+        });
+        Sysctl.Set(ns, "net.ipv6.conf.tun0.disable_ipv6", "1");
+        ns.Ip("addr", "add", "10.9.0.1/24", "dev", "tun0");
+        ns.Ip("link", "set", "tun0", "up");
+        Assert.True(tun.VnetHeader);
+        Assert.True(LinkDetails(ns, "tun0").GetProperty("linkinfo").GetProperty("info_data").GetProperty("vnet_hdr").GetBoolean());
+        Assert.Throws<InvalidOperationException>(() => tun.Queue.ReadAsync(new byte[2048]).AsTask().GetAwaiter().GetResult());
+
+        using var stop = new StopSignal();
+        var self = IPAddress.Parse("10.9.0.1");
+        var request = IcmpPacket.EchoRequest(IPAddress.Parse("10.9.0.2"), self, id: 0x4b5c, sequence: 3, "vnet"u8);
+        tun.Queue.Write([.. new byte[VirtioNetHeader.Size], .. request]); // a plain packet: an all-zero header
+
+        var buffer = new byte[VirtioNetHeader.Size + 65536];
+        byte[]? reply = null;
+        while (reply is null)
+        {
+            if (!tun.Queue.TryRead(buffer, out int n))
+            {
+                Assert.True(tun.Queue.WaitReadable(stop));
+                continue;
+            }
+            Assert.Equal(VirtioNetHeader.GsoNone, VirtioNetHeader.Read(buffer).GsoType);
+            var packet = buffer.AsSpan(VirtioNetHeader.Size, n - VirtioNetHeader.Size);
+            if (IcmpPacket.IsEchoReply(packet, 0x4b5c))
+                reply = packet.ToArray();
+        }
+        Assert.Equal(self, new IPAddress(reply.AsSpan(12, 4)));
+        Assert.Equal("vnet"u8.ToArray(), reply.AsSpan(IcmpPacket.HeaderLength + 8).ToArray());
+
+        bool? woke = null;
+        var waiter = new Thread(() => woke = tun.Queue.WaitReadable(stop));
+        waiter.Start();
+        stop.Set();
+        Assert.True(waiter.Join(TimeSpan.FromSeconds(5)));
+        Assert.False(woke);
     }
 
     [Fact]

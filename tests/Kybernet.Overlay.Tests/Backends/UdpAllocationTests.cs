@@ -80,6 +80,67 @@ public sealed class UdpAllocationTests : IDisposable
         Assert.True(allocated < Count * 4L, $"{allocated} bytes allocated for {packets} tunnelled packets");
     }
 
+    /// <summary>
+    /// The offload path too: TCP streamed pod to pod makes the sender segment TSO super-packets and send GSO trains,
+    /// the receiver split GRO buffers and write coalesced super-packets. Blocking socket calls on both ends (they
+    /// allocate nothing), several windows, the quietest counts; one allocation per data path operation would be at
+    /// least 24 bytes per segmented super-packet or TUN write.
+    /// </summary>
+    [Fact]
+    public async Task Tcp_through_segmentation_and_coalescing_allocates_nothing_per_packet()
+    {
+        var (one, two) = await UdpBackendTests.Both(_lab);
+        var serverEndPoint = new IPEndPoint(_lab.Node2.PodIp, 7001);
+        using var listener = _lab.Node2.Pod.Namespace.Run(() => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
+        listener.Bind(serverEndPoint);
+        listener.Listen();
+        using var client = _lab.Node1.Pod.Namespace.Run(() => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
+        client.SendTimeout = 30_000;
+        client.Connect(serverEndPoint);
+        using var server = listener.Accept();
+        server.ReceiveTimeout = 30_000;
+        var drain = new Thread(() =>
+        {
+            var sink = new byte[1 << 16];
+            try
+            {
+                while (server.Receive(sink) > 0) { }
+            }
+            catch (SocketException)
+            {
+            }
+        }) { IsBackground = true, Name = "tcp drain" };
+        drain.Start();
+
+        var chunk = new byte[1 << 20];
+        new Random(3).NextBytes(chunk);
+        void Stream(int megabytes)
+        {
+            for (int i = 0; i < megabytes; i++)
+                for (int sent = 0; sent < chunk.Length;)
+                    sent += client.Send(chunk.AsSpan(sent));
+        }
+        long Operations() => one.Counters.SegmentedSuperPackets + two.Counters.SegmentedSuperPackets + one.Counters.TunWrites + two.Counters.TunWrites;
+
+        Stream(16); // warm up
+        long allocated = long.MaxValue, operations = 0;
+        for (int window = 0; window < 3; window++)
+        {
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            long opsBefore = Operations();
+            Stream(16);
+            long windowAllocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+            if (windowAllocated < allocated)
+                (allocated, operations) = (windowAllocated, Operations() - opsBefore);
+        }
+        client.Shutdown(SocketShutdown.Send);
+        drain.Join(TimeSpan.FromSeconds(10));
+
+        Assert.True(one.Counters.SegmentedSuperPackets > 0 && two.Counters.CoalescedSuperPackets > 0, $"offloads unused: {one.Counters} / {two.Counters}");
+        Assert.True(operations > 100, $"only {operations} data path operations");
+        Assert.True(allocated < operations, $"{allocated} bytes allocated for {operations} segmentations and TUN writes");
+    }
+
     private static void Echo(Socket server)
     {
         var buffer = new byte[2048];
