@@ -125,8 +125,14 @@ public sealed class OverlayAgent : IAsyncDisposable
         await Task.Yield();
         var watch = WatchAndApplyAsync(_stop.Token);
         var renew = RenewAsync(_stop.Token);
-        await Task.WhenAny(watch, renew);
+        var first = await Task.WhenAny(watch, renew, _network.Failure);
         await _stop.CancelAsync();
+        if (first == _network.Failure)
+        {
+            _options.Log.WriteLine($"overlay: {first.Exception?.InnerException?.Message}");
+            await Task.WhenAll(watch, renew);
+            await first; // the agent's Completion faults with it
+        }
         await Task.WhenAll(watch, renew);
     }
 

@@ -21,6 +21,12 @@ public interface INetwork : IDisposable
     /// <summary>The MTU pods and the bridge must use: the underlay's, minus the encapsulation overhead.</summary>
     int Mtu { get; }
 
+    /// <summary>
+    /// Faults if the data path stops on its own (the udp backend's threads); never completes otherwise. The agent
+    /// stops on it, so a supervisor restarts it, rather than running on with a node that forwards nothing.
+    /// </summary>
+    Task Failure { get; }
+
     /// <summary>Reconciles the kernel to exactly <paramref name="others"/> (the local lease among them is ignored).</summary>
     /// <exception cref="BackendException">Some leases could not be used or some entries not be set; all the others were applied.</exception>
     void Apply(IReadOnlyCollection<SubnetLease> others);

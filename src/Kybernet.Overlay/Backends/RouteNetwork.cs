@@ -42,6 +42,9 @@ public sealed class RouteNetwork : INetwork
     public SubnetLease Lease { get; }
     public int Mtu { get; }
 
+    /// <summary>The kernel carries the traffic: nothing of ours can stop on its own.</summary>
+    public Task Failure { get; } = new TaskCompletionSource().Task;
+
     /// <summary>The device the routes leave by: the vxlan device, or the underlay device for host-gw.</summary>
     public string Device { get; }
 

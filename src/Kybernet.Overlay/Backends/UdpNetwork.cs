@@ -50,6 +50,8 @@ public sealed class UdpNetwork : INetwork
     /// <summary>What stopped a data path thread, if one stopped on its own.</summary>
     public Exception? Fault => _proxy.Fault;
 
+    public Task Failure => _proxy.Failure;
+
     public void Apply(IReadOnlyCollection<SubnetLease> others)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);

@@ -75,6 +75,13 @@ public sealed class UdpProxy : IDisposable
     /// <summary>What stopped a data path thread, if one stopped on its own (an unexpected kernel error).</summary>
     public Exception? Fault => Volatile.Read(ref _sender.Fault) ?? Volatile.Read(ref _receiver.Fault);
 
+    /// <summary>Faults when a data path thread stops on its own; never completes otherwise.</summary>
+    public Task Failure => _failure.Task;
+
+    private readonly TaskCompletionSource _failure = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private void Failed(Exception e) => _failure.TrySetException(new BackendException($"udp: the data path stopped: {e.Message}"));
+
     /// <summary>Stops both threads, waits for them, and frees the buffers; the TUN and the socket are left to their owner.</summary>
     public void Dispose()
     {
@@ -135,6 +142,7 @@ public sealed class UdpProxy : IDisposable
             catch (Exception e) when (!proxy._stop.IsSet)
             {
                 Volatile.Write(ref Fault, e);
+                proxy.Failed(e);
             }
         }
 
@@ -298,6 +306,7 @@ public sealed class UdpProxy : IDisposable
             catch (Exception e) when (!_proxy._stop.IsSet)
             {
                 Volatile.Write(ref Fault, e);
+                _proxy.Failed(e);
             }
         }
 
