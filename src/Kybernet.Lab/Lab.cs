@@ -81,7 +81,7 @@ public sealed class Lab(LabStateStore store, LabPrograms? programs = null)
         // Also sweep namespaces of this lab that the state does not list (an interrupted `up`).
         foreach (var ns in NetworkNamespace.List().Where(namespaces.Contains))
             NetworkNamespace.Delete(ns);
-        if (topology is not null)
+        if (guard is not null)
             Store.Delete();
         return strays;
     }

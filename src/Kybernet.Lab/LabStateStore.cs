@@ -28,13 +28,13 @@ public sealed class LabStateStore(string dataDirectory)
 
     /// <summary>
     /// Holds the lab's lock (flock on DATA_DIR/lab.lock) until disposed: one changer of the lab at a time
-    /// (up, down, pod and agent commands). The lock file is never removed: a waiter on a removed file
-    /// would hold a lock nobody else sees.
+    /// (up, down, pod and agent commands). `down` removes the lock file while holding it; a waiter then
+    /// notices its file is gone and locks the new one (<see cref="Kybernet.Linux.Files.FileLock.AcquireRemovable"/>).
     /// </summary>
     public IDisposable Lock()
     {
         Directory.CreateDirectory(DataDirectory);
-        return Kybernet.Linux.Files.FileLock.Acquire(LockPath);
+        return Kybernet.Linux.Files.FileLock.AcquireRemovable(LockPath);
     }
 
     public void Save(LabTopology topology)
@@ -69,10 +69,11 @@ public sealed class LabStateStore(string dataDirectory)
         };
     }
 
-    /// <summary>Removes the state file, and the directory if nothing else (logs, say) is left in it; the lock file stays.</summary>
+    /// <summary>Removes the state file and the lock file (call it holding the lock), and the directory if nothing else (logs, say) is left in it.</summary>
     public void Delete()
     {
         File.Delete(StatePath);
+        File.Delete(LockPath);
         if (Directory.Exists(DataDirectory) && !Directory.EnumerateFileSystemEntries(DataDirectory).Any())
             Directory.Delete(DataDirectory);
     }

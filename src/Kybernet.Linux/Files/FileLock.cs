@@ -36,6 +36,33 @@ public sealed class FileLock : IDisposable
         return new FileLock(fd, path);
     }
 
+    /// <summary>
+    /// Like <see cref="Acquire"/>, for a lock file its holder may delete (when what it guards is gone): after
+    /// locking, checks that the path still names the file locked, and starts over if it does not, so a waiter
+    /// never ends up holding a lock on a deleted file while a newcomer locks a new one.
+    /// </summary>
+    public static FileLock AcquireRemovable(string path, int mode = 0x1e8)
+    {
+        while (true)
+        {
+            var held = Acquire(path, mode);
+            if (held.StillNamesLockedFile())
+                return held;
+            held.Dispose();
+        }
+    }
+
+    private unsafe bool StillNamesLockedFile()
+    {
+        byte* locked = stackalloc byte[Libc.StatSize];
+        byte* named = stackalloc byte[Libc.StatSize];
+        if (Libc.fstat(_fd, locked) != 0)
+            throw LinuxException.FromLastError($"fstat lock file {Path}");
+        if (Libc.stat_path(Path, named) != 0)
+            return false; // deleted meanwhile
+        return ((ulong*)locked)[0] == ((ulong*)named)[0] && ((ulong*)locked)[1] == ((ulong*)named)[1];
+    }
+
     /// <summary>Closing the descriptor releases the lock.</summary>
     public void Dispose()
     {

@@ -9,4 +9,13 @@ internal static partial class Libc
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int flock(int fd, int operation);
+
+    /// <summary>struct stat is 144 bytes on x86-64; st_dev and st_ino are its first two 8-byte fields.</summary>
+    public const int StatSize = 256;
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static unsafe partial int fstat(int fd, byte* stat);
+
+    [LibraryImport(Lib, EntryPoint = "stat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static unsafe partial int stat_path(string path, byte* stat);
 }
