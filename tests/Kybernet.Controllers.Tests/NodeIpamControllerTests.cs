@@ -76,7 +76,24 @@ public sealed class NodeIpamControllerTests : IAsyncLifetime
         _server.Kubectl.Ok("delete", "node", "n1");
         await _server.CreateNodeAsync("n4");
         Assert.Equal(freed, await _server.WaitForPodCidrAsync("n4"));
-        Assert.Contains("node n1 is gone: 10.244.1.0/24 free again", controller.Log);
+        Assert.Contains("node n1 is gone: released 10.244.1.0/24", controller.Log);
+    }
+
+    [Fact]
+    public async Task A_cidr_two_nodes_claim_stays_taken_when_one_of_them_goes()
+    {
+        await using var controller = new RunningController(_server, Cluster("10.244.0.0/22"));
+        await _server.CreateNodeAsync("first");
+        var shared = await _server.WaitForPodCidrAsync("first");
+        // Another allocator (or a person) gave the same CIDR to a second node: it keeps it.
+        await _server.CreateNodeAsync("second", shared);
+        Assert.Equal(shared, await _server.WaitForPodCidrAsync("second"));
+
+        _server.Kubectl.Ok("delete", "node", "first");
+        await _server.CreateNodeAsync("third");
+
+        // The CIDR still belongs to "second": "third" gets another one.
+        Assert.NotEqual(shared, await _server.WaitForPodCidrAsync("third"));
     }
 
     [Fact]

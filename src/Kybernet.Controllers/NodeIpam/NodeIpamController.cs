@@ -137,8 +137,9 @@ public sealed class NodeIpamController : IController
         var claim = string.Join(",", cidrs);
         if (state.Claims.TryGetValue(name, out var before) && before == claim)
             return; // already marked (most updates to a node are about other fields)
-        state.Cidrs.Release(name); // its podCIDR changed by hand: mark the new one
         state.Claims[name] = claim;
+        if (state.Cidrs.Release(name)) // its podCIDR changed by hand: mark the new one
+            Reoccupy(state);
         foreach (var cidr in cidrs)
         {
             var others = state.Cidrs.Occupy(cidr, name);
@@ -163,7 +164,21 @@ public sealed class NodeIpamController : IController
         state.Noted.RemoveWhere(n => n.StartsWith(name + " ", StringComparison.Ordinal));
         var held = state.Cidrs.HeldBy(name);
         if (state.Cidrs.Release(name))
-            _log.WriteLine($"{Name}: node {name} is gone: {string.Join(", ", held)} free again");
+        {
+            Reoccupy(state);
+            _log.WriteLine($"{Name}: node {name} is gone: released {string.Join(", ", held)}");
+        }
+    }
+
+    /// <summary>
+    /// After a release, marks every remaining claim again: a node whose podCIDR overlapped the released one (set by
+    /// hand, or by another allocator) was never marked for it, and must hold it now, or it would be given out twice.
+    /// </summary>
+    private static void Reoccupy(State state)
+    {
+        foreach (var (node, claim) in state.Claims)
+            foreach (var cidr in claim.Split(','))
+                state.Cidrs.Occupy(IPNetwork.Parse(cidr), node);
     }
 
     /// <summary>Gives a CIDR to every node still without one, oldest first. True if something failed and needs a retry.</summary>

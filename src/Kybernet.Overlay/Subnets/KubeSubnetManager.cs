@@ -123,6 +123,7 @@ public sealed class KubeSubnetManager : ISubnetManager
         var known = new Dictionary<string, SubnetLease>(StringComparer.Ordinal);
         // From scratch, the first batch is the current set even when it is empty; resumed, only changes make batches.
         var first = fromRevision == 0;
+        var seen = new HashSet<string>(StringComparer.Ordinal); // nodes a resumed watch has had news of
         var watch = ListWatches.Nodes(_client, log: _options.Log);
         await foreach (var update in watch.RunAsync(fromRevision > 0 ? (fromRevision - 1).ToString() : null, cancellationToken))
         {
@@ -148,6 +149,8 @@ public sealed class KubeSubnetManager : ISubnetManager
                             continue;
                         if (type == WatchEventType.Deleted && !known.ContainsKey(node.Name()) && ToLease(node) is { } last)
                             events.Add(new LeaseEvent(LeaseEventType.Removed, last with { Expiration = DateTimeOffset.UtcNow })); // resumed: not seen before, but it was a lease
+                        else if (fromRevision > 0 && seen.Add(node.Name()) && ToLease(node) is null && RemovedWhileResuming(node) is { } removed)
+                            events.Add(new LeaseEvent(LeaseEventType.Removed, removed)); // resumed: it may have been a lease before this change
                         else
                             Set(known, node.Name(), type == WatchEventType.Deleted ? null : ToLease(node), events);
                     }
@@ -158,6 +161,17 @@ public sealed class KubeSubnetManager : ISubnetManager
             first = false;
         }
     }
+
+    /// <summary>
+    /// A resumed watch has not seen a node before the change it reports, and an event carries only the new object: a
+    /// node that still has its podCIDR but no longer its annotations may have been a lease, so its subnet is reported
+    /// Removed (a consumer that did not hold it ignores that). A podCIDR changed by hand while not watching is beyond
+    /// what a resumed watch can tell; a fresh watch (revision 0, what the agent uses) lists everything.
+    /// </summary>
+    private SubnetLease? RemovedWhileResuming(V1Node node) =>
+        node.Spec?.PodCIDR is { } cidr && System.Net.IPNetwork.TryParse(cidr, out var subnet)
+            ? new SubnetLease(subnet, System.Net.IPAddress.Any, "", new System.Text.Json.Nodes.JsonObject(), DateTimeOffset.UtcNow)
+            : null;
 
     /// <summary>Records <paramref name="lease"/> (null: none) as node <paramref name="name"/>'s and adds the events that change means.</summary>
     private static void Set(Dictionary<string, SubnetLease> known, string name, SubnetLease? lease, List<LeaseEvent> events)
