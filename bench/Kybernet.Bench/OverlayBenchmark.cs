@@ -13,7 +13,7 @@ namespace Kybernet.Bench;
 /// iperf3 TCP throughput pod to pod across two nodes for each overlay backend, next to the limits of this
 /// machine measured in the same run: a bare veth pair between two namespaces, and a hand-built kernel VXLAN
 /// path (vxlan devices, routes, neighbours and FDB set by hand, MTU 1450) on a two-node topology of the lab's
-/// shape. Each backend runs as users run it: a two-node lab (`kybernet lab up --backend B`: etcd, the real
+/// shape. Each backend runs as users run it: a two-node lab (`kybernet lab up --backend B --no-ip-masq`: etcd, the real
 /// agent process on each node) with one pod per node attached by the CNI plugins (`lab pod add`). Every path
 /// is built once (kyb-bench-ovl-* namespaces and kyb-bovl* labs); rounds interleave the paths (1 stream,
 /// then 4 streams, path by path) and rotate which path goes first; figures are medians.
@@ -39,7 +39,8 @@ public static class OverlayBenchmark
             paths.Add(VethPath());
             paths.Add(KernelVxlanPath());
             foreach (var backend in LabTopology.Backends)
-                paths.Add(BackendPath(backend));
+                paths.Add(BackendPath(backend, ipMasq: false));
+            paths.Add(BackendPath("vxlan", ipMasq: true)); // what masquerading (conntrack) costs, as the lab runs by default
 
             foreach (var p in paths)
             {
@@ -96,7 +97,7 @@ public static class OverlayBenchmark
         {
             var p = paths[i];
             string Ratio(string reference) => $"{Median(p.Name, 1) / Median(reference, 1):F2} / {Median(p.Name, 4) / Median(reference, 4):F2}";
-            string vsKernel = i is 2 or 3 ? Ratio(kernel) : "";
+            string vsKernel = i is 2 or 3 or 5 ? Ratio(kernel) : "";
             string vsVxlan = i is 4 ? Ratio(vxlan) : "";
             Console.WriteLine($"| {p.Name} | {Median(p.Name, 1):F2} | {Median(p.Name, 4):F2} | {vsKernel} | {vsVxlan} |");
         }
@@ -104,6 +105,7 @@ public static class OverlayBenchmark
         Target("Kybernet vxlan >= 0.9 x kernel VXLAN", paths[2].Name, kernel, 0.9);
         Target("Kybernet host-gw >= 0.9 x kernel VXLAN", paths[3].Name, kernel, 0.9);
         Target("Kybernet udp >= 0.6 x Kybernet vxlan", paths[4].Name, vxlan, 0.6);
+        Console.WriteLine($"- masquerading (conntrack on every packet) costs vxlan {1 - Median(paths[5].Name, 1) / Median(vxlan, 1):P0} with 1 stream, {1 - Median(paths[5].Name, 4) / Median(vxlan, 4):P0} with 4");
         return 0;
 
         void Target(string text, string path, string reference, double min)
@@ -260,15 +262,19 @@ public static class OverlayBenchmark
         return p;
     }
 
-    /// <summary>Kybernet's backend as users run it: a two-node lab with that backend, and a pod on each node.</summary>
-    private static BenchPath BackendPath(string backend)
+    /// <summary>
+    /// Kybernet's backend as users run it: a two-node lab with that backend, and a pod on each node. Without
+    /// masquerading, the nodes carry pod traffic exactly as the hand-built path does (no conntrack); with it, as
+    /// `lab up` does by default (flanneld's --ip-masq).
+    /// </summary>
+    private static BenchPath BackendPath(string backend, bool ipMasq)
     {
-        var p = new BenchPath(backend, $"Kybernet {backend}");
-        string name = LabName(backend);
+        var p = new BenchPath(backend, ipMasq ? $"Kybernet {backend} + ip-masq" : $"Kybernet {backend}");
+        string name = LabName(backend) + (ipMasq ? "m" : "");
         string dataDir = LabDataDir(name);
         var lab = new Lab.Lab(new LabStateStore(dataDir), new LabPrograms([Path.Combine(AppContext.BaseDirectory, "kybernet")], NativeBinary()));
         p.Lab = (lab, name, dataDir);
-        lab.Up(LabTopology.Plan(name, 2, etcdMembers: 1, backend: backend));
+        lab.Up(LabTopology.Plan(name, 2, etcdMembers: 1, backend: backend) with { IpMasq = ipMasq });
         var client = lab.AddPod(name, "node-1", "client");
         var server = lab.AddPod(name, "node-2", "server");
         p.Client = NetworkNamespace.Open(client.Namespace);
@@ -333,10 +339,10 @@ public static class OverlayBenchmark
     {
         foreach (var ns in NetworkNamespace.List().Where(n => n.StartsWith(Prefix, StringComparison.Ordinal)))
             NetworkNamespace.Delete(ns);
-        foreach (var backend in LabTopology.Backends)
+        foreach (var name in LabTopology.Backends.Select(LabName).Append(LabName("vxlan") + "m"))
         {
-            var dataDir = LabDataDir(LabName(backend));
-            new Lab.Lab(new LabStateStore(dataDir)).Down(LabName(backend));
+            var dataDir = LabDataDir(name);
+            new Lab.Lab(new LabStateStore(dataDir)).Down(name);
             if (Directory.Exists(dataDir))
                 Directory.Delete(dataDir, recursive: true);
         }

@@ -34,8 +34,7 @@ public sealed class LabAgents(string dataDirectory)
             "--iface", LabTopology.MachineInterface,
             "--subnet-file", SubnetFile(node.Name),
             "--lease-ttl", ((long)topology.LeaseTtl.TotalSeconds).ToString(CultureInfo.InvariantCulture),
-            "--ip-masq",
-        ]).ToList();
+        ]).Concat(topology.IpMasq ? ["--ip-masq"] : []).ToList();
         return agent with { Pid = LabProcesses.Start(node, argv, LogPath(node.Name), IsAgentOfThisLab) };
     }
 

@@ -64,6 +64,7 @@ public sealed class LabStateStore(string dataDirectory)
             Backend = document.Backend,
             PodNetwork = document.PodNetwork is { } network ? IPNetwork.Parse(network) : LabTopology.DefaultPodNetwork,
             LeaseTtl = document.LeaseTtlSeconds is { } ttl ? TimeSpan.FromSeconds(ttl) : LabTopology.DefaultLeaseTtl,
+            IpMasq = document.IpMasq ?? true,
             Agents = (document.Agents ?? []).Select(a => new LabAgent(a.Node, a.Pid)).ToList(),
             Pods = (document.Pods ?? []).Select(p => new LabPod(p.Name, p.Node, p.Namespace, p.Conflist, p.AddResult)).ToList(),
         };
@@ -86,6 +87,7 @@ public sealed class LabStateStore(string dataDirectory)
         t.Backend,
         t.PodNetwork.ToString(),
         (long)t.LeaseTtl.TotalSeconds,
+        t.IpMasq,
         t.Agents.Select(a => new AgentDocument(a.Node, a.Pid)).ToList(),
         t.Pods.Select(p => new PodDocument(p.Name, p.Node, p.Namespace, p.Conflist, p.AddResult)).ToList());
 
@@ -97,7 +99,7 @@ public sealed class LabStateStore(string dataDirectory)
     };
 
     private sealed record Document(string Name, string Underlay, List<MachineDocument> Machines, List<EtcdDocument>? Etcd,
-        string? Backend, string? PodNetwork, long? LeaseTtlSeconds, List<AgentDocument>? Agents, List<PodDocument>? Pods);
+        string? Backend, string? PodNetwork, long? LeaseTtlSeconds, bool? IpMasq, List<AgentDocument>? Agents, List<PodDocument>? Pods);
 
     private sealed record MachineDocument(string Name, MachineRole Role, string Namespace, string Address, string HostVeth);
 

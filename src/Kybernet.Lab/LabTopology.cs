@@ -43,6 +43,12 @@ public sealed partial record LabTopology
     /// <summary>How long a node's subnet lease lives without renewal (the agents renew it a third before it ends).</summary>
     public TimeSpan LeaseTtl { get; init; } = DefaultLeaseTtl;
 
+    /// <summary>
+    /// Agents masquerade traffic leaving the pod network (flanneld's --ip-masq, on by default as in flannel's
+    /// manifests). It brings conntrack onto every packet of the node, pod to pod too: measurable (docs/benchmarks.md).
+    /// </summary>
+    public bool IpMasq { get; init; } = true;
+
     /// <summary>One agent per node when <see cref="Backend"/> is set.</summary>
     public IReadOnlyList<LabAgent> Agents { get; init; } = [];
 

@@ -127,6 +127,7 @@ public class LabTopologyTests
             var plan = LabTopology.Plan("demo", 1, etcdMembers: 1, backend: "host-gw", leaseTtl: TimeSpan.FromSeconds(10));
             plan = plan with
             {
+                IpMasq = false,
                 Agents = [new LabAgent("node-1", 4242)],
                 Pods =
                 [
@@ -138,6 +139,7 @@ public class LabTopologyTests
             var loaded = store.Load()!;
             Assert.Equal("host-gw", loaded.Backend);
             Assert.Equal(TimeSpan.FromSeconds(10), loaded.LeaseTtl);
+            Assert.False(loaded.IpMasq);
             Assert.Equal(plan.Agents, loaded.Agents);
             Assert.Equal(plan.Pods, loaded.Pods);
             Assert.Equal("10.244.3.2/24", loaded.Pods[0].Address.ToString());

@@ -55,9 +55,13 @@ internal static class LabCommand
             Description = "Seconds a node's subnet lease lives unless its agent renews it",
             DefaultValueFactory = _ => (int)LabTopology.DefaultLeaseTtl.TotalSeconds,
         };
+        var noIpMasq = new Option<bool>("--no-ip-masq")
+        {
+            Description = "Agents do not masquerade traffic leaving the pod network (no conntrack on the nodes' pod traffic)",
+        };
         var command = new Command("up", "Create the lab's machines, wire them to the underlay, start etcd in the control plane and an overlay agent on every node")
         {
-            nodes, underlay, etcdMembers, backend, leaseTtl,
+            nodes, underlay, etcdMembers, backend, leaseTtl, noIpMasq,
         };
         command.SetAction(parsed => CommandErrors.Run(() =>
         {
@@ -65,7 +69,8 @@ internal static class LabCommand
             var name = parsed.GetValue(Name)!;
             var network = parsed.GetValue(underlay) is { } u ? IPNetwork.Parse(u) : (IPNetwork?)null;
             var overlay = parsed.GetValue(backend) is "none" ? null : parsed.GetValue(backend);
-            var plan = LabTopology.Plan(name, parsed.GetValue(nodes), network, parsed.GetValue(etcdMembers), overlay, TimeSpan.FromSeconds(parsed.GetValue(leaseTtl)));
+            var plan = LabTopology.Plan(name, parsed.GetValue(nodes), network, parsed.GetValue(etcdMembers), overlay, TimeSpan.FromSeconds(parsed.GetValue(leaseTtl)))
+                with { IpMasq = !parsed.GetValue(noIpMasq) };
             var stopwatch = Stopwatch.StartNew();
             var lab = Open(parsed);
             var topology = lab.Up(plan);
