@@ -32,7 +32,10 @@ public sealed class Lab(LabStateStore store, LabPrograms? programs = null)
             throw new LabException($"lab {plan.Name} is already up (state in {Store.StatePath}); run `kybernet lab down --name {plan.Name}` first");
         var taken = plan.AllNamespaces.Where(NetworkNamespace.Exists).ToList();
         if (taken.Count > 0)
+        {
+            Store.Delete(); // only the lock file and directory this call made: there is no state
             throw new LabException($"namespaces of lab {plan.Name} already exist: {string.Join(", ", taken)}; run `kybernet lab down --name {plan.Name}`");
+        }
 
         // State first: if this process dies half-way, `lab down` still knows what to remove.
         Store.Save(plan);
