@@ -66,12 +66,17 @@ public sealed class RunningPlugin(string type, string command, Subprocess proces
     private bool _done;
 
     /// <summary>Waits for the plugin; its error JSON becomes a <see cref="CniException"/> with its own code.</summary>
-    public JsonObject? Wait()
+    public JsonObject? Wait() => Wait(Timeout.InfiniteTimeSpan);
+
+    /// <summary>Like <see cref="Wait()"/>; a plugin still running after <paramref name="timeout"/> is killed, and that is an error.</summary>
+    public JsonObject? Wait(TimeSpan timeout)
     {
         if (_done)
             return _output;
-        var (exitCode, text) = process.Wait();
+        var (exitCode, text) = process.Wait(timeout);
         _done = true;
+        if (process.TimedOut)
+            throw new CniException(CniErrorCode.TryAgainLater, $"{type} {command}: no answer within {timeout.TotalSeconds:0} s, killed");
 
         JsonObject? output = null;
         if (!string.IsNullOrWhiteSpace(text))

@@ -15,6 +15,12 @@ namespace Kybernet.Cni.Runtime;
 /// </summary>
 public static class CniRuntime
 {
+    /// <summary>
+    /// How long one plugin may take before it is killed and the step fails: plugins answer in milliseconds, and a
+    /// hung one would otherwise hold its caller (and the lab's lock) forever. kubelet gives a whole sandbox minutes.
+    /// </summary>
+    public static readonly TimeSpan PluginTimeout = TimeSpan.FromSeconds(60);
+
     /// <summary>Attaches the pod; returns the last plugin's result. A failed ADD is undone with DEL before the error is rethrown.</summary>
     public static JsonObject AddNetworkList(JsonObject conflist, PodAttachment attachment)
     {
@@ -96,7 +102,7 @@ public static class CniRuntime
             // posix_spawn from the namespace's thread: the plugin is born in the node's namespace, in a process
             // group of its own, so a Ctrl-C meant for the runtime does not cut a plugin off half-way.
             var child = attachment.HostNamespace.Run(() => Subprocess.Start(executable, [], variables, stdin, ownProcessGroup: true));
-            return new RunningPlugin(type, command, child).Wait();
+            return new RunningPlugin(type, command, child).Wait(PluginTimeout);
         }
         catch (Exception e) when (e is not CniException)
         {

@@ -85,12 +85,34 @@ public sealed unsafe class Subprocess
     }
 
     /// <summary>Reads the child's whole output, then reaps it: (exit code, stdout). A signal death is 128 + signal.</summary>
-    public (int ExitCode, string Stdout) Wait()
+    public (int ExitCode, string Stdout) Wait() => Wait(Timeout.InfiniteTimeSpan);
+
+    /// <summary>True if <see cref="Wait(TimeSpan)"/> ran out of time and killed the child.</summary>
+    public bool TimedOut { get; private set; }
+
+    /// <summary>
+    /// Like <see cref="Wait()"/>, but kills the child (SIGKILL) if its output has not ended within <paramref name="timeout"/>;
+    /// <see cref="TimedOut"/> tells. Safe by pid: the child is not reaped before we wait for it, so its pid cannot be reused.
+    /// </summary>
+    public (int ExitCode, string Stdout) Wait(TimeSpan timeout)
     {
         var output = new MemoryStream();
         byte* buffer = stackalloc byte[4096];
+        var deadline = timeout == Timeout.InfiniteTimeSpan ? DateTime.MaxValue : DateTime.UtcNow + timeout;
         while (true)
         {
+            if (!TimedOut && deadline != DateTime.MaxValue)
+            {
+                var poll = new Libc.PollFd { Fd = _stdout, Events = Libc.POLLIN };
+                int left = (int)Math.Clamp((deadline - DateTime.UtcNow).TotalMilliseconds, 0, int.MaxValue);
+                int ready = Libc.poll(&poll, 1, left);
+                if (ready < 0 && Libc.Errno == Libc.EINTR) continue;
+                if (ready == 0)
+                {
+                    TimedOut = true;
+                    Signals.Send(Pid, Signals.SIGKILL); // its output ends now, and the reads below finish
+                }
+            }
             nint n = Libc.read(_stdout, buffer, 4096);
             if (n > 0) { output.Write(new ReadOnlySpan<byte>(buffer, (int)n)); continue; }
             if (n < 0 && Libc.Errno == Libc.EINTR) continue;
