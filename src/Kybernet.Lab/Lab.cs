@@ -22,6 +22,8 @@ public sealed class Lab(LabStateStore store, LabPrograms? programs = null)
 
     public LabPods Pods => _pods ??= new(Store.DataDirectory, Agents);
 
+    public LabServer Server { get; } = new(store.DataDirectory);
+
     private LabPods? _pods;
 
     /// <summary>Builds the planned lab. On any failure everything made so far is removed again.</summary>
@@ -52,9 +54,11 @@ public sealed class Lab(LabStateStore store, LabPrograms? programs = null)
         catch (Exception e)
         {
             Agents.StopAll(plan.Agents);
+            Server.Stop(plan.ServerPid);
             Pods.RemovePlugins();
             RemovePrograms();
             Etcd.Stop(plan.Etcd);
+            File.Delete(LabNetworkConfig.NetConfPath(Store.DataDirectory));
             RemoveNamespaces(plan);
             Store.Delete();
             throw new LabException($"lab {plan.Name} could not be brought up, and was removed again: {e.Message}", e);
@@ -74,7 +78,9 @@ public sealed class Lab(LabStateStore store, LabPrograms? programs = null)
         // Processes first (also any the state does not list), then the namespaces they ran in. Agents
         // before etcd, so they do not spend their last moments failing to reach it.
         Agents.StopAll(topology?.Agents ?? []);
+        Server.Stop(topology?.ServerPid ?? 0);
         Etcd.Stop(topology?.Etcd ?? []);
+        File.Delete(LabNetworkConfig.NetConfPath(Store.DataDirectory));
         Pods.RemovePlugins();
         RemovePrograms();
         var namespaces = NetworkNamespace.List().Where(n => n.StartsWith($"{LabTopology.NamespacePrefix}{name}-", StringComparison.Ordinal)).ToList();
@@ -149,7 +155,7 @@ public sealed class Lab(LabStateStore store, LabPrograms? programs = null)
             if (topology.Backend is null)
                 throw new LabException($"lab {topology.Name} runs no overlay (it was brought up with --backend none)");
             topology = topology with { Backend = backend };
-            LabNetworkConfig.Put(topology);
+            LabNetworkConfig.Apply(topology, Store.DataDirectory);
             return topology;
         });
         foreach (var agent in topology.Agents)
@@ -234,7 +240,13 @@ public sealed class Lab(LabStateStore store, LabPrograms? programs = null)
     private LabTopology StartOverlay(LabTopology plan)
     {
         var binaries = RequirePrograms();
-        LabNetworkConfig.Put(plan);
+        LabNetworkConfig.Apply(plan, Store.DataDirectory);
+        if (plan.SubnetManager == "kube")
+        {
+            plan = plan with { ServerPid = Server.Start(plan, binaries) };
+            Store.Save(plan);
+            Server.RegisterNodes(plan);
+        }
         Pods.InstallPlugins(binaries);
         var since = DateTime.UtcNow;
         var agents = plan.Agents.ToList();

@@ -30,11 +30,19 @@ public sealed class LabAgents(string dataDirectory)
         var argv = programs.Kybernet.Concat(
         [
             "agent",
-            "--etcd-endpoints", string.Join(',', topology.Etcd.Select(m => m.ClientUrl)),
             "--iface", LabTopology.MachineInterface,
             "--subnet-file", SubnetFile(node.Name),
-            "--lease-ttl", ((long)topology.LeaseTtl.TotalSeconds).ToString(CultureInfo.InvariantCulture),
-        ]).Concat(topology.IpMasq ? ["--ip-masq"] : []).ToList();
+        ]).Concat(topology.SubnetManager == "kube"
+            ?
+            [
+                "--kube-subnet-mgr", "--kubeconfig", new LabServer(dataDirectory).KubeconfigPath,
+                "--node-name", node.Name, "--net-conf", LabNetworkConfig.NetConfPath(dataDirectory),
+            ]
+            :
+            [
+                "--etcd-endpoints", string.Join(',', topology.Etcd.Select(m => m.ClientUrl)),
+                "--lease-ttl", ((long)topology.LeaseTtl.TotalSeconds).ToString(CultureInfo.InvariantCulture),
+            ]).Concat(topology.IpMasq ? ["--ip-masq"] : []).ToList();
         return agent with { Pid = LabProcesses.Start(node, argv, LogPath(node.Name), IsAgentOfThisLab) };
     }
 

@@ -4,11 +4,30 @@ using System.Text.Json.Nodes;
 namespace Kybernet.Lab;
 
 /// <summary>
-/// The overlay's network config, put into the lab's etcd the way flannel's docs do it: etcdctl, run in the
-/// control plane, writes flannel's JSON under /coreos.com/network/config before any agent starts.
+/// The overlay's network config, flannel's JSON. In etcd mode it is put into the lab's etcd the way flannel's
+/// docs do it: etcdctl, run in the control plane, writes it under /coreos.com/network/config before any agent
+/// starts. In kube mode it is the agents' net-conf.json file (what kube-flannel mounts from a ConfigMap).
 /// </summary>
 public static class LabNetworkConfig
 {
+    /// <summary>DATA_DIR/net-conf.json, kube mode's config file.</summary>
+    public static string NetConfPath(string dataDirectory) => Path.Combine(dataDirectory, "net-conf.json");
+
+    /// <summary>Publishes the config where the lab's subnet manager reads it.</summary>
+    public static void Apply(LabTopology topology, string dataDirectory)
+    {
+        if (topology.SubnetManager == "kube")
+        {
+            var path = NetConfPath(dataDirectory);
+            File.WriteAllText(path + ".tmp", Render(topology));
+            File.Move(path + ".tmp", path, overwrite: true);
+        }
+        else
+        {
+            Put(topology);
+        }
+    }
+
     public const string EtcdctlPath = "/usr/bin/etcdctl";
     public const string Key = "/coreos.com/network/config";
 

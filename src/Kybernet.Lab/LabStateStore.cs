@@ -65,6 +65,8 @@ public sealed class LabStateStore(string dataDirectory)
             PodNetwork = document.PodNetwork is { } network ? IPNetwork.Parse(network) : LabTopology.DefaultPodNetwork,
             LeaseTtl = document.LeaseTtlSeconds is { } ttl ? TimeSpan.FromSeconds(ttl) : LabTopology.DefaultLeaseTtl,
             IpMasq = document.IpMasq ?? true,
+            SubnetManager = document.SubnetManager ?? "etcd",
+            ServerPid = document.ServerPid ?? 0,
             Agents = (document.Agents ?? []).Select(a => new LabAgent(a.Node, a.Pid)).ToList(),
             Pods = (document.Pods ?? []).Select(p => new LabPod(p.Name, p.Node, p.Namespace, p.Conflist, p.AddResult)).ToList(),
         };
@@ -88,6 +90,8 @@ public sealed class LabStateStore(string dataDirectory)
         t.PodNetwork.ToString(),
         (long)t.LeaseTtl.TotalSeconds,
         t.IpMasq,
+        t.SubnetManager,
+        t.ServerPid,
         t.Agents.Select(a => new AgentDocument(a.Node, a.Pid)).ToList(),
         t.Pods.Select(p => new PodDocument(p.Name, p.Node, p.Namespace, p.Conflist, p.AddResult)).ToList());
 
@@ -99,7 +103,7 @@ public sealed class LabStateStore(string dataDirectory)
     };
 
     private sealed record Document(string Name, string Underlay, List<MachineDocument> Machines, List<EtcdDocument>? Etcd,
-        string? Backend, string? PodNetwork, long? LeaseTtlSeconds, bool? IpMasq, List<AgentDocument>? Agents, List<PodDocument>? Pods);
+        string? Backend, string? PodNetwork, long? LeaseTtlSeconds, bool? IpMasq, string? SubnetManager, int? ServerPid, List<AgentDocument>? Agents, List<PodDocument>? Pods);
 
     private sealed record MachineDocument(string Name, MachineRole Role, string Namespace, string Address, string HostVeth);
 

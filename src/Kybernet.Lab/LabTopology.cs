@@ -24,6 +24,9 @@ public sealed partial record LabTopology
     /// <summary>flannel's own default (24 h): a node that dies keeps its subnet for a day.</summary>
     public static readonly TimeSpan DefaultLeaseTtl = TimeSpan.FromHours(24);
 
+    /// <summary>The subnet managers a lab can run (flannel's two).</summary>
+    public static readonly IReadOnlyList<string> SubnetManagers = ["etcd", "kube"];
+
     /// <summary>The backends a lab can run (flannel's names).</summary>
     public static readonly IReadOnlyList<string> Backends = ["vxlan", "host-gw", "udp"];
 
@@ -36,6 +39,16 @@ public sealed partial record LabTopology
 
     /// <summary>The overlay backend in the network config the agents read (vxlan, host-gw, udp); null runs no agents.</summary>
     public string? Backend { get; init; }
+
+    /// <summary>
+    /// Where the agents keep their leases: "etcd" (classic flannel: /coreos.com/network in the lab's etcd) or "kube"
+    /// (flannel's --kube-subnet-mgr: `kybernet server` runs in cp, the nodes are Node objects, a lease is a node's
+    /// podCIDR and annotations).
+    /// </summary>
+    public string SubnetManager { get; init; } = "etcd";
+
+    /// <summary>The pid of `kybernet server` in cp (kube mode), 0 while none runs.</summary>
+    public int ServerPid { get; init; }
 
     /// <summary>The pod network the overlay divides into one subnet per node.</summary>
     public IPNetwork PodNetwork { get; init; } = DefaultPodNetwork;
@@ -85,8 +98,12 @@ public sealed partial record LabTopology
     /// node's number reads in its address. <paramref name="etcdMembers"/> etcd members run on cp; with
     /// a <paramref name="backend"/>, every node runs an agent with that overlay (which needs etcd).
     /// </summary>
-    public static LabTopology Plan(string name, int nodes, IPNetwork? underlay = null, int etcdMembers = 0, string? backend = null, TimeSpan? leaseTtl = null)
+    public static LabTopology Plan(string name, int nodes, IPNetwork? underlay = null, int etcdMembers = 0, string? backend = null, TimeSpan? leaseTtl = null, string subnetManager = "etcd")
     {
+        if (!SubnetManagers.Contains(subnetManager))
+            throw new LabException($"unknown subnet manager \"{subnetManager}\": use {string.Join(" or ", SubnetManagers)}");
+        if (subnetManager == "kube" && backend is null)
+            throw new LabException("the kube subnet manager serves the overlay's agents: give a --backend");
         if (backend is not null && !Backends.Contains(backend))
             throw new LabException($"unknown backend \"{backend}\": use {string.Join(", ", Backends)} (or none)");
         if (backend is not null && etcdMembers < 1)
@@ -113,6 +130,7 @@ public sealed partial record LabTopology
             Machines = machines,
             Etcd = EtcdMember.Plan(machines[0].Address.Address, etcdMembers),
             Backend = backend,
+            SubnetManager = subnetManager,
             LeaseTtl = leaseTtl ?? DefaultLeaseTtl,
             Agents = backend is null ? [] : machines.Where(m => m.Role == MachineRole.Node).Select(m => new LabAgent(m.Name)).ToList(),
         };

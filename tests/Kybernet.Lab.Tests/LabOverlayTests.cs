@@ -150,6 +150,37 @@ public sealed class LabOverlayTests
         Assert.True(OverlayLab.Ping(c.Namespace, b.Address.Address), "c -> b");
     }
 
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public void In_kube_mode_the_nodes_podcidrs_are_the_subnets_and_pods_talk_across(string backend)
+    {
+        using var lab = new OverlayLab(backend, subnetManager: "kube");
+        var server = lab.Lab.Server;
+
+        // The server's node IPAM gave each registered Node a podCIDR; each agent took it and published flannel's annotations.
+        var nodes = server.Kubectl(lab.Topology, null, "get", "nodes", "-o",
+            "jsonpath={range .items[*]}{.metadata.name} {.spec.podCIDR} {.metadata.annotations.flannel\\.alpha\\.coreos\\.com/public-ip} {.metadata.annotations.flannel\\.alpha\\.coreos\\.com/backend-type}{\"\\n\"}{end}");
+        Assert.Equal(
+            [$"node-1 {lab.Subnet("node-1")} 192.168.200.11 {backend}", $"node-2 {lab.Subnet("node-2")} 192.168.200.12 {backend}"],
+            nodes.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()));
+
+        var a = lab.AddPod("node-1", "a");
+        var b = lab.AddPod("node-2", "b");
+        Assert.True(OverlayLab.PingEventually(a.Namespace, b.Address.Address), $"a -> b over {backend}, kube mode");
+        Assert.True(OverlayLab.Ping(b.Namespace, a.Address.Address, payload: lab.Mtu("node-2") - 28, dontFragment: true), "b -> a at the MTU edge");
+        var (client, accepted) = OverlayLab.Connect(a, b, 5004);
+        using (client)
+        using (accepted)
+        {
+            var data = RandomNumberGenerator.GetBytes(1 << 20);
+            Assert.Equal(data, OverlayLab.Transfer(client, accepted, data));
+        }
+
+        // A node deleted from the API is a lease gone: node-1's agent drops node-2's subnet.
+        server.Kubectl(lab.Topology, null, "delete", "node", "node-2");
+        Assert.True(Eventually(() => lab.Lab.Agents.LogTail("node-1", 50).Contains($"subnet removed: {lab.Subnet("node-2")}"), TimeSpan.FromSeconds(15)), "node-1 drops node-2's subnet");
+    }
+
     [Fact]
     public void Switching_backends_on_restart_leaves_nothing_of_the_old_one()
     {

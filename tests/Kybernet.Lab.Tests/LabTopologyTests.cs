@@ -107,6 +107,10 @@ public class LabTopologyTests
         Assert.Contains("unknown backend \"ipip\"", Assert.Throws<LabException>(() => LabTopology.Plan("demo", 2, etcdMembers: 1, backend: "ipip")).Message);
         Assert.Contains("--lease-ttl", Assert.Throws<LabException>(() => LabTopology.Plan("demo", 2, etcdMembers: 1, backend: "vxlan", leaseTtl: TimeSpan.FromSeconds(1))).Message);
         Assert.Equal("kyb-demo-pod-web", plan.PodNamespace("web"));
+        Assert.Equal("etcd", plan.SubnetManager);
+        Assert.Equal("kube", LabTopology.Plan("demo", 1, etcdMembers: 1, backend: "vxlan", subnetManager: "kube").SubnetManager);
+        Assert.Contains("unknown subnet manager", Assert.Throws<LabException>(() => LabTopology.Plan("demo", 1, etcdMembers: 1, backend: "vxlan", subnetManager: "consul")).Message);
+        Assert.Contains("give a --backend", Assert.Throws<LabException>(() => LabTopology.Plan("demo", 1, etcdMembers: 1, subnetManager: "kube")).Message);
     }
 
     [Theory]
@@ -128,6 +132,8 @@ public class LabTopologyTests
             plan = plan with
             {
                 IpMasq = false,
+                SubnetManager = "kube",
+                ServerPid = 4141,
                 Agents = [new LabAgent("node-1", 4242)],
                 Pods =
                 [
@@ -140,6 +146,8 @@ public class LabTopologyTests
             Assert.Equal("host-gw", loaded.Backend);
             Assert.Equal(TimeSpan.FromSeconds(10), loaded.LeaseTtl);
             Assert.False(loaded.IpMasq);
+            Assert.Equal("kube", loaded.SubnetManager);
+            Assert.Equal(4141, loaded.ServerPid);
             Assert.Equal(plan.Agents, loaded.Agents);
             Assert.Equal(plan.Pods, loaded.Pods);
             Assert.Equal("10.244.3.2/24", loaded.Pods[0].Address.ToString());

@@ -55,13 +55,19 @@ internal static class LabCommand
             Description = "Seconds a node's subnet lease lives unless its agent renews it",
             DefaultValueFactory = _ => (int)LabTopology.DefaultLeaseTtl.TotalSeconds,
         };
+        var subnetManager = new Option<string>("--subnet-manager")
+        {
+            Description = "Where the agents keep their subnet leases: etcd (classic flannel) or kube (kybernet server in cp, leases on the Node objects)",
+            DefaultValueFactory = _ => "etcd",
+        };
+        subnetManager.AcceptOnlyFromAmong([.. LabTopology.SubnetManagers]);
         var noIpMasq = new Option<bool>("--no-ip-masq")
         {
             Description = "Agents do not masquerade traffic leaving the pod network (no conntrack on the nodes' pod traffic)",
         };
         var command = new Command("up", "Create the lab's machines, wire them to the underlay, start etcd in the control plane and an overlay agent on every node")
         {
-            nodes, underlay, etcdMembers, backend, leaseTtl, noIpMasq,
+            nodes, underlay, etcdMembers, backend, leaseTtl, subnetManager, noIpMasq,
         };
         command.SetAction(parsed => CommandErrors.Run(() =>
         {
@@ -69,7 +75,7 @@ internal static class LabCommand
             var name = parsed.GetValue(Name)!;
             var network = parsed.GetValue(underlay) is { } u ? IPNetwork.Parse(u) : (IPNetwork?)null;
             var overlay = parsed.GetValue(backend) is "none" ? null : parsed.GetValue(backend);
-            var plan = LabTopology.Plan(name, parsed.GetValue(nodes), network, parsed.GetValue(etcdMembers), overlay, TimeSpan.FromSeconds(parsed.GetValue(leaseTtl)))
+            var plan = LabTopology.Plan(name, parsed.GetValue(nodes), network, parsed.GetValue(etcdMembers), overlay, TimeSpan.FromSeconds(parsed.GetValue(leaseTtl)), parsed.GetValue(subnetManager)!)
                 with { IpMasq = !parsed.GetValue(noIpMasq) };
             var stopwatch = Stopwatch.StartNew();
             var lab = Open(parsed);
@@ -82,6 +88,7 @@ internal static class LabCommand
                 PrintEtcd(lab, topology, lab.EtcdStatus(topology));
                 Console.WriteLine($"\netcd endpoints: {string.Join(',', topology.Etcd.Select(m => m.ClientUrl))}");
             }
+            PrintServer(lab, topology);
             if (topology.Backend is not null)
             {
                 Console.WriteLine($"\noverlay {topology.Backend}, pod network {topology.PodNetwork}:");
@@ -121,6 +128,7 @@ internal static class LabCommand
                 Console.WriteLine();
                 PrintEtcd(lab, topology, etcd);
             }
+            PrintServer(lab, topology);
             var agents = lab.AgentStatus(topology);
             if (agents.Count > 0)
             {
@@ -316,6 +324,15 @@ internal static class LabCommand
                 s.Member.Name, topology.ControlPlane.Name, s.Member.ClientUrl, s.Member.PeerUrl, s.Member.Pid.ToString(),
                 !s.Running ? "not running" : s.Healthy ? "healthy" : "unhealthy", lab.Etcd.LogPath(s.Member),
             }));
+
+    /// <summary>kube mode: where the API server runs, and how to reach it from inside the lab.</summary>
+    private static void PrintServer(Kybernet.Lab.Lab lab, LabTopology topology)
+    {
+        if (topology.SubnetManager != "kube")
+            return;
+        Console.WriteLine($"\nkybernet server in cp at {lab.Server.Url(topology)} (pid {topology.ServerPid}, {(lab.Server.IsRunning(topology.ServerPid) ? "running" : "not running")}), log {lab.Server.LogPath}");
+        Console.WriteLine($"kubectl: kybernet lab exec cp -- kubectl --kubeconfig {lab.Server.KubeconfigPath} get nodes");
+    }
 
     private static void PrintAgents(Kybernet.Lab.Lab lab, IReadOnlyList<AgentStatus> agents) =>
         PrintTable(["AGENT", "PID", "STATE", "SUBNET", "LOG"],
