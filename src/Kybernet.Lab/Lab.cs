@@ -58,7 +58,7 @@ public sealed class Lab(LabStateStore store, LabPrograms? programs = null)
             Pods.RemovePlugins();
             RemovePrograms();
             Etcd.Stop(plan.Etcd);
-            File.Delete(LabNetworkConfig.NetConfPath(Store.DataDirectory));
+            LabNetworkConfig.RemoveNetConf(Store.DataDirectory);
             RemoveNamespaces(plan);
             Store.Delete();
             throw new LabException($"lab {plan.Name} could not be brought up, and was removed again: {e.Message}", e);
@@ -80,7 +80,7 @@ public sealed class Lab(LabStateStore store, LabPrograms? programs = null)
         Agents.StopAll(topology?.Agents ?? []);
         Server.Stop(topology?.ServerPid ?? 0);
         Etcd.Stop(topology?.Etcd ?? []);
-        File.Delete(LabNetworkConfig.NetConfPath(Store.DataDirectory));
+        LabNetworkConfig.RemoveNetConf(Store.DataDirectory);
         Pods.RemovePlugins();
         RemovePrograms();
         var namespaces = NetworkNamespace.List().Where(n => n.StartsWith($"{LabTopology.NamespacePrefix}{name}-", StringComparison.Ordinal)).ToList();

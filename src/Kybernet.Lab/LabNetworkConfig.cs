@@ -13,6 +13,13 @@ public static class LabNetworkConfig
     /// <summary>DATA_DIR/net-conf.json, kube mode's config file.</summary>
     public static string NetConfPath(string dataDirectory) => Path.Combine(dataDirectory, "net-conf.json");
 
+    /// <summary>Removes DATA_DIR/net-conf.json if it is there (the directory itself may be gone).</summary>
+    public static void RemoveNetConf(string dataDirectory)
+    {
+        if (File.Exists(NetConfPath(dataDirectory)))
+            File.Delete(NetConfPath(dataDirectory));
+    }
+
     /// <summary>Publishes the config where the lab's subnet manager reads it.</summary>
     public static void Apply(LabTopology topology, string dataDirectory)
     {
