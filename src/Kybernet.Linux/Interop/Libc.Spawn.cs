@@ -23,6 +23,8 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int waitpid(int pid, int* status, int options);
 
+    public const int WNOHANG = 1;
+
     [LibraryImport(Lib)]
     public static partial int posix_spawnattr_init(void* attributes);
 

@@ -14,10 +14,13 @@ public sealed unsafe class Subprocess
 {
     private int _stdout;
 
-    private Subprocess(int pid, int stdout, string path)
+    private readonly bool _ownProcessGroup;
+
+    private Subprocess(int pid, int stdout, string path, bool ownProcessGroup)
     {
         Pid = pid;
         _stdout = stdout;
+        _ownProcessGroup = ownProcessGroup;
         Path = path;
     }
 
@@ -81,7 +84,7 @@ public sealed unsafe class Subprocess
 
         WriteAll(input[1], stdin); // a config fits the pipe buffer; larger ones are read by the child as it starts
         Close(input[1], -1);
-        return new Subprocess(pid, output[0], path);
+        return new Subprocess(pid, output[0], path, ownProcessGroup);
     }
 
     /// <summary>Reads the child's whole output, then reaps it: (exit code, stdout). A signal death is 128 + signal.</summary>
@@ -98,19 +101,22 @@ public sealed unsafe class Subprocess
     {
         var output = new MemoryStream();
         byte* buffer = stackalloc byte[4096];
-        var deadline = timeout == Timeout.InfiniteTimeSpan ? DateTime.MaxValue : DateTime.UtcNow + timeout;
+        long deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         while (true)
         {
-            if (!TimedOut && deadline != DateTime.MaxValue)
+            if (deadline != long.MaxValue)
             {
+                // After a kill, a little longer for the pipe to close; something else holding it is not waited for.
                 var poll = new Libc.PollFd { Fd = _stdout, Events = Libc.POLLIN };
-                int left = (int)Math.Clamp((deadline - DateTime.UtcNow).TotalMilliseconds, 0, int.MaxValue);
+                int left = (int)Math.Clamp((TimedOut ? deadline + AfterKill : deadline) - Environment.TickCount64, 0, int.MaxValue);
                 int ready = Libc.poll(&poll, 1, left);
                 if (ready < 0 && Libc.Errno == Libc.EINTR) continue;
                 if (ready == 0)
                 {
-                    TimedOut = true;
-                    Signals.Send(Pid, Signals.SIGKILL); // its output ends now, and the reads below finish
+                    if (TimedOut)
+                        break;
+                    Kill();
+                    continue;
                 }
             }
             nint n = Libc.read(_stdout, buffer, 4096);
@@ -122,13 +128,38 @@ public sealed unsafe class Subprocess
         _stdout = -1;
 
         int status;
-        while (Libc.waitpid(Pid, &status, 0) < 0)
+        while (true)
         {
-            if (Libc.Errno != Libc.EINTR)
+            // Bounded too: a child that closed its output but did not exit is killed at the deadline.
+            int options = deadline == long.MaxValue || TimedOut ? 0 : Libc.WNOHANG;
+            int reaped = Libc.waitpid(Pid, &status, options);
+            if (reaped == Pid)
+                break;
+            if (reaped < 0 && Libc.Errno != Libc.EINTR)
                 throw LinuxException.FromLastError($"wait for {Path} (pid {Pid})");
+            if (reaped == 0)
+            {
+                if (Environment.TickCount64 >= deadline)
+                    Kill();
+                else
+                    Thread.Sleep(10);
+            }
         }
         int exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
         return (exitCode, Encoding.UTF8.GetString(output.GetBuffer(), 0, (int)output.Length));
+    }
+
+    private const long AfterKill = 5000;
+
+    /// <summary>
+    /// SIGKILL to the child, and to its whole process group when it leads one (what it started itself goes too).
+    /// Safe by pid: the child is not reaped yet, so neither its pid nor its group id can have been reused.
+    /// </summary>
+    private void Kill()
+    {
+        TimedOut = true;
+        if (!_ownProcessGroup || !Signals.Send(-Pid, Signals.SIGKILL))
+            Signals.Send(Pid, Signals.SIGKILL);
     }
 
     private static void WriteAll(int fd, ReadOnlySpan<byte> data)
