@@ -166,21 +166,26 @@ public sealed class Lab(LabStateStore store, LabPrograms? programs = null)
     /// <summary>
     /// `lab pod add`: a pod namespace on <paramref name="node"/>, attached by the node's CNI conflist. The pod is
     /// recorded first, so if this is interrupted, `pod del` (or `down`) still finds what to clean up.
+    /// <paramref name="whileChanging"/> is held from when the lab's lock is taken until the change is saved (the CLI
+    /// holds Ctrl-C there; waiting for the lock stays interruptible).
     /// </summary>
-    public LabPod AddPod(string labName, string node, string pod)
+    public LabPod AddPod(string labName, string node, string pod, Func<IDisposable>? whileChanging = null)
     {
         LabPod? added = null;
         Update(labName, topology =>
         {
+            using var hold = whileChanging?.Invoke();
             var planned = Pods.Plan(topology, node, pod);
             Store.Save(topology with { Pods = topology.Pods.Append(planned).ToList() });
             try
             {
                 added = Pods.Attach(topology, planned);
             }
-            catch
+            catch (Exception e)
             {
-                Store.Save(topology);
+                // Undone: forget it. Not undone (the rollback DEL failed too): keep it, not attached, for `pod del`.
+                if (e.InnerException is not Kybernet.Cni.Runtime.CniRollbackFailedException)
+                    Store.Save(topology);
                 throw;
             }
             return topology with { Pods = topology.Pods.Append(added).ToList() };
@@ -189,8 +194,9 @@ public sealed class Lab(LabStateStore store, LabPrograms? programs = null)
     }
 
     /// <summary>`lab pod del`: detaches the pod (CNI DEL) and removes its namespace; a pod whose DEL failed stays listed, to try again.</summary>
-    public void DeletePod(string labName, string pod) => Update(labName, topology =>
+    public void DeletePod(string labName, string pod, Func<IDisposable>? whileChanging = null) => Update(labName, topology =>
     {
+        using var hold = whileChanging?.Invoke();
         Pods.Delete(topology, topology.Pod(pod));
         return topology with { Pods = topology.Pods.Where(p => p.Name != pod).ToList() };
     });
@@ -208,9 +214,14 @@ public sealed class Lab(LabStateStore store, LabPrograms? programs = null)
     /// <summary>Load, change and save the state under the lab's lock, so concurrent commands (two `pod add`s) do not lose each other's changes.</summary>
     private LabTopology Update(string labName, Func<LabTopology, LabTopology> change)
     {
-        Require(labName); // before locking, so a command on a lab that is not up leaves no lock file behind
+        Require(labName); // before locking, so a command on a lab that is not up does not make a lock file
         using var guard = Store.Lock();
-        var topology = change(Require(labName));
+        if (Store.Load() is not { } current)
+        {
+            Store.Delete(); // it went down while we waited: leave no lock file behind
+            return Require(labName);
+        }
+        var topology = change(current);
         Store.Save(topology);
         return topology;
     }

@@ -81,6 +81,8 @@ public sealed class LabPods(string dataDirectory, LabAgents agents)
         catch (Exception e)
         {
             NetworkNamespace.Delete(pod.Namespace);
+            if (e is CniRollbackFailedException half)
+                throw new LabException($"could not attach pod {pod.Name} on {pod.Node}: {half.Message} (CNI error {half.Code}); it is kept, not attached: remove it with `kybernet lab pod del {pod.Name}`", half);
             throw e is CniException cni ? new LabException($"could not attach pod {pod.Name} on {pod.Node}: {cni.Message} (CNI error {cni.Code})", cni) : e;
         }
     }

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Kybernet.Lab;
 
 /// <summary>
@@ -16,7 +18,7 @@ public sealed record LabPrograms(IReadOnlyList<string> Kybernet, string NativeBi
 
     /// <summary>
     /// The same programs, copied into <paramref name="directory"/> (once: a lab keeps the copy it started with): every
-    /// file beside the program, and the Linux x64 native libraries under runtimes/ (the other platforms' are not needed).
+    /// file beside the program, and this machine's Linux native libraries under runtimes/ (the other platforms' are not needed).
     /// </summary>
     public LabPrograms InstallInto(string directory)
     {
@@ -26,12 +28,21 @@ public sealed record LabPrograms(IReadOnlyList<string> Kybernet, string NativeBi
         if (!File.Exists(installed))
         {
             var temp = $"{directory}.{Environment.ProcessId}.tmp";
-            if (Directory.Exists(temp))
-                Directory.Delete(temp, recursive: true);
-            CopyFiles(source, temp);
-            if (Directory.Exists(Path.Combine(source, "runtimes", "linux-x64")))
-                CopyTree(Path.Combine(source, "runtimes", "linux-x64"), Path.Combine(temp, "runtimes", "linux-x64"));
-            Directory.Move(temp, directory);
+            try
+            {
+                if (Directory.Exists(temp))
+                    Directory.Delete(temp, recursive: true);
+                CopyFiles(source, temp);
+                var natives = Path.Combine("runtimes", $"linux-{RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant()}");
+                if (Directory.Exists(Path.Combine(source, natives)))
+                    CopyTree(Path.Combine(source, natives), Path.Combine(temp, natives));
+                Directory.Move(temp, directory);
+            }
+            finally
+            {
+                if (Directory.Exists(temp))
+                    Directory.Delete(temp, recursive: true);
+            }
         }
         return this with { Kybernet = [.. Kybernet.SkipLast(1), installed], CopyIntoLab = false };
     }

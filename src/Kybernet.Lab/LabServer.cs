@@ -97,12 +97,18 @@ public sealed class LabServer(string dataDirectory)
         process.StandardInput.Write(stdin ?? "");
         process.StandardInput.Close();
         var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
+        var output = process.StandardOutput.ReadToEndAsync();
+        if (!process.WaitForExit(KubectlTimeout))
+        {
+            process.Kill(entireProcessTree: true); // ours: started just above, and not reaped yet
+            throw new LabException($"kubectl {string.Join(' ', args)} gave no answer in {KubectlTimeout.TotalSeconds} s; the server's log:\n{LabProcesses.LogTail(LogPath)}");
+        }
         if (process.ExitCode != 0)
             throw new LabException($"kubectl {string.Join(' ', args)} failed (exit {process.ExitCode}): {error.Result.Trim()}");
-        return output;
+        return output.Result;
     }
+
+    private static readonly TimeSpan KubectlTimeout = TimeSpan.FromSeconds(60);
 
     private bool IsServerOfThisLab(string[] argv) =>
         Array.IndexOf(argv, "server") is > 0 and < 3 && LabProcesses.OptionValue(argv, "--data-dir") == Directory;

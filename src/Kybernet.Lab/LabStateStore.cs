@@ -33,8 +33,18 @@ public sealed class LabStateStore(string dataDirectory)
     /// </summary>
     public IDisposable Lock()
     {
-        Directory.CreateDirectory(DataDirectory);
-        return Kybernet.Linux.Files.FileLock.AcquireRemovable(LockPath);
+        while (true)
+        {
+            Directory.CreateDirectory(DataDirectory);
+            try
+            {
+                return Kybernet.Linux.Files.FileLock.AcquireRemovable(LockPath);
+            }
+            catch (Kybernet.Linux.LinuxException) when (!Directory.Exists(DataDirectory))
+            {
+                // `down` removed the whole directory while we waited: make it again and take the new lock.
+            }
+        }
     }
 
     public void Save(LabTopology topology)

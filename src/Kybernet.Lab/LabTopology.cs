@@ -136,9 +136,14 @@ public sealed partial record LabTopology
         };
     }
 
-    /// <summary>Lab names become part of namespace and file names: keep them short and plain.</summary>
-    public static void ValidateName(string name)
+    /// <summary>
+    /// Lab names become part of namespace and file names: keep them short and plain. <paramref name="existing"/>
+    /// also accepts the '-' that labs made before it was refused may have, so they can still be taken down.
+    /// </summary>
+    public static void ValidateName(string name, bool existing = false)
     {
+        if (existing && OldNamePattern().IsMatch(name))
+            return;
         if (!NamePattern().IsMatch(name))
             throw new LabException($"invalid lab name \"{name}\": use 1-16 lower-case letters or digits, starting with a letter (no '-': it separates the lab's name from its machines' in namespace names)");
     }
@@ -162,6 +167,9 @@ public sealed partial record LabTopology
 
     [GeneratedRegex("^[a-z][a-z0-9]{0,15}$")]
     private static partial Regex NamePattern();
+
+    [GeneratedRegex("^[a-z][a-z0-9-]{0,15}$")]
+    private static partial Regex OldNamePattern();
 
     [GeneratedRegex("^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$")]
     private static partial Regex PodNamePattern();

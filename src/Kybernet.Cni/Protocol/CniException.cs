@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Kybernet.Cni.Protocol;
 
 /// <summary>A failure reported to the runtime as the spec's error JSON: code, msg and optional details.</summary>
-public sealed class CniException(int code, string message, string? details = null, Exception? inner = null)
+public class CniException(int code, string message, string? details = null, Exception? inner = null)
     : Exception(message, inner)
 {
     public int Code { get; } = code;

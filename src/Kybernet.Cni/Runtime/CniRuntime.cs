@@ -31,11 +31,12 @@ public static class CniRuntime
             foreach (var plugin in plugins)
                 result = Run("ADD", PluginConfig(plugin, version, name, result), attachment) ?? result;
         }
-        catch (CniException)
+        catch (CniException add)
         {
-            // The spec asks the runtime to clean up after a failed ADD; what DEL cannot undo is reported by the ADD's error.
+            // The spec asks the runtime to clean up after a failed ADD. If that fails too, the caller must know:
+            // something is left that a later DEL has to remove.
             try { DelNetworkList(conflist, attachment, result); }
-            catch (CniException) { }
+            catch (CniException del) { throw new CniRollbackFailedException(add, del); }
             throw;
         }
         return result ?? throw new CniException(CniErrorCode.DecodeFailure, $"network {name}: the plugins returned no result");
@@ -110,6 +111,13 @@ public static class CniRuntime
             throw new CniException(CniErrorCode.KernelFailure, $"{type} {command}: {e.Message}");
         }
     }
+}
+
+/// <summary>An ADD failed, and the DEL that should have undone it failed too: the attachment is half made, and needs a DEL later.</summary>
+public sealed class CniRollbackFailedException(CniException add, CniException del)
+    : CniException(add.Code, $"{add.Message} (and undoing it failed: {del.Message})", add.Details)
+{
+    public CniException Rollback { get; } = del;
 }
 
 /// <summary>One pod's interface as the runtime names it: the CNI_* values, and the namespace the plugins run in.</summary>

@@ -20,12 +20,15 @@ public static class BackendLeftovers
         // flannel.<VNI>: the VNI an old config had is not known any more, so every vxlan device of that shape but
         // the one the config names now (its routes go with it).
         string? current = keep == VxlanBackend.TypeName ? VxlanOptions.From(config.Backend).DeviceName : null;
-        foreach (var vxlan in links.Where(l => l.Kind == "vxlan" && l.Name.StartsWith("flannel.", StringComparison.Ordinal) && l.Name != current))
+        // Only one that served this pod network (its address is in it): another network's flannel.N is not ours.
+        foreach (var vxlan in links.Where(l => l.Kind == "vxlan" && l.Name.StartsWith("flannel.", StringComparison.Ordinal) && l.Name != current
+                     && netlink.Addresses.List(l.Name).Any(a => config.Network.Contains(a.Address.Address))))
         {
             netlink.Links.Delete(vxlan.Name);
             removed.Add($"vxlan device {vxlan.Name}");
         }
-        if (keep != UdpBackend.TypeName && links.FirstOrDefault(l => l.Name == UdpOptions.DeviceName) is { } tun)
+        if (keep != UdpBackend.TypeName && links.FirstOrDefault(l => l.Name == UdpOptions.DeviceName) is { } tun
+            && netlink.Addresses.List(tun.Name).Any(a => config.Network.Contains(a.Address.Address)))
         {
             if (tun.Kind == "tun")
                 Kybernet.Linux.Tun.TunDevice.Delete(external.Namespace, tun.Name);

@@ -170,8 +170,7 @@ internal static class LabCommand
         add.SetAction(parsed => CommandErrors.Run(() =>
         {
             CommandErrors.RequireRoot();
-            using var hold = HoldInterrupts();
-            var created = Open(parsed).AddPod(parsed.GetValue(Name)!, parsed.GetValue(node)!, parsed.GetValue(addName)!);
+            var created = Open(parsed).AddPod(parsed.GetValue(Name)!, parsed.GetValue(node)!, parsed.GetValue(addName)!, HoldInterrupts);
             Console.WriteLine($"pod {created.Name} on {created.Node}: {created.Address} (netns {created.Namespace})");
             return 0;
         }));
@@ -191,8 +190,7 @@ internal static class LabCommand
         del.SetAction(parsed => CommandErrors.Run(() =>
         {
             CommandErrors.RequireRoot();
-            using var hold = HoldInterrupts();
-            Open(parsed).DeletePod(parsed.GetValue(Name)!, parsed.GetValue(delName)!);
+            Open(parsed).DeletePod(parsed.GetValue(Name)!, parsed.GetValue(delName)!, HoldInterrupts);
             Console.WriteLine($"pod {parsed.GetValue(delName)} deleted");
             return 0;
         }));
@@ -296,8 +294,8 @@ internal static class LabCommand
         {
             CommandErrors.RequireRoot();
             var name = parsed.GetValue(Name)!;
-            LabTopology.ValidateName(name);
-            var strays = Open(parsed).Down(name);
+            LabTopology.ValidateName(name, existing: true);
+            var strays = Open(parsed, existing: true).Down(name);
             foreach (var stray in strays)
                 Console.Error.WriteLine($"warning: process {stray} was running in a lab namespace; the lab did not start it, so it was left running");
             Console.WriteLine($"lab {name} is down");
@@ -306,10 +304,10 @@ internal static class LabCommand
         return command;
     }
 
-    private static Kybernet.Lab.Lab Open(ParseResult parsed)
+    private static Kybernet.Lab.Lab Open(ParseResult parsed, bool existing = false)
     {
         var name = parsed.GetValue(Name)!;
-        LabTopology.ValidateName(name);
+        LabTopology.ValidateName(name, existing);
         return new Kybernet.Lab.Lab(new LabStateStore(parsed.GetValue(DataDir) ?? LabStateStore.DefaultDirectory(name)), LabPrograms.FromCurrentProcess());
     }
 

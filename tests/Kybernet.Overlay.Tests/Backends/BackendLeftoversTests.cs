@@ -28,10 +28,14 @@ public sealed class BackendLeftoversTests : IDisposable
         Assert.Contains("10.244.2.0/24 via 192.168.200.12", node.Ip("route", "show", "10.244.2.0/24"));
         Assert.Contains("flannel.2", node.Ip("-br", "link"));
 
+        node.Ip("link", "add", "flannel.9", "type", "vxlan", "id", "9", "dstport", "4789"); // another network's: no address in ours
+        node.Ip("addr", "add", "10.99.0.0/32", "dev", "flannel.9");
+
         var removed = BackendLeftovers.RemoveAllBut("vxlan", Config("vxlan", vni: 1), node.External);
 
         Assert.Equal(["vxlan device flannel.2", "host-gw route 10.244.2.0/24 via 192.168.200.12 dev eth0"], removed.Select(r => r.Replace("  ", " ")).ToList());
         Assert.DoesNotContain("flannel.2", node.Ip("-br", "link"));
+        Assert.Contains("flannel.9", node.Ip("-br", "link"));
         Assert.Equal("", node.Ip("route", "show", "10.244.2.0/24"));
         Assert.Empty(BackendLeftovers.RemoveAllBut("vxlan", Config("vxlan", vni: 1), node.External)); // nothing left: nothing to do
 
