@@ -21,22 +21,28 @@ public static class CniRuntime
     /// </summary>
     public static readonly TimeSpan PluginTimeout = TimeSpan.FromSeconds(60);
 
-    /// <summary>Attaches the pod; returns the last plugin's result. A failed ADD is undone with DEL before the error is rethrown.</summary>
+    /// <summary>
+    /// Attaches the pod; returns the last plugin's result. A failed ADD is undone with DEL (the plugins that ran, in
+    /// reverse) before the error is rethrown; <see cref="CniRollbackFailedException"/> if undoing it failed too.
+    /// </summary>
     public static JsonObject AddNetworkList(JsonObject conflist, PodAttachment attachment)
     {
         var (version, name, plugins) = Parse(conflist);
         JsonObject? result = null;
+        int step = 0;
         try
         {
-            foreach (var plugin in plugins)
-                result = Run("ADD", PluginConfig(plugin, version, name, result), attachment) ?? result;
+            for (; step < plugins.Count; step++)
+                result = Run("ADD", PluginConfig(plugins[step], version, name, result), attachment) ?? result;
         }
         catch (CniException add)
         {
-            // The spec asks the runtime to clean up after a failed ADD. If that fails too, the caller must know:
-            // something is left that a later DEL has to remove.
-            try { DelNetworkList(conflist, attachment, result); }
-            catch (CniException del) { throw new CniRollbackFailedException(add, del); }
+            // The spec asks the runtime to clean up after a failed ADD: DEL for every plugin that ran, the failed one
+            // included (it may have done part of its work). That one's own DEL may fail as its ADD did; the others'
+            // must not, or something is left that a later DEL has to remove, and the caller must know.
+            var failures = Del(plugins.Take(step + 1).ToList(), version, name, attachment, result);
+            if (failures.FirstOrDefault(f => f.Index != step) is { Error: { } del })
+                throw new CniRollbackFailedException(add, del);
             throw;
         }
         return result ?? throw new CniException(CniErrorCode.DecodeFailure, $"network {name}: the plugins returned no result");
@@ -50,14 +56,20 @@ public static class CniRuntime
     public static void DelNetworkList(JsonObject conflist, PodAttachment attachment, JsonObject? addResult)
     {
         var (version, name, plugins) = Parse(conflist);
-        CniException? first = null;
-        foreach (var plugin in plugins.AsEnumerable().Reverse())
-        {
-            try { Run("DEL", PluginConfig(plugin, version, name, addResult), attachment); }
-            catch (CniException e) { first ??= e; }
-        }
-        if (first is not null)
+        if (Del(plugins, version, name, attachment, addResult).FirstOrDefault() is { Error: { } first })
             throw first;
+    }
+
+    /// <summary>DEL for <paramref name="plugins"/> in reverse, each whatever the others did; the failures, by plugin index.</summary>
+    private static List<(int Index, CniException Error)> Del(IReadOnlyList<JsonObject> plugins, string version, string name, PodAttachment attachment, JsonObject? prevResult)
+    {
+        var failures = new List<(int, CniException)>();
+        for (int i = plugins.Count - 1; i >= 0; i--)
+        {
+            try { Run("DEL", PluginConfig(plugins[i], version, name, prevResult), attachment); }
+            catch (CniException e) { failures.Add((i, e)); }
+        }
+        return failures;
     }
 
     private static (string Version, string Name, IReadOnlyList<JsonObject> Plugins) Parse(JsonObject conflist)

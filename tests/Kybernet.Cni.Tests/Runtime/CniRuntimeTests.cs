@@ -81,6 +81,44 @@ public sealed class CniRuntimeTests : IDisposable
     }
 
     [Fact]
+    public void A_rollback_that_cannot_undo_a_plugin_says_so()
+    {
+        var pod = _node.NewPod();
+        var bin = Directory.CreateTempSubdirectory("kyt-cnibin-sticky-");
+        try
+        {
+            // A plugin whose ADD passes the result on and whose DEL always fails.
+            var sticky = Path.Combine(bin.FullName, "sticky");
+            File.WriteAllText(sticky, """
+                #!/bin/sh
+                if [ "$CNI_COMMAND" = ADD ]; then
+                    python3 -c 'import json,sys; c=json.load(sys.stdin); print(json.dumps(c["prevResult"]))'
+                    exit 0
+                fi
+                echo '{"cniVersion":"1.0.0","code":11,"msg":"cannot let go"}'
+                exit 1
+                """);
+            File.SetUnixFileMode(sticky, (UnixFileMode)0b111_101_101);
+            var conflist = DefaultConflist.Build("10.244.10.0/24", dataDir: _node.DataDir);
+            var plugins = (JsonArray)conflist["plugins"]!;
+            plugins.Insert(1, new JsonObject { ["type"] = "sticky" });
+            plugins.Add(new JsonObject { ["type"] = "no-such-plugin" });
+            var attachment = Attachment(pod, "runtime-5") with { PluginPath = [_node.Host.BinDirectory, bin.FullName] };
+
+            var error = Assert.Throws<CniRollbackFailedException>(() => CniRuntime.AddNetworkList(conflist, attachment));
+
+            Assert.Contains("no-such-plugin", error.Message);
+            Assert.Contains("cannot let go", error.Rollback.Message);
+            using var netlink = RtNetlink.Open(pod.Namespace);
+            Assert.Null(netlink.Links.Find("eth0")); // what could be undone was
+        }
+        finally
+        {
+            bin.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_conflist_without_plugins_is_an_invalid_config()
     {
         var error = Assert.Throws<CniException>(() => CniRuntime.AddNetworkList(
