@@ -53,12 +53,7 @@ public sealed class Lab(LabStateStore store, LabPrograms? programs = null)
         }
         catch (Exception e)
         {
-            Agents.StopAll(plan.Agents);
-            Server.Stop(plan.ServerPid);
-            Pods.RemovePlugins();
-            RemovePrograms();
-            Etcd.Stop(plan.Etcd);
-            LabNetworkConfig.RemoveNetConf(Store.DataDirectory);
+            StopProcesses(plan);
             RemoveNamespaces(plan);
             Store.Delete();
             throw new LabException($"lab {plan.Name} could not be brought up, and was removed again: {e.Message}", e);
@@ -75,14 +70,8 @@ public sealed class Lab(LabStateStore store, LabPrograms? programs = null)
     {
         using var guard = Directory.Exists(Store.DataDirectory) ? Store.Lock() : null;
         var topology = Store.Load();
-        // Processes first (also any the state does not list), then the namespaces they ran in. Agents
-        // before etcd, so they do not spend their last moments failing to reach it.
-        Agents.StopAll(topology?.Agents ?? []);
-        Server.Stop(topology?.ServerPid ?? 0);
-        Etcd.Stop(topology?.Etcd ?? []);
-        LabNetworkConfig.RemoveNetConf(Store.DataDirectory);
-        Pods.RemovePlugins();
-        RemovePrograms();
+        // Processes first (also any the state does not list), then the namespaces they ran in.
+        StopProcesses(topology);
         var namespaces = NetworkNamespace.List().Where(n => n.StartsWith($"{LabTopology.NamespacePrefix}{name}-", StringComparison.Ordinal)).ToList();
         var strays = LabProcesses.InNamespaces(namespaces);
         if (topology is not null)
@@ -93,6 +82,21 @@ public sealed class Lab(LabStateStore store, LabPrograms? programs = null)
         if (guard is not null)
             Store.Delete();
         return strays;
+    }
+
+    /// <summary>
+    /// Stops every process of the lab (those <paramref name="topology"/> lists, and any other whose command line
+    /// is this lab's) and removes the files they used. Agents and the server before etcd, so they do not spend
+    /// their last moments failing to reach it.
+    /// </summary>
+    private void StopProcesses(LabTopology? topology)
+    {
+        Agents.StopAll(topology?.Agents ?? []);
+        Server.Stop(topology?.ServerPid ?? 0);
+        Etcd.Stop(topology?.Etcd ?? []);
+        LabNetworkConfig.RemoveNetConf(Store.DataDirectory);
+        Pods.RemovePlugins();
+        RemovePrograms();
     }
 
     /// <summary>The lab as saved by `up`; a clear error if it is not up.</summary>

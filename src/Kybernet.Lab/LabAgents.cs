@@ -54,16 +54,9 @@ public sealed class LabAgents(string dataDirectory)
     {
         var deadline = DateTime.UtcNow + ReadyTimeout;
         foreach (var agent in agents)
-        {
-            while (!File.Exists(SubnetFile(agent.Node)) || File.GetLastWriteTimeUtc(SubnetFile(agent.Node)) < since)
-            {
-                if (!IsRunning(agent))
-                    throw new LabException($"the agent of {agent.Node} exited while starting; the end of its log:\n{LabProcesses.LogTail(LogPath(agent.Node))}");
-                if (DateTime.UtcNow > deadline)
-                    throw new LabException($"the agent of {agent.Node} wrote no subnet.env in {ReadyTimeout.TotalSeconds} s; its log:\n{LabProcesses.LogTail(LogPath(agent.Node))}");
-                Thread.Sleep(20);
-            }
-        }
+            LabProcesses.WaitUntilReady($"the agent of {agent.Node}", $"wrote no subnet.env in {ReadyTimeout.TotalSeconds} s",
+                () => File.Exists(SubnetFile(agent.Node)) && File.GetLastWriteTimeUtc(SubnetFile(agent.Node)) >= since,
+                () => IsRunning(agent), LogPath(agent.Node), deadline, TimeSpan.FromMilliseconds(20));
     }
 
     /// <summary>The node's subnet.env as its agent last wrote it; null before it has.</summary>

@@ -45,16 +45,8 @@ public sealed class LabEtcd(string dataDirectory)
     {
         var deadline = DateTime.UtcNow + StartTimeout;
         foreach (var member in members)
-        {
-            while (!Healthy(controlPlane, member))
-            {
-                if (!IsRunning(member))
-                    throw new LabException($"etcd {member.Name} exited while starting; its log:\n{LogTail(member)}");
-                if (DateTime.UtcNow > deadline)
-                    throw new LabException($"etcd {member.Name} at {member.ClientUrl} not healthy after {StartTimeout.TotalSeconds} s; its log:\n{LogTail(member)}");
-                Thread.Sleep(100);
-            }
-        }
+            LabProcesses.WaitUntilReady($"etcd {member.Name}", $"at {member.ClientUrl} not healthy after {StartTimeout.TotalSeconds} s",
+                () => Healthy(controlPlane, member), () => IsRunning(member), LogPath(member), deadline, TimeSpan.FromMilliseconds(100));
     }
 
     /// <summary>True if the member's /health says so, asked over a socket opened in the control plane's namespace.</summary>

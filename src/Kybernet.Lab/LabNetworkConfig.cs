@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 
 namespace Kybernet.Lab;
@@ -46,21 +45,8 @@ public static class LabNetworkConfig
         ["Backend"] = new JsonObject { ["Type"] = topology.Backend },
     }.ToJsonString();
 
-    public static void Put(LabTopology topology)
-    {
-        var start = new ProcessStartInfo(EtcdctlPath)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment = { ["ETCDCTL_API"] = "3" },
-        };
-        foreach (var arg in new[] { "--endpoints", string.Join(',', topology.Etcd.Select(m => m.ClientUrl)), "put", Key, Render(topology) })
-            start.ArgumentList.Add(arg);
-        using var process = Lab.Start(topology.ControlPlane, start);
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new LabException($"etcdctl put {Key} failed (exit {process.ExitCode}): {stderr.Result.Trim()} {stdout.Trim()}");
-    }
+    public static void Put(LabTopology topology) =>
+        LabProcesses.Run(topology.ControlPlane, EtcdctlPath,
+            ["--endpoints", string.Join(',', topology.Etcd.Select(m => m.ClientUrl)), "put", Key, Render(topology)],
+            new Dictionary<string, string> { ["ETCDCTL_API"] = "3" });
 }

@@ -63,6 +63,55 @@ public static class LabProcesses
         }
     }
 
+    /// <summary>
+    /// Polls (bounded) until <paramref name="ready"/>; if the process <paramref name="what"/> stops first or the
+    /// deadline passes, a <see cref="LabException"/> with the end of its log. One shape for every lab process's start.
+    /// </summary>
+    public static void WaitUntilReady(string what, string notReady, Func<bool> ready, Func<bool> running, string logPath, DateTime deadline, TimeSpan interval)
+    {
+        while (!ready())
+        {
+            if (!running())
+                throw new LabException($"{what} exited while starting; the end of its log:\n{LogTail(logPath)}");
+            if (DateTime.UtcNow > deadline)
+                throw new LabException($"{what} {notReady}; the end of its log:\n{LogTail(logPath)}");
+            Thread.Sleep(interval);
+        }
+    }
+
+    /// <summary>
+    /// Runs a short command inside <paramref name="machine"/> to its end (bounded by <paramref name="timeout"/>, then
+    /// killed) and returns its output; a failure is a <see cref="LabException"/> with its error output.
+    /// </summary>
+    public static string Run(LabMachine machine, string program, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, string? stdin = null, TimeSpan? timeout = null)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[key] = value;
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        var limit = timeout ?? TimeSpan.FromSeconds(60);
+        var command = $"{Path.GetFileName(program)} {string.Join(' ', start.ArgumentList)}";
+        using var process = Lab.Start(machine, start);
+        process.StandardInput.Write(stdin ?? "");
+        process.StandardInput.Close();
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEndAsync();
+        if (!process.WaitForExit(limit))
+        {
+            process.Kill(entireProcessTree: true); // ours: started just above, and not reaped yet
+            throw new LabException($"{command} gave no answer in {limit.TotalSeconds} s");
+        }
+        if (process.ExitCode != 0)
+            throw new LabException($"{command} failed (exit {process.ExitCode}): {error.Result.Trim()} {output.Result.Trim()}".TrimEnd());
+        return output.Result;
+    }
+
     /// <summary>"PID COMMAND" for every process whose network namespace is one of <paramref name="namespaces"/> (names under /run/netns).</summary>
     public static IReadOnlyList<string> InNamespaces(IReadOnlyCollection<string> namespaces)
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace Kybernet.Lab;
@@ -37,15 +36,8 @@ public sealed class LabServer(string dataDirectory)
             "--node-cidr-mask-size", "24",
         ]).ToList();
         int pid = LabProcesses.Start(topology.ControlPlane, argv, LogPath, IsServerOfThisLab);
-        var deadline = DateTime.UtcNow + ReadyTimeout;
-        while (!File.Exists(KubeconfigPath))
-        {
-            if (!LabProcesses.IsOurs(pid, IsServerOfThisLab))
-                throw new LabException($"kybernet server exited while starting; the end of its log:\n{LabProcesses.LogTail(LogPath)}");
-            if (DateTime.UtcNow > deadline)
-                throw new LabException($"kybernet server wrote no kubeconfig in {ReadyTimeout.TotalSeconds} s; the end of its log:\n{LabProcesses.LogTail(LogPath)}");
-            Thread.Sleep(50);
-        }
+        LabProcesses.WaitUntilReady("kybernet server", $"wrote no kubeconfig in {ReadyTimeout.TotalSeconds} s", () => File.Exists(KubeconfigPath),
+            () => IsRunning(pid), LogPath, DateTime.UtcNow + ReadyTimeout, TimeSpan.FromMilliseconds(50));
         return pid;
     }
 
@@ -84,31 +76,16 @@ public sealed class LabServer(string dataDirectory)
     /// <summary>Runs kubectl in the control plane with the admin kubeconfig; returns its output.</summary>
     public string Kubectl(LabTopology topology, string? stdin, params string[] args)
     {
-        var start = new ProcessStartInfo("/usr/bin/kubectl")
+        try
         {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment = { ["KUBECONFIG"] = KubeconfigPath, ["HOME"] = Directory },
-        };
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
-        using var process = Lab.Start(topology.ControlPlane, start);
-        process.StandardInput.Write(stdin ?? "");
-        process.StandardInput.Close();
-        var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEndAsync();
-        if (!process.WaitForExit(KubectlTimeout))
-        {
-            process.Kill(entireProcessTree: true); // ours: started just above, and not reaped yet
-            throw new LabException($"kubectl {string.Join(' ', args)} gave no answer in {KubectlTimeout.TotalSeconds} s; the server's log:\n{LabProcesses.LogTail(LogPath)}");
+            return LabProcesses.Run(topology.ControlPlane, "/usr/bin/kubectl", args,
+                new Dictionary<string, string> { ["KUBECONFIG"] = KubeconfigPath, ["HOME"] = Directory }, stdin);
         }
-        if (process.ExitCode != 0)
-            throw new LabException($"kubectl {string.Join(' ', args)} failed (exit {process.ExitCode}): {error.Result.Trim()}");
-        return output.Result;
+        catch (LabException e) when (e.Message.Contains("gave no answer", StringComparison.Ordinal))
+        {
+            throw new LabException($"{e.Message}; the server's log:\n{LabProcesses.LogTail(LogPath)}", e);
+        }
     }
-
-    private static readonly TimeSpan KubectlTimeout = TimeSpan.FromSeconds(60);
 
     private bool IsServerOfThisLab(string[] argv) =>
         Array.IndexOf(argv, "server") is > 0 and < 3 && LabProcesses.OptionValue(argv, "--data-dir") == Directory;

@@ -255,20 +255,10 @@ public sealed class LabOverlayTests
         return netlink.Routes.List().Any(r => r.Destination == subnet);
     }
 
-    private static string Etcdctl(OverlayLab lab, params string[] args)
-    {
-        var start = new ProcessStartInfo("etcdctl") { RedirectStandardOutput = true, RedirectStandardError = true, Environment = { ["ETCDCTL_API"] = "3" } };
-        start.ArgumentList.Add("--endpoints");
-        start.ArgumentList.Add(string.Join(',', lab.Topology.Etcd.Select(m => m.ClientUrl)));
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
-        using var process = Lab.Start(lab.Topology.ControlPlane, start);
-        var output = process.StandardOutput.ReadToEnd();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"etcdctl {string.Join(' ', args)}: {error}");
-        return output.Trim();
-    }
+    private static string Etcdctl(OverlayLab lab, params string[] args) =>
+        LabProcesses.Run(lab.Topology.ControlPlane, "/usr/bin/etcdctl",
+            ["--endpoints", string.Join(',', lab.Topology.Etcd.Select(m => m.ClientUrl)), .. args],
+            new Dictionary<string, string> { ["ETCDCTL_API"] = "3" }).Trim();
 
     /// <summary>Polls a condition the system converges to (a lease expiring), bounded; never a fixed sleep.</summary>
     private static bool Eventually(Func<bool> condition, TimeSpan within)
