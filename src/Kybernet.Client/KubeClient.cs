@@ -38,6 +38,7 @@ public static class KubeClient
                 }
                 catch (Exception)
                 {
+                    // Not a Status body (a proxy's error page, say): the raw content below says what there is.
                 }
                 return $"{(int)h.Response.StatusCode} {h.Response.ReasonPhrase}: {h.Response.Content}";
             case HttpRequestException { InnerException: { } inner }:

@@ -2,6 +2,8 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using k8s;
 using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kybernet.Client;
 
@@ -30,8 +32,8 @@ public sealed class ListWatch<T>(string description, ListWatch<T>.Lister list, L
 
     public delegate IAsyncEnumerable<(WatchEventType Type, T Object)> Watcher(string resourceVersion, int timeoutSeconds, Action<Exception> onError, CancellationToken cancellationToken);
 
-    /// <summary>Failures and resumptions, one line each; nothing by default.</summary>
-    public TextWriter Log { get; init; } = TextWriter.Null;
+    /// <summary>Failures (warnings) and resumptions (debug); nothing by default.</summary>
+    public ILogger Log { get; init; } = NullLogger.Instance;
 
     /// <summary>The first wait after a failure; doubled per failure in a row up to <see cref="MaxRetryInterval"/>.</summary>
     public TimeSpan RetryInterval { get; init; } = TimeSpan.FromMilliseconds(200);
@@ -92,7 +94,7 @@ public sealed class ListWatch<T>(string description, ListWatch<T>.Lister list, L
                     }
                     catch (Exception e) when (!ct.IsCancellationRequested)
                     {
-                        Log.WriteLine($"{description}: list failed (retrying): {Describe(e)}");
+                        Log.LogWarning("{What}: list failed (retrying): {Error}", description, Describe(e));
                         await Task.Delay(Backoff(++failures), ct);
                         continue;
                     }
@@ -102,10 +104,10 @@ public sealed class ListWatch<T>(string description, ListWatch<T>.Lister list, L
                 if (progressed)
                     failures = 0;
                 if (next is null)
-                    Log.WriteLine($"{description}: the watch cannot resume from resourceVersion {resourceVersion} ({Describe(error!)}): listing again");
+                    Log.LogInformation("{What}: the watch cannot resume from resourceVersion {ResourceVersion} ({Error}): listing again", description, resourceVersion, Describe(error!));
                 else if (error is not null)
                 {
-                    Log.WriteLine($"{description}: watch failed (resuming from resourceVersion {next}): {Describe(error)}");
+                    Log.LogWarning("{What}: watch failed (resuming from resourceVersion {ResourceVersion}): {Error}", description, next, Describe(error));
                     await Task.Delay(Backoff(++failures), ct);
                 }
                 resourceVersion = next;
@@ -183,10 +185,12 @@ public sealed class ListWatch<T>(string description, ListWatch<T>.Lister list, L
             await stop.CancelAsync();
             if (pending is not null)
             {
+                // Its outcome is the cancellation we just caused, or a failure already returned above.
                 try { await pending; } catch (Exception) { }
             }
             if (events is not null)
             {
+                // Closing a stream that already failed or was cancelled; that failure was reported above.
                 try { await events.DisposeAsync(); } catch (Exception) { }
             }
         }
@@ -202,7 +206,7 @@ public sealed class ListWatch<T>(string description, ListWatch<T>.Lister list, L
 public static class ListWatches
 {
     /// <summary>Nodes, optionally narrowed by a field selector (metadata.name=NAME for one node).</summary>
-    public static ListWatch<V1Node> Nodes(IKubernetes client, string? fieldSelector = null, TextWriter? log = null) =>
+    public static ListWatch<V1Node> Nodes(IKubernetes client, string? fieldSelector = null, ILogger? log = null) =>
         new(fieldSelector is null ? "nodes" : $"nodes ({fieldSelector})",
             async ct =>
             {
@@ -212,6 +216,6 @@ public static class ListWatches
             (rv, timeout, onError, ct) => client.CoreV1.WatchListNodeAsync(allowWatchBookmarks: true, fieldSelector: fieldSelector,
                 resourceVersion: rv, timeoutSeconds: timeout, onError: onError, cancellationToken: ct))
         {
-            Log = log ?? TextWriter.Null,
+            Log = log ?? NullLogger.Instance,
         };
 }

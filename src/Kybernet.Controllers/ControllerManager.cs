@@ -1,4 +1,6 @@
 using k8s;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Kybernet.Controllers.NodeIpam;
 
 namespace Kybernet.Controllers;
@@ -11,8 +13,8 @@ public sealed record ControllerManagerOptions
 
     public NodeIpamOptions NodeIpam { get; init; } = new();
 
-    /// <summary>One line per start, stop and failure; nothing by default.</summary>
-    public TextWriter Log { get; init; } = TextWriter.Null;
+    /// <summary>Where the manager and each controller log (a category per controller); nothing by default.</summary>
+    public ILoggerFactory Loggers { get; init; } = NullLoggerFactory.Instance;
 
     /// <summary>How long a controller that failed waits before it is started again.</summary>
     public TimeSpan RestartDelay { get; init; } = TimeSpan.FromSeconds(1);
@@ -28,12 +30,14 @@ public sealed class ControllerManager : IAsyncDisposable
     private readonly CancellationTokenSource _stop;
     private readonly List<Task> _loops = [];
     private readonly ControllerManagerOptions _options;
+    private readonly ILogger _log;
 
     private ControllerManager(IReadOnlyList<IController> controllers, ControllerManagerOptions options, CancellationToken stopping)
     {
         _stop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         Controllers = controllers;
         _options = options;
+        _log = options.Loggers.CreateLogger("controller-manager");
         foreach (var controller in controllers)
             _loops.Add(Task.Run(() => KeepRunningAsync(controller, _stop.Token)));
     }
@@ -45,7 +49,7 @@ public sealed class ControllerManager : IAsyncDisposable
     {
         var controllers = new List<IController>();
         if (options.AllocateNodeCidrs)
-            controllers.Add(new NodeIpamController(client, options.NodeIpam, options.Log));
+            controllers.Add(new NodeIpamController(client, options.NodeIpam, options.Loggers.CreateLogger("node-ipam")));
         return controllers;
     }
 
@@ -65,7 +69,7 @@ public sealed class ControllerManager : IAsyncDisposable
         {
             try
             {
-                _options.Log.WriteLine($"{controller.Name}: started");
+                _log.LogInformation("{Controller}: started", controller.Name);
                 await controller.RunAsync(ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -74,7 +78,7 @@ public sealed class ControllerManager : IAsyncDisposable
             }
             catch (Exception e)
             {
-                _options.Log.WriteLine($"{controller.Name}: failed, restarting in {_options.RestartDelay.TotalSeconds:0.#} s: {e.Message}");
+                _log.LogError(e, "{Controller}: failed, restarting in {Delay} s: {Error}", controller.Name, _options.RestartDelay.TotalSeconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture), e.Message);
             }
             try
             {

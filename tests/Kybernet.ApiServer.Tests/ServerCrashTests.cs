@@ -96,7 +96,7 @@ public sealed class ServerCrashTests : IDisposable
             var line = await _server.StandardOutput.ReadLineAsync().WaitAsync(deadline - DateTime.UtcNow);
             if (line is null)
                 throw new InvalidOperationException($"kybernet server exited with {_server.ExitCode} before serving");
-            if (line.Contains("is serving at", StringComparison.Ordinal))
+            if (line.Contains("server: serving at", StringComparison.Ordinal))
                 return new Uri($"https://127.0.0.1:{port}");
         }
     }

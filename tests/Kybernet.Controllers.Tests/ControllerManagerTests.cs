@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
 namespace Kybernet.Controllers.Tests;
 
 public sealed class ControllerManagerTests
@@ -21,12 +24,15 @@ public sealed class ControllerManagerTests
     [Fact]
     public async Task A_failed_controller_is_logged_and_started_again_and_dispose_stops_it()
     {
-        var log = new StringWriter();
+        var log = new FakeLogCollector();
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(new FakeLoggerProvider(log)));
         var flaky = new FailsOnce();
-        await using (ControllerManager.Start([flaky], new ControllerManagerOptions { Log = TextWriter.Synchronized(log), RestartDelay = TimeSpan.FromMilliseconds(10) }))
+        await using (ControllerManager.Start([flaky], new ControllerManagerOptions { Loggers = loggers, RestartDelay = TimeSpan.FromMilliseconds(10) }))
             await flaky.SecondRun.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(2, flaky.Runs);
-        Assert.Contains("flaky: failed, restarting in 0 s: first run fails", log.ToString());
+        var failure = Assert.Single(log.GetSnapshot(), r => r.Level == LogLevel.Error);
+        Assert.Equal("flaky: failed, restarting in 0 s: first run fails", failure.Message);
+        Assert.IsType<InvalidOperationException>(failure.Exception); // with its stack
     }
 
     [Fact]

@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Kybernet.Client;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kybernet.Controllers.NodeIpam;
 
@@ -29,14 +31,14 @@ public sealed class NodeIpamController : IController
 
     private readonly IKubernetes _client;
     private readonly NodeIpamOptions _options;
-    private readonly TextWriter _log;
+    private readonly ILogger _log;
 
-    public NodeIpamController(IKubernetes client, NodeIpamOptions options, TextWriter? log = null)
+    public NodeIpamController(IKubernetes client, NodeIpamOptions options, ILogger? log = null)
     {
         options.Validate();
         _client = client;
         _options = options;
-        _log = log ?? TextWriter.Null;
+        _log = log ?? NullLogger.Instance;
     }
 
     public string Name => "node-ipam";
@@ -44,7 +46,7 @@ public sealed class NodeIpamController : IController
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var state = new State(new CidrSet(_options.ClusterCidr, _options.NodeCidrMaskSize));
-        _log.WriteLine($"{Name}: allocating /{_options.NodeCidrMaskSize} node CIDRs from {_options.ClusterCidr} ({state.Cidrs.Count} in all)");
+        _log.LogInformation("allocating /{MaskSize} node CIDRs from {ClusterCidr} ({Count} in all)", _options.NodeCidrMaskSize, _options.ClusterCidr, state.Cidrs.Count);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var updates = ListWatches.Nodes(_client, log: _log).RunAsync(null, stop.Token).GetAsyncEnumerator(stop.Token);
         var next = updates.MoveNextAsync().AsTask();
@@ -153,7 +155,7 @@ public sealed class NodeIpamController : IController
     private void Note(State state, string node, IPNetwork cidr, string message)
     {
         if (state.Noted.Add($"{node} {cidr}"))
-            _log.WriteLine($"{Name}: {message}");
+            _log.LogWarning("{Message}", message);
     }
 
     private void Forget(State state, string name)
@@ -166,7 +168,7 @@ public sealed class NodeIpamController : IController
         if (state.Cidrs.Release(name))
         {
             Reoccupy(state);
-            _log.WriteLine($"{Name}: node {name} is gone: released {string.Join(", ", held)}");
+            _log.LogInformation("node {Node} is gone: released {Cidrs}", name, string.Join(", ", held));
         }
     }
 
@@ -210,14 +212,14 @@ public sealed class NodeIpamController : IController
                 state.Nodes[name] = patched;
                 state.Claims[name] = cidr.ToString();
                 state.Reported.Remove(name);
-                _log.WriteLine($"{Name}: node {name}: podCIDR {cidr}");
+                _log.LogInformation("node {Node}: podCIDR {Cidr}", name, cidr);
             }
             catch (Exception e) when (!ct.IsCancellationRequested)
             {
                 state.Cidrs.Release(name);
                 if (KubeClient.IsConflict(e) || KubeClient.IsNotFound(e))
                     continue; // changed or deleted meanwhile: its watch event is on the way and decides
-                _log.WriteLine($"{Name}: assigning {cidr} to node {name} failed (will retry): {KubeClient.Describe(e)}");
+                _log.LogWarning("assigning {Cidr} to node {Node} failed (will retry): {Error}", cidr, name, KubeClient.Describe(e));
                 retry = true;
             }
         }
@@ -227,7 +229,7 @@ public sealed class NodeIpamController : IController
     private async Task ReportExhaustedAsync(State state, V1Node node, CancellationToken ct)
     {
         var message = $"no free /{state.Cidrs.MaskSize} left in cluster CIDR {state.Cidrs.Cluster} for node {node.Name()}: all {state.Cidrs.Count} are assigned; it gets one when a node is deleted";
-        _log.WriteLine($"{Name}: {message}");
+        _log.LogWarning("{Message}", message);
         var now = DateTime.UtcNow;
         try
         {
@@ -247,7 +249,7 @@ public sealed class NodeIpamController : IController
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
-            _log.WriteLine($"{Name}: could not record the {ExhaustedReason} event for node {node.Name()}: {KubeClient.Describe(e)}");
+            _log.LogWarning("could not record the {Reason} event for node {Node}: {Error}", ExhaustedReason, node.Name(), KubeClient.Describe(e));
         }
     }
 

@@ -1,6 +1,7 @@
 using Kybernet.Linux.Nftables;
 using Kybernet.Overlay.Backends;
 using Kybernet.Overlay.Subnets;
+using Microsoft.Extensions.Logging;
 
 namespace Kybernet.Overlay.Agent;
 
@@ -29,7 +30,7 @@ public sealed class OverlayAgent : IAsyncDisposable
         _options = options;
         Config = config;
         Env = env;
-        _renewer = new LeaseRenewer(subnets, network.Lease, LeaseTtl(network.Lease));
+        _renewer = new LeaseRenewer(subnets, network.Lease, LeaseTtl(network.Lease)) { Log = options.Log };
     }
 
     public NetworkConfig Config { get; }
@@ -54,12 +55,12 @@ public sealed class OverlayAgent : IAsyncDisposable
 
         // 1. The network config, from the store.
         var config = await subnets.GetNetworkConfigAsync(cancellationToken);
-        log.WriteLine($"overlay: network {config.Network}, subnets /{config.SubnetLen}, backend {config.BackendType}");
+        log.LogInformation("network {Network}, subnets /{SubnetLen}, backend {Backend}", config.Network, config.SubnetLen, config.BackendType);
 
         // 2. The backend the config names, on this node's underlay device, after whatever another backend left here.
         var backend = backends.Create(config.BackendType, options.External);
         foreach (var leftover in BackendLeftovers.RemoveAllBut(config.BackendType, config, options.External))
-            log.WriteLine($"overlay: removed {leftover} (the config now names {config.BackendType})");
+            log.LogInformation("removed {Leftover} (the config now names {Backend})", leftover, config.BackendType);
 
         // 3. Register: the backend prepares the node and acquires the lease, asking for the subnet we had before.
         var previous = SubnetEnvReader.ReadPreviousSubnet(options.SubnetFile);
@@ -68,7 +69,7 @@ public sealed class OverlayAgent : IAsyncDisposable
             cancellationToken);
         try
         {
-            log.WriteLine($"overlay: lease {network.Lease.Subnet} for {network.Lease.PublicIp} ({network.BackendType}, MTU {network.Mtu})");
+            log.LogInformation("lease {Subnet} for {PublicIp} ({Backend}, MTU {Mtu})", network.Lease.Subnet, network.Lease.PublicIp, network.BackendType, network.Mtu);
 
             // 4. subnet.env, for the CNI plugin (temp file + rename).
             var env = new SubnetEnv(config.Network, network.Lease.Subnet, network.Mtu, options.IpMasq);
@@ -114,7 +115,7 @@ public sealed class OverlayAgent : IAsyncDisposable
         }
         catch (Exception e)
         {
-            _options.Log.WriteLine($"overlay: stopped after a failure: {e.Message}");
+            _options.Log.LogError(e, "stopped after a failure: {Error}", e.Message);
         }
         _network.Dispose();
         _stop.Dispose();
@@ -129,7 +130,7 @@ public sealed class OverlayAgent : IAsyncDisposable
         await _stop.CancelAsync();
         if (first == _network.Failure)
         {
-            _options.Log.WriteLine($"overlay: {first.Exception?.InnerException?.Message}");
+            _options.Log.LogError(first.Exception?.InnerException, "the data path failed: {Error}", first.Exception?.InnerException?.Message);
             await Task.WhenAll(watch, renew);
             await first; // the agent's Completion faults with it
         }
@@ -138,14 +139,14 @@ public sealed class OverlayAgent : IAsyncDisposable
 
     private async Task RenewAsync(CancellationToken cancellationToken)
     {
-        _renewer.Renewed += lease => _options.Log.WriteLine($"overlay: lease {lease.Subnet} renewed until {lease.Expiration:u}");
+        _renewer.Renewed += lease => _options.Log.LogInformation("lease {Subnet} renewed until {Expiration:u}", lease.Subnet, lease.Expiration);
         try
         {
             await _renewer.RunAsync(cancellationToken);
         }
         catch (SubnetLostException e)
         {
-            _options.Log.WriteLine($"overlay: lease {Lease.Subnet} lost: {e.Message}");
+            _options.Log.LogError("lease {Subnet} lost: {Error}", Lease.Subnet, e.Message);
             throw;
         }
     }
@@ -176,7 +177,7 @@ public sealed class OverlayAgent : IAsyncDisposable
             }
             catch (Exception e)
             {
-                _options.Log.WriteLine($"overlay: watching leases failed, resyncing: {e.Message}");
+                _options.Log.LogWarning(e, "watching leases failed, resyncing: {Error}", e.Message);
                 try
                 {
                     await Task.Delay(_options.WatchRetryInterval, cancellationToken);
@@ -198,7 +199,7 @@ public sealed class OverlayAgent : IAsyncDisposable
         catch (BackendException e)
         {
             // The usable leases were applied; the next batch recomputes everything.
-            _options.Log.WriteLine($"overlay: {e.Message}");
+            _options.Log.LogWarning("{Error}", e.Message);
         }
         LogChanges(Volatile.Read(ref _applied), others);
         Volatile.Write(ref _applied, others);
@@ -211,9 +212,9 @@ public sealed class OverlayAgent : IAsyncDisposable
         var old = before.ToDictionary(l => l.Subnet);
         var now = after.ToDictionary(l => l.Subnet);
         foreach (var lease in after.Where(l => !old.TryGetValue(l.Subnet, out var was) || !was.PublicIp.Equals(l.PublicIp) || was.BackendType != l.BackendType))
-            _options.Log.WriteLine($"overlay: subnet added: {lease.Subnet} via {lease.PublicIp} ({lease.BackendType})");
+            _options.Log.LogInformation("subnet added: {Subnet} via {PublicIp} ({Backend})", lease.Subnet, lease.PublicIp, lease.BackendType);
         foreach (var lease in before.Where(l => !now.ContainsKey(l.Subnet)))
-            _options.Log.WriteLine($"overlay: subnet removed: {lease.Subnet} (was {lease.PublicIp})");
+            _options.Log.LogInformation("subnet removed: {Subnet} (was {PublicIp})", lease.Subnet, lease.PublicIp);
     }
 
     private static TimeSpan LeaseTtl(SubnetLease lease)

@@ -1,5 +1,7 @@
 using Kybernet.Overlay.Backends;
 using Kybernet.Overlay.Subnets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kybernet.Overlay.Agent;
 
@@ -15,8 +17,8 @@ public sealed record OverlayAgentOptions
     /// <summary>Masquerade traffic leaving the pod network (flannel's --ip-masq).</summary>
     public bool IpMasq { get; init; }
 
-    /// <summary>Progress and problems, one line each; nothing by default.</summary>
-    public TextWriter Log { get; init; } = TextWriter.Null;
+    /// <summary>Progress (information) and problems (warnings, errors); nothing by default.</summary>
+    public ILogger Log { get; init; } = NullLogger.Instance;
 
     /// <summary>Wait after a failed lease watch before watching again from scratch.</summary>
     public TimeSpan WatchRetryInterval { get; init; } = TimeSpan.FromSeconds(1);

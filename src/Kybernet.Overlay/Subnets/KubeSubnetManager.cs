@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Kybernet.Client;
+using Microsoft.Extensions.Logging;
 
 namespace Kybernet.Overlay.Subnets;
 
@@ -215,7 +216,7 @@ public sealed class KubeSubnetManager : ISubnetManager
                 ? $"overlay: waiting for node {NodeName} to be registered (the kubelet creates the Node object)"
                 : $"overlay: waiting for node {NodeName} to get spec.podCIDR (the node IPAM controller assigns it: kybernet server --allocate-node-cidrs)";
             if (waiting != said)
-                _options.Log.WriteLine(said = waiting);
+                _options.Log.LogInformation("{Waiting}", said = waiting);
         }
         cancellationToken.ThrowIfCancellationRequested();
         throw new InvalidOperationException($"the watch of node {NodeName} ended");
@@ -273,6 +274,7 @@ public sealed class KubeSubnetManager : ISubnetManager
         }
         catch (JsonException)
         {
+            // Another node's malformed backend-data: its lease is still listed, and the backend names it as unusable.
             return [];
         }
     }

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace Kybernet.Overlay.Subnets;
 
 /// <summary>flanneld's --kube-subnet-mgr settings.</summary>
@@ -21,6 +24,6 @@ public sealed record KubeSubnetManagerOptions
     /// </summary>
     public TimeSpan LeaseRefresh { get; init; } = TimeSpan.FromHours(24);
 
-    /// <summary>What the manager waits for, one line each; nothing by default.</summary>
-    public TextWriter Log { get; init; } = TextWriter.Null;
+    /// <summary>What the manager waits for, and its watch's failures; nothing by default.</summary>
+    public ILogger Log { get; init; } = NullLogger.Instance;
 }

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace Kybernet.Overlay.Subnets;
 
 /// <summary>
@@ -16,6 +19,9 @@ public sealed class LeaseRenewer(ISubnetManager manager, SubnetLease lease, Time
     public TimeSpan RenewMargin { get; init; } = ttl / 3;
 
     public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(Math.Clamp(ttl.TotalSeconds / 10, 0.2, 10));
+
+    /// <summary>Failed renewals (each one, with why); nothing by default.</summary>
+    public ILogger Log { get; init; } = NullLogger.Instance;
 
     /// <summary>The lease as last renewed.</summary>
     public SubnetLease Current => Volatile.Read(ref _current);
@@ -56,6 +62,7 @@ public sealed class LeaseRenewer(ISubnetManager manager, SubnetLease lease, Time
             catch (Exception e) when (e is not SubnetLostException and not OperationCanceledException)
             {
                 // The store may be briefly unreachable; keep trying. Past expiry, renew re-creates the key if it is still free.
+                Log.LogWarning("renewing lease {Subnet} failed (retrying in {Seconds} s): {Error}", Current.Subnet, RetryInterval.TotalSeconds, e.Message);
                 await Task.Delay(RetryInterval, cancellationToken);
             }
         }

@@ -3,6 +3,7 @@ using dotnet_etcd;
 using Etcdserverpb;
 using Google.Protobuf;
 using Grpc.Core;
+using Microsoft.Extensions.Logging;
 
 namespace Kybernet.Store.Etcd;
 
@@ -123,6 +124,8 @@ public sealed class EtcdStore : IKeyValueStore
                 yield break;
             }
             // The stream broke (member killed, leader lost, connection reset): reconnect, maybe to another member.
+            Options.Log.LogWarning("etcd watch of {Range} broke ({Reason}): resuming from revision {Revision} in {Backoff} ms",
+                what, step.Failure?.Message ?? "the server closed the stream", next, backoff.TotalMilliseconds);
             try
             {
                 await Task.Delay(backoff, cancellationToken);
@@ -260,7 +263,8 @@ public sealed class EtcdStore : IKeyValueStore
         return 0;
     }
 
-    private readonly record struct WatchStep(WatchResponse? Response, bool Cancelled);
+    /// <summary>A response, or none: <see cref="Cancelled"/> by us, or the stream broke (<see cref="Failure"/> says how, when it says).</summary>
+    private readonly record struct WatchStep(WatchResponse? Response, bool Cancelled, Exception? Failure = null);
 
     /// <summary>
     /// Sends <paramref name="request"/> if any, then reads the next response. A broken stream is a
@@ -286,11 +290,11 @@ public sealed class EtcdStore : IKeyValueStore
         }
         catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.DeadlineExceeded or StatusCode.Aborted or StatusCode.ResourceExhausted)
         {
-            return new(null, false);
+            return new(null, false, e);
         }
-        catch (IOException)
+        catch (IOException e)
         {
-            return new(null, false);
+            return new(null, false, e);
         }
     }
 

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace Kybernet.Store.Etcd;
 
 /// <summary>
@@ -10,6 +13,9 @@ public sealed record EtcdStoreOptions(IReadOnlyList<Uri> Endpoints, string KeyPr
 {
     /// <summary>Deadline for each unary request; without one a call to a cluster without quorum waits forever.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Where broken watch streams (and their reconnection) are reported; nothing by default.</summary>
+    public ILogger Log { get; init; } = NullLogger.Instance;
 
     /// <summary>
     /// Parses "http://127.0.0.1:2379,http://127.0.0.1:22379", "127.0.0.1:2379" or the form

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Kybernet.Store.Sqlite;
 
 public sealed partial class SqliteStore
@@ -56,7 +58,8 @@ public sealed partial class SqliteStore
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    // Nowhere to report it from here (the store has no logger); the next tick tries again.
+                    // The next tick tries again; until then the expired keys stay (a lease lives a little longer).
+                    _log.LogError(e, "revoking expired leases in {Directory} failed (retrying in {Interval} ms)", _dataDirectory, LeaseCheckInterval.TotalMilliseconds);
                 }
             }
         }

@@ -1,4 +1,6 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kybernet.Store.Sqlite;
 
@@ -18,12 +20,14 @@ public sealed partial class SqliteStore : IKeyValueStore
     readonly CommitSignal _commits = new();
     readonly CancellationTokenSource _stopping = new();
     readonly Task _leaseExpiry;
+    readonly ILogger _log;
     long _revision;
     long _compactRevision;
     bool _disposed;
 
-    SqliteStore(string dataDirectory, FileStream ownership, SqliteConnection writer, string readConnectionString)
+    SqliteStore(string dataDirectory, FileStream ownership, SqliteConnection writer, string readConnectionString, ILogger log)
     {
+        _log = log;
         _dataDirectory = dataDirectory;
         _ownership = ownership;
         _writer = writer;
@@ -37,8 +41,8 @@ public sealed partial class SqliteStore : IKeyValueStore
         _leaseExpiry = ExpireLeasesAsync(_stopping.Token);
     }
 
-    /// <summary>Opens (creating if needed) the store in <paramref name="dataDirectory"/>.</summary>
-    public static SqliteStore Open(string dataDirectory)
+    /// <summary>Opens (creating if needed) the store in <paramref name="dataDirectory"/>; background failures (lease expiry) go to <paramref name="log"/>.</summary>
+    public static SqliteStore Open(string dataDirectory, ILogger? log = null)
     {
         Directory.CreateDirectory(dataDirectory);
         FileStream ownership;
@@ -65,7 +69,7 @@ public sealed partial class SqliteStore : IKeyValueStore
             writer.Open();
             SqliteSchema.Initialize(writer);
             var read = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = true }.ToString();
-            return new SqliteStore(dataDirectory, ownership, writer, read);
+            return new SqliteStore(dataDirectory, ownership, writer, read, log ?? NullLogger.Instance);
         }
         catch (Exception e)
         {

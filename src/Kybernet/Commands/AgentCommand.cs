@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
+using Kybernet.Cli.Logging;
 using Kybernet.Client;
 using Kybernet.Linux.Namespaces;
 using Kybernet.Linux.Netlink;
@@ -8,6 +9,7 @@ using Kybernet.Overlay.Agent;
 using Kybernet.Overlay.Backends;
 using Kybernet.Overlay.Subnets;
 using Kybernet.Store.Etcd;
+using Microsoft.Extensions.Logging;
 
 namespace Kybernet.Cli.Commands;
 
@@ -31,21 +33,26 @@ internal static class AgentCommand
         var publicIp = new Option<string?>("--public-ip") { Description = "This node's address other nodes send to (default: the first IPv4 address of --iface)" };
         var subnetFile = new Option<string>("--subnet-file") { Description = "Where to write subnet.env", DefaultValueFactory = _ => SubnetEnv.DefaultPath };
         var ipMasq = new Option<bool>("--ip-masq") { Description = "Masquerade traffic leaving the pod network" };
+        var logLevel = LogOptions.Level();
         var command = new Command("agent", "Run the node agent (the overlay: a subnet lease in etcd or on the Node object, and the backend the network config names)")
         {
-            endpoints, prefix, leaseTtl, kubeMode, kubeconfig, nodeName, netConf, annotationPrefix, iface, publicIp, subnetFile, ipMasq,
+            endpoints, prefix, leaseTtl, kubeMode, kubeconfig, nodeName, netConf, annotationPrefix, iface, publicIp, subnetFile, ipMasq, logLevel,
         };
         command.SetAction(async (parsed, cancel) =>
         {
+            if (LogOptions.Parse(parsed.GetValue(logLevel)!) is not { } level)
+                return Fail($"--log-level \"{parsed.GetValue(logLevel)}\" is not one of trace, debug, info, warning, error");
             using var shutdown = ShutdownSignal.Link(cancel);
-            var ct = shutdown.Token;
+            using var loggers = LogOptions.CreateFactory(level);
+            var log = loggers.CreateLogger("agent");
             try
             {
-                return await Run(parsed, ct);
+                return await Run(parsed, loggers, log, shutdown.Token);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                Console.Error.WriteLine($"kybernet agent: {e.Message}");
+                // The whole exception: a failure the agent did not expect needs its stack to be understood.
+                log.LogCritical(e, "{Error}", e.Message);
                 return 1;
             }
         });
@@ -54,7 +61,7 @@ internal static class AgentCommand
         // Which options were given on the command line (not defaulted).
         static bool Given(ParseResult parsed, Option option) => parsed.GetResult(option) is { Implicit: false };
 
-        async Task<int> Run(ParseResult parsed, CancellationToken ct)
+        async Task<int> Run(ParseResult parsed, ILoggerFactory loggers, ILogger log, CancellationToken ct)
         {
             // Exactly one mode, and no option of the other one.
             var etcdMode = parsed.GetValue(endpoints) is not null;
@@ -90,7 +97,7 @@ internal static class AgentCommand
                 External = new ExternalInterface(node, device, address),
                 SubnetFile = parsed.GetValue(subnetFile)!,
                 IpMasq = parsed.GetValue(ipMasq),
-                Log = Console.Out,
+                Log = loggers.CreateLogger("overlay"),
             };
             if (kube)
             {
@@ -106,24 +113,24 @@ internal static class AgentCommand
                     NodeName = name,
                     NetConfPath = parsed.GetValue(netConf)!,
                     AnnotationPrefix = parsed.GetValue(annotationPrefix)!,
-                    Log = Console.Out,
+                    Log = loggers.CreateLogger("kube-subnet-manager"),
                 });
-                Console.WriteLine($"kybernet agent: kube mode, node {name}, network config {Path.GetFullPath(subnets.Options.NetConfPath)}");
-                return await RunAgent(subnets, options, ct);
+                log.LogInformation("kube mode, node {Node}, network config {NetConf}", name, Path.GetFullPath(subnets.Options.NetConfPath));
+                return await RunAgent(subnets, options, log, ct);
             }
 
-            await using var store = new EtcdStore(parsed.GetValue(endpoints)!);
+            await using var store = new EtcdStore(EtcdStoreOptions.Parse(parsed.GetValue(endpoints)!) with { Log = loggers.CreateLogger("etcd") });
             return await RunAgent(new EtcdSubnetManager(store, new EtcdSubnetManagerOptions
             {
                 Prefix = parsed.GetValue(prefix)!,
                 LeaseTtl = TimeSpan.FromSeconds(parsed.GetValue(leaseTtl)),
-            }), options, ct);
+            }), options, log, ct);
         }
 
-        static async Task<int> RunAgent(ISubnetManager subnets, OverlayAgentOptions options, CancellationToken ct)
+        static async Task<int> RunAgent(ISubnetManager subnets, OverlayAgentOptions options, ILogger log, CancellationToken ct)
         {
             await using var agent = await OverlayAgent.StartAsync(subnets, BackendRegistry.CreateDefault(), options, ct);
-            Console.WriteLine($"kybernet agent is up: subnet {agent.Lease.Subnet}, subnet.env at {Path.GetFullPath(options.SubnetFile)}");
+            log.LogInformation("up: subnet {Subnet}, subnet.env at {SubnetFile}", agent.Lease.Subnet, Path.GetFullPath(options.SubnetFile));
             try
             {
                 await agent.Completion.WaitAsync(ct);
@@ -131,7 +138,7 @@ internal static class AgentCommand
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
             }
-            Console.WriteLine("kybernet agent is stopping (its lease stays)");
+            log.LogInformation("stopping (its lease stays)");
             return agent.Completion.IsFaulted ? 1 : 0;
         }
 

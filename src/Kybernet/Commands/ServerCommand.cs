@@ -1,10 +1,12 @@
 using System.CommandLine;
 using System.Net;
 using Kybernet.ApiServer;
+using Kybernet.Cli.Logging;
 using Kybernet.Client;
 using Kybernet.Controllers;
 using Kybernet.Controllers.NodeIpam;
 using Kybernet.Store;
+using Microsoft.Extensions.Logging;
 
 namespace Kybernet.Cli.Commands;
 
@@ -20,13 +22,19 @@ internal static class ServerCommand
         var allocate = new Option<bool>("--allocate-node-cidrs") { Description = "Give every node a pod CIDR from --cluster-cidr (spec.podCIDR)", DefaultValueFactory = _ => true };
         var clusterCidr = new Option<string>("--cluster-cidr") { Description = "The pod network node CIDRs are cut from", DefaultValueFactory = _ => "10.244.0.0/16" };
         var maskSize = new Option<int>("--node-cidr-mask-size") { Description = "The prefix length of each node's pod CIDR", DefaultValueFactory = _ => 24 };
+        var logLevel = LogOptions.Level();
         var command = new Command("server", "Run the API server and the controllers (kubectl talks to it through DATA_DIR/admin.kubeconfig)")
         {
-            dataDir, listen, store, sans, allocate, clusterCidr, maskSize,
+            dataDir, listen, store, sans, allocate, clusterCidr, maskSize, logLevel,
         };
         command.SetAction(async (parsed, ct) =>
         {
             var directory = Path.GetFullPath(parsed.GetValue(dataDir)!);
+            if (LogOptions.Parse(parsed.GetValue(logLevel)!) is not { } level)
+            {
+                Console.Error.WriteLine($"kybernet: --log-level \"{parsed.GetValue(logLevel)}\" is not one of trace, debug, info, warning, error");
+                return 1;
+            }
             if (!IPEndPoint.TryParse(parsed.GetValue(listen)!, out var endpoint))
             {
                 Console.Error.WriteLine($"kybernet: --listen \"{parsed.GetValue(listen)}\" is not ADDRESS:PORT");
@@ -41,7 +49,6 @@ internal static class ServerCommand
             {
                 AllocateNodeCidrs = parsed.GetValue(allocate),
                 NodeIpam = new NodeIpamOptions { ClusterCidr = cluster, NodeCidrMaskSize = parsed.GetValue(maskSize) },
-                Log = Console.Out,
             };
             if (controllerOptions.AllocateNodeCidrs)
             {
@@ -53,16 +60,20 @@ internal static class ServerCommand
                 }
             }
 
+            // Disposed last (declared first): it flushes whatever the components logged on their way down.
+            using var loggers = LogOptions.CreateFactory(level);
+            var log = loggers.CreateLogger("server");
+            controllerOptions = controllerOptions with { Loggers = loggers };
             Directory.CreateDirectory(directory);
-            await using var kv = StoreFactory.Open(parsed.GetValue(store)!, directory);
+            await using var kv = StoreFactory.Open(parsed.GetValue(store)!, directory, loggers);
             await using var server = await ApiServerHost.StartAsync(new ApiServerOptions
             {
                 DataDirectory = directory,
                 Listen = endpoint,
                 ExtraSans = parsed.GetValue(sans) ?? [],
-            }, kv, ct: ct);
-            Console.WriteLine($"kybernet server is serving at {server.Url} (store: {parsed.GetValue(store)})");
-            Console.WriteLine($"kubectl: export KUBECONFIG={server.KubeconfigPath}");
+            }, kv, loggers, ct);
+            log.LogInformation("serving at {Url} (store: {Store})", server.Url, parsed.GetValue(store));
+            log.LogInformation("kubectl: export KUBECONFIG={Kubeconfig}", server.KubeconfigPath);
 
             // The controllers talk to the API like any other client (kube-controller-manager's way), as its admin.
             using var client = KubeClient.FromKubeconfig(server.KubeconfigPath);
@@ -70,8 +81,8 @@ internal static class ServerCommand
 
             // The web host handles SIGTERM and SIGINT itself (it stops serving); we then shut the rest down.
             try { await server.WaitForShutdownAsync(ct); }
-            catch (OperationCanceledException) { }
-            Console.WriteLine("kybernet server is stopping");
+            catch (OperationCanceledException) { } // our own token: the same shutdown, asked for another way
+            log.LogInformation("stopping");
             return 0;
         });
         return command;

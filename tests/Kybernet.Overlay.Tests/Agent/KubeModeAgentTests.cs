@@ -1,4 +1,7 @@
 using k8s;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using k8s.Models;
 using Kybernet.Controllers.Tests;
 using Kybernet.Linux.Netlink;
@@ -59,7 +62,7 @@ public sealed class KubeModeAgentTests : IAsyncLifetime
     private string SubnetFile(TwoNodeLab.Node node) => Path.Combine(_dir, $"node{node.Number}", "subnet.env");
 
     /// <summary>Starts (without awaiting) the agent of node-N in kube mode, as `kybernet agent --kube-subnet-mgr` does.</summary>
-    private Task<OverlayAgent> StartAgent(TwoNodeLab.Node node, TextWriter log)
+    private Task<OverlayAgent> StartAgent(TwoNodeLab.Node node, ILogger log)
     {
         var subnets = new KubeSubnetManager(_server.NewClient(), new KubeSubnetManagerOptions
         {
@@ -98,12 +101,12 @@ public sealed class KubeModeAgentTests : IAsyncLifetime
     [Fact]
     public async Task Two_kube_mode_agents_wait_for_their_nodes_take_the_assigned_pod_cidrs_and_their_pods_ping_across()
     {
-        var log1 = new StringWriter();
-        var starting1 = StartAgent(_lab.Node1, TextWriter.Synchronized(log1));
+        var log1 = new FakeLogCollector();
+        var starting1 = StartAgent(_lab.Node1, new FakeLogger(log1));
         var deadline = DateTime.UtcNow + TestApiServer.Patience;
-        while (!log1.ToString().Contains("waiting for node node-1 to be registered") && DateTime.UtcNow < deadline)
+        while (!log1.Text().Contains("waiting for node node-1 to be registered") && DateTime.UtcNow < deadline)
             await Task.Delay(20);
-        Assert.Contains("waiting for node node-1 to be registered", log1.ToString());
+        Assert.Contains("waiting for node node-1 to be registered", log1.Text());
         // The agent waits for the kubelet's Node: it never makes one itself.
         Assert.Equal(["reserved"], (await _server.Client.CoreV1.ListNodeAsync()).Items.Select(n => n.Name()));
         Assert.False(starting1.IsCompleted);
@@ -111,7 +114,7 @@ public sealed class KubeModeAgentTests : IAsyncLifetime
         await _server.CreateNodeAsync("node-1");
         var one = await Up(starting1, _lab.Node1);
         await _server.CreateNodeAsync("node-2");
-        var two = await Up(StartAgent(_lab.Node2, TextWriter.Null), _lab.Node2);
+        var two = await Up(StartAgent(_lab.Node2, NullLogger.Instance), _lab.Node2);
         Assert.Equal(_lab.Node1.Subnet, one.Lease.Subnet);
         Assert.Equal(_lab.Node2.Subnet, two.Lease.Subnet);
         await Sees(one, _lab.Node2);

@@ -4,6 +4,7 @@ using k8s;
 using k8s.Models;
 using Kybernet.Controllers.Tests;
 using Kybernet.Overlay.Subnets;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Kybernet.Overlay.Tests.Subnets;
 
@@ -13,7 +14,7 @@ public sealed class KubeSubnetManagerTests : IAsyncLifetime
     private const string Prefix = "flannel.alpha.coreos.com/";
     private TestApiServer _server = null!;
     private readonly string _dir = Directory.CreateTempSubdirectory("kyt-kubesm-").FullName;
-    private readonly List<StringWriter> _logs = [];
+    private readonly List<FakeLogCollector> _logs = [];
 
     private string NetConf => Path.Combine(_dir, "net-conf.json");
 
@@ -30,11 +31,11 @@ public sealed class KubeSubnetManagerTests : IAsyncLifetime
     }
 
     /// <summary>A node's manager, on a client of its own.</summary>
-    private KubeSubnetManager Manager(string node, out StringWriter log)
+    private KubeSubnetManager Manager(string node, out FakeLogCollector log)
     {
-        log = new StringWriter();
+        log = new FakeLogCollector();
         _logs.Add(log);
-        return new KubeSubnetManager(_server.NewClient(), new KubeSubnetManagerOptions { NodeName = node, NetConfPath = NetConf, Log = TextWriter.Synchronized(log) });
+        return new KubeSubnetManager(_server.NewClient(), new KubeSubnetManagerOptions { NodeName = node, NetConfPath = NetConf, Log = new FakeLogger(log) });
     }
 
     private KubeSubnetManager Manager(string node) => Manager(node, out _);
@@ -75,11 +76,11 @@ public sealed class KubeSubnetManagerTests : IAsyncLifetime
         var manager = Manager("n1", out var log);
         // subnet.env's previous subnet plays no part in kube mode.
         var acquiring = manager.AcquireLeaseAsync(Ip(11), "vxlan", Vtep("aa:bb:cc:00:00:01"), IPNetwork.Parse("10.244.9.0/24"));
-        await Eventually(() => log.ToString().Contains("waiting for node n1 to be registered"), "the manager says it waits for the node");
+        await Eventually(() => log.Text().Contains("waiting for node n1 to be registered"), "the manager says it waits for the node");
         Assert.False(acquiring.IsCompleted);
 
         await _server.CreateNodeAsync("n1");
-        await Eventually(() => log.ToString().Contains("waiting for node n1 to get spec.podCIDR"), "the manager says it waits for the podCIDR");
+        await Eventually(() => log.Text().Contains("waiting for node n1 to get spec.podCIDR"), "the manager says it waits for the podCIDR");
         Assert.False(acquiring.IsCompleted);
 
         await using var controller = new RunningController(_server);

@@ -43,7 +43,11 @@ public sealed class BridgePlugin : ICniPlugin
             while (undo.TryPop(out var step))
             {
                 try { step(); }
-                catch (Exception) { }
+                catch (Exception e)
+                {
+                    // Not the runtime's answer (that is the ADD's own failure), but what may have been left behind.
+                    Console.Error.WriteLine($"kybernet-bridge: undoing a failed ADD of {request.Environment.ContainerId}: {e.Message}");
+                }
             }
             throw;
         }
