@@ -11,7 +11,7 @@ public static class KubeClient
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"kubeconfig {path} does not exist", path);
-        return new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(path));
+        return new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(path), new CoreGroupPaths());
     }
 
     /// <summary>The HTTP status of a failed call, or null when it did not get an answer (connection refused, reset, timed out).</summary>

@@ -202,20 +202,44 @@ public sealed class ListWatch<T>(string description, ListWatch<T>.Lister list, L
     private static string Describe(Exception e) => KubeClient.Describe(e);
 }
 
-/// <summary>List+watch for the kinds Kybernet's components follow.</summary>
+/// <summary>List+watch for any resource, through the client's one generic path (any group, the core one included).</summary>
 public static class ListWatches
 {
-    /// <summary>Nodes, optionally narrowed by a field selector (metadata.name=NAME for one node).</summary>
-    public static ListWatch<V1Node> Nodes(IKubernetes client, string? fieldSelector = null, ILogger? log = null) =>
-        new(fieldSelector is null ? "nodes" : $"nodes ({fieldSelector})",
+    /// <summary>
+    /// Every object of <paramref name="resource"/> (or of one namespace), optionally narrowed by selectors, as
+    /// <typeparamref name="T"/>: a typed model (V1Node) or <see cref="ObjectMetadata"/> for metadata only. The client must
+    /// come from <see cref="KubeClient.FromKubeconfig"/> (it routes the core group).
+    /// </summary>
+    public static ListWatch<T> For<T>(IKubernetes client, ApiResource resource, string? ns = null, string? fieldSelector = null,
+        string? labelSelector = null, ILogger? log = null) where T : IKubernetesObject<V1ObjectMeta>
+    {
+        var (group, version, plural) = (resource.Group, resource.Version, resource.Plural);
+        var description = resource.QualifiedName + (ns is null ? "" : $" in {ns}")
+            + (fieldSelector is null ? "" : $" ({fieldSelector})") + (labelSelector is null ? "" : $" ({labelSelector})");
+        return new ListWatch<T>(description,
             async ct =>
             {
-                var listed = await client.CoreV1.ListNodeAsync(fieldSelector: fieldSelector, cancellationToken: ct);
-                return (listed.Items, listed.Metadata?.ResourceVersion ?? "0");
+                using var response = ns is null
+                    ? await client.CustomObjects.ListClusterCustomObjectWithHttpMessagesAsync<KubernetesList<T>>(group, version, plural,
+                        fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct)
+                    : await client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync<KubernetesList<T>>(group, version, ns, plural,
+                        fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct);
+                return (response.Body.Items ?? [], response.Body.Metadata?.ResourceVersion ?? "0");
             },
-            (rv, timeout, onError, ct) => client.CoreV1.WatchListNodeAsync(allowWatchBookmarks: true, fieldSelector: fieldSelector,
-                resourceVersion: rv, timeoutSeconds: timeout, onError: onError, cancellationToken: ct))
+#pragma warning disable CS0618 // WatchAsync<T, L>: the one typed watch of any resource in KubernetesClient 21 (its suggested replacement yields untyped objects)
+            (rv, timeout, onError, ct) => (ns is null
+                ? client.CustomObjects.ListClusterCustomObjectWithHttpMessagesAsync(group, version, plural, allowWatchBookmarks: true,
+                    fieldSelector: fieldSelector, labelSelector: labelSelector, resourceVersion: rv, timeoutSeconds: timeout, watch: true, cancellationToken: ct)
+                : client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync(group, version, ns, plural, allowWatchBookmarks: true,
+                    fieldSelector: fieldSelector, labelSelector: labelSelector, resourceVersion: rv, timeoutSeconds: timeout, watch: true, cancellationToken: ct))
+                .WatchAsync<T, object>(onError, ct))
+#pragma warning restore CS0618
         {
             Log = log ?? NullLogger.Instance,
         };
+    }
+
+    /// <summary>Nodes, optionally narrowed by a field selector (metadata.name=NAME for one node).</summary>
+    public static ListWatch<V1Node> Nodes(IKubernetes client, string? fieldSelector = null, ILogger? log = null) =>
+        For<V1Node>(client, ApiResource.Nodes, fieldSelector: fieldSelector, log: log);
 }
