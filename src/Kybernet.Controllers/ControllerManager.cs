@@ -1,7 +1,8 @@
 using k8s;
+using Kybernet.Client.Informers;
+using Kybernet.Controllers.NodeIpam;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Kybernet.Controllers.NodeIpam;
 
 namespace Kybernet.Controllers;
 
@@ -31,37 +32,45 @@ public sealed class ControllerManager : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private readonly ControllerManagerOptions _options;
     private readonly ILogger _log;
+    private readonly InformerFactory? _informers;
 
-    private ControllerManager(IReadOnlyList<IController> controllers, ControllerManagerOptions options, CancellationToken stopping)
+    private ControllerManager(IReadOnlyList<IController> controllers, InformerFactory? informers, ControllerManagerOptions options, CancellationToken stopping)
     {
         _stop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         Controllers = controllers;
+        _informers = informers;
         _options = options;
         _log = options.Loggers.CreateLogger("controller-manager");
+        // The controllers asked for their informers while being made: start them all now, one watch per resource.
+        informers?.Start();
         foreach (var controller in controllers)
             _loops.Add(Task.Run(() => KeepRunningAsync(controller, _stop.Token)));
     }
 
     public IReadOnlyList<IController> Controllers { get; }
 
-    /// <summary>The controllers <paramref name="options"/> enable, on <paramref name="client"/>.</summary>
-    public static IReadOnlyList<IController> Create(IKubernetes client, ControllerManagerOptions options)
+    /// <summary>The controllers <paramref name="options"/> enable, on the shared informers of <paramref name="informers"/>.</summary>
+    public static IReadOnlyList<IController> Create(InformerFactory informers, ControllerManagerOptions options)
     {
         var controllers = new List<IController>();
         if (options.AllocateNodeCidrs)
-            controllers.Add(new NodeIpamController(client, options.NodeIpam, options.Loggers.CreateLogger("node-ipam")));
+            controllers.Add(new NodeIpamController(informers, options.NodeIpam, options.Loggers.CreateLogger("node-ipam")));
         return controllers;
     }
 
     /// <summary>
-    /// Starts every enabled controller and returns at once (each one lists and watches on its own). They stop on dispose,
-    /// or as soon as <paramref name="stopping"/> is cancelled (the server begins to stop).
+    /// Starts every enabled controller, and the informers they share, and returns at once. They stop on dispose, or as
+    /// soon as <paramref name="stopping"/> is cancelled (the server begins to stop).
     /// </summary>
-    public static ControllerManager Start(IKubernetes client, ControllerManagerOptions options, CancellationToken stopping = default) =>
-        new(Create(client, options), options, stopping);
+    public static ControllerManager Start(IKubernetes client, ControllerManagerOptions options, CancellationToken stopping = default)
+    {
+        var informers = new InformerFactory(client, loggers: options.Loggers);
+        return new(Create(informers, options), informers, options, stopping);
+    }
 
+    /// <summary>Runs the given controllers (their informers are the caller's to start).</summary>
     public static ControllerManager Start(IReadOnlyList<IController> controllers, ControllerManagerOptions options, CancellationToken stopping = default) =>
-        new(controllers, options, stopping);
+        new(controllers, null, options, stopping);
 
     private async Task KeepRunningAsync(IController controller, CancellationToken ct)
     {
@@ -95,6 +104,8 @@ public sealed class ControllerManager : IAsyncDisposable
     {
         await _stop.CancelAsync();
         await Task.WhenAll(_loops);
+        if (_informers is not null)
+            await _informers.DisposeAsync();
         _stop.Dispose();
     }
 }

@@ -39,7 +39,8 @@ public sealed class ControllerManagerTests
     public void Allocate_node_cidrs_decides_whether_node_ipam_runs()
     {
         using var client = new k8s.Kubernetes(new k8s.KubernetesClientConfiguration { Host = "https://127.0.0.1:1" });
-        Assert.Equal(["node-ipam"], ControllerManager.Create(client, new ControllerManagerOptions()).Select(c => c.Name));
-        Assert.Empty(ControllerManager.Create(client, new ControllerManagerOptions { AllocateNodeCidrs = false }));
+        var informers = new Kybernet.Client.Informers.InformerFactory(client); // never started: nothing is asked of the server
+        Assert.Equal(["node-ipam"], ControllerManager.Create(informers, new ControllerManagerOptions()).Select(c => c.Name));
+        Assert.Empty(ControllerManager.Create(informers, new ControllerManagerOptions { AllocateNodeCidrs = false }));
     }
 }

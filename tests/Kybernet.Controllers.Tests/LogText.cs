@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 
 namespace Kybernet.Controllers.Tests;
@@ -6,4 +7,7 @@ namespace Kybernet.Controllers.Tests;
 public static class LogText
 {
     public static string Text(this FakeLogCollector log) => string.Join('\n', log.GetSnapshot().Select(r => r.Message));
+
+    /// <summary>A logger factory whose every category writes to <paramref name="provider"/>'s collector.</summary>
+    public static ILoggerFactory AsFactory(this FakeLoggerProvider provider) => LoggerFactory.Create(b => b.AddProvider(provider));
 }

@@ -1,3 +1,4 @@
+using Kybernet.Client.Informers;
 using Kybernet.Controllers.NodeIpam;
 using Microsoft.Extensions.Logging.Testing;
 
@@ -9,10 +10,14 @@ internal sealed class RunningController : IAsyncDisposable
     private readonly FakeLogCollector _log = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _run;
+    private readonly InformerFactory _informers;
 
     public RunningController(TestApiServer server, NodeIpamOptions? options = null)
     {
-        var controller = new NodeIpamController(server.NewClient(), options ?? new NodeIpamOptions(), new FakeLogger(_log));
+        // Its informers log to the same place, as in the controller manager (relists, failed watches).
+        _informers = new InformerFactory(server.NewClient(), loggers: new FakeLoggerProvider(_log).AsFactory());
+        var controller = new NodeIpamController(_informers, options ?? new NodeIpamOptions(), new FakeLogger(_log));
+        _informers.Start();
         _run = Task.Run(() => controller.RunAsync(_stop.Token));
     }
 
@@ -24,6 +29,7 @@ internal sealed class RunningController : IAsyncDisposable
         await _stop.CancelAsync();
         var ended = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _run);
         Assert.NotNull(ended);
+        await _informers.DisposeAsync();
         _stop.Dispose();
     }
 }

@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Kybernet.Client;
+using Kybernet.Client.Informers;
+using Kybernet.Client.Queues;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -12,12 +14,13 @@ namespace Kybernet.Controllers.NodeIpam;
 /// kube-controller-manager's node IPAM (--allocate-node-cidrs, the range allocator): every node without
 /// spec.podCIDR gets the lowest free node CIDR of the cluster CIDR, written to spec.podCIDR and spec.podCIDRs.
 /// <para>
-/// Level-triggered: it lists the nodes (at start, and again whenever its watch cannot resume), marks every CIDR
-/// the nodes already have as taken, and only then hands out free ones. A podCIDR once seen stays its node's until the
-/// node is deleted (upstream makes the field immutable), so a list that lags behind our own writes never frees
-/// anything. One loop makes every decision, so no CIDR is ever given to two nodes; each write carries the node's
-/// resourceVersion, so a node that changed meanwhile is decided again from its new state, never patched blindly.
-/// A deleted node's CIDR is free at once, and nodes still waiting are served from it.
+/// On the shared node informer and a work queue of node names, with one worker, so one loop makes every decision and no
+/// CIDR is ever given to two nodes. Before handing out anything it waits for the informer's first list and marks every
+/// CIDR the nodes already have (oldest node first: if two nodes claim one CIDR, the first holds it). A podCIDR once seen
+/// stays its node's until the node is deleted (upstream makes the field immutable), so a cache that lags behind our own
+/// writes never frees anything. Each write carries the node's resourceVersion, so a node that changed meanwhile is
+/// decided again from its new state, never patched blindly. A deleted node's CIDR is free at once, and nodes still
+/// waiting are served from it. A failed write is retried with the queue's backoff.
 /// </para>
 /// <para>
 /// When the range is exhausted the node is left without a podCIDR: one log line and one Warning Event
@@ -30,13 +33,15 @@ public sealed class NodeIpamController : IController
     public const string Component = "node-ipam-controller";
 
     private readonly IKubernetes _client;
+    private readonly SharedInformer<V1Node> _nodes;
     private readonly NodeIpamOptions _options;
     private readonly ILogger _log;
 
-    public NodeIpamController(IKubernetes client, NodeIpamOptions options, ILogger? log = null)
+    public NodeIpamController(InformerFactory informers, NodeIpamOptions options, ILogger? log = null)
     {
         options.Validate();
-        _client = client;
+        _client = informers.Client;
+        _nodes = informers.Nodes();
         _options = options;
         _log = log ?? NullLogger.Instance;
     }
@@ -47,98 +52,70 @@ public sealed class NodeIpamController : IController
     {
         var state = new State(new CidrSet(_options.ClusterCidr, _options.NodeCidrMaskSize));
         _log.LogInformation("allocating /{MaskSize} node CIDRs from {ClusterCidr} ({Count} in all)", _options.NodeCidrMaskSize, _options.ClusterCidr, state.Cidrs.Count);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var updates = ListWatches.Nodes(_client, log: _log).RunAsync(null, stop.Token).GetAsyncEnumerator(stop.Token);
-        var next = updates.MoveNextAsync().AsTask();
-        try
-        {
-            var retry = false;
-            while (true)
-            {
-                if (retry)
-                {
-                    // Something failed: try again after a while, or sooner if the world changes.
-                    var delay = Task.Delay(_options.RetryInterval, cancellationToken);
-                    if (await Task.WhenAny(next, delay) == delay)
-                    {
-                        await delay;
-                        retry = await SyncAsync(state, cancellationToken);
-                        continue;
-                    }
-                }
-                if (!await next)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    return;
-                }
-                Observe(state, updates.Current);
-                next = updates.MoveNextAsync().AsTask();
-                retry = await SyncAsync(state, cancellationToken);
-            }
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            try { await next; } catch (Exception) { }
-            await updates.DisposeAsync();
-        }
+        using var queue = new WorkQueue<string>(new WorkQueueOptions { BaseDelay = _options.RetryInterval, MaxDelay = _options.RetryInterval * 30 });
+
+        // Every CIDR the nodes hold is marked before any is handed out; then the waiting nodes, oldest first.
+        await _nodes.WaitForSyncAsync(cancellationToken);
+        var nodes = _nodes.Cache.List().OrderBy(n => n.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(n => n.Name(), StringComparer.Ordinal).ToList();
+        foreach (var node in nodes)
+            Observe(state, node);
+        foreach (var node in nodes)
+            queue.Add(node.Name());
+        using var handler = _nodes.AddHandler(InformerHandler<V1Node>.OnAny(node => queue.Add(node.Name())));
+
+        await QueueWorkers.RunAsync(queue, workers: 1, (name, ct) => ReconcileAsync(state, queue, name, ct), _log, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
+    /// <summary>What one worker knows; only that worker touches it.</summary>
     private sealed class State(CidrSet cidrs)
     {
         public CidrSet Cidrs { get; } = cidrs;
-        /// <summary>Every node by name, as last seen or as our own patch returned it.</summary>
-        public Dictionary<string, V1Node> Nodes { get; } = new(StringComparer.Ordinal);
+        /// <summary>The uid each node was last seen with: a new uid under a known name is a new node.</summary>
+        public Dictionary<string, string> Uids { get; } = new(StringComparer.Ordinal);
         /// <summary>Nodes told (log + Event) that no CIDR is left for them.</summary>
         public HashSet<string> Reported { get; } = new(StringComparer.Ordinal);
         /// <summary>"node podCIDR" pairs already logged as outside the range or overlapping, so each is said once.</summary>
         public HashSet<string> Noted { get; } = new(StringComparer.Ordinal);
-        /// <summary>The podCIDRs each node was last seen with and marked for ("10.244.1.0/24").</summary>
+        /// <summary>The podCIDRs each node was last seen with (or given by us) and marked for ("10.244.1.0/24").</summary>
         public Dictionary<string, string> Claims { get; } = new(StringComparer.Ordinal);
     }
 
-    private void Observe(State state, WatchUpdate<V1Node> update)
+    /// <summary>Decides one node: forget it if gone, mark what it holds, or give it a CIDR.</summary>
+    private async Task ReconcileAsync(State state, WorkQueue<string> queue, string name, CancellationToken ct)
     {
-        switch (update)
+        if (_nodes.Cache.Get(name) is not { } node)
         {
-            case Listed<V1Node> listed:
-                var names = listed.Items.Select(n => n.Name()).ToHashSet(StringComparer.Ordinal);
-                foreach (var gone in state.Nodes.Keys.Where(n => !names.Contains(n)).ToList())
-                    Forget(state, gone);
-                // Oldest first: if two nodes claim one CIDR, the first one holds it.
-                foreach (var node in listed.Items.OrderBy(n => n.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(n => n.Name(), StringComparer.Ordinal))
-                    Upsert(state, node);
-                break;
-            case Changed<V1Node> changed:
-                foreach (var (type, node) in changed.Changes)
-                {
-                    if (type == WatchEventType.Deleted)
-                        Forget(state, node.Name());
-                    else
-                        Upsert(state, node);
-                }
-                break;
+            if (Forget(state, name))
+            {
+                // Its CIDR is free: the nodes still waiting for one get their turn.
+                foreach (var waiting in _nodes.Cache.List().Where(n => PodCidrs(n).Count == 0))
+                    queue.Add(waiting.Name());
+            }
+            return;
         }
+        if (!Observe(state, node) || node.Metadata.DeletionTimestamp is not null)
+            return;
+        await AssignAsync(state, node, ct);
     }
 
-    private void Upsert(State state, V1Node node)
+    /// <summary>
+    /// Marks what the node holds. False when there is nothing to assign: it has a podCIDR, or we gave it one that the
+    /// cache does not show yet (an older view than our own patch: the podCIDR is not going away).
+    /// </summary>
+    private bool Observe(State state, V1Node node)
     {
         var name = node.Name();
-        if (state.Nodes.TryGetValue(name, out var known))
-        {
-            if (known.Uid() != node.Uid())
-                Forget(state, name); // deleted and made again while we were not watching: a new node
-            else if (PodCidrs(node).Count == 0 && PodCidrs(known).Count > 0)
-                return; // an older view than the one we hold (our own patch): the podCIDR is not going away
-        }
-        state.Nodes[name] = node;
+        if (state.Uids.TryGetValue(name, out var uid) && uid != node.Uid())
+            Forget(state, name); // deleted and made again while we were not looking: a new node
+        state.Uids[name] = node.Uid();
         var cidrs = PodCidrs(node);
         if (cidrs.Count == 0)
-            return;
+            return !state.Claims.ContainsKey(name);
         state.Reported.Remove(name);
         var claim = string.Join(",", cidrs);
         if (state.Claims.TryGetValue(name, out var before) && before == claim)
-            return; // already marked (most updates to a node are about other fields)
+            return false; // already marked (most updates to a node are about other fields)
         state.Claims[name] = claim;
         if (state.Cidrs.Release(name)) // its podCIDR changed by hand: mark the new one
             Reoccupy(state);
@@ -150,6 +127,7 @@ public sealed class NodeIpamController : IController
             else if (others.Count > 0)
                 Note(state, name, cidr, $"node {name}'s podCIDR {cidr} overlaps what {string.Join(", ", others)} already hold{(others.Count == 1 ? "s" : "")}: left as it is");
         }
+        return false;
     }
 
     private void Note(State state, string node, IPNetwork cidr, string message)
@@ -158,18 +136,19 @@ public sealed class NodeIpamController : IController
             _log.LogWarning("{Message}", message);
     }
 
-    private void Forget(State state, string name)
+    /// <summary>Forgets a deleted node; true if that freed a CIDR.</summary>
+    private bool Forget(State state, string name)
     {
-        state.Nodes.Remove(name);
+        state.Uids.Remove(name);
         state.Claims.Remove(name);
         state.Reported.Remove(name);
         state.Noted.RemoveWhere(n => n.StartsWith(name + " ", StringComparison.Ordinal));
         var held = state.Cidrs.HeldBy(name);
-        if (state.Cidrs.Release(name))
-        {
-            Reoccupy(state);
-            _log.LogInformation("node {Node} is gone: released {Cidrs}", name, string.Join(", ", held));
-        }
+        if (!state.Cidrs.Release(name))
+            return false;
+        Reoccupy(state);
+        _log.LogInformation("node {Node} is gone: released {Cidrs}", name, string.Join(", ", held));
+        return true;
     }
 
     /// <summary>
@@ -183,47 +162,36 @@ public sealed class NodeIpamController : IController
                 state.Cidrs.Occupy(IPNetwork.Parse(cidr), node);
     }
 
-    /// <summary>Gives a CIDR to every node still without one, oldest first. True if something failed and needs a retry.</summary>
-    private async Task<bool> SyncAsync(State state, CancellationToken ct)
+    /// <summary>Gives the node the lowest free CIDR; throws (the queue retries) if the write failed for another reason than a newer node.</summary>
+    private async Task AssignAsync(State state, V1Node node, CancellationToken ct)
     {
-        var retry = false;
-        var waiting = state.Nodes.Values
-            .Where(n => PodCidrs(n).Count == 0 && n.Metadata.DeletionTimestamp is null)
-            .OrderBy(n => n.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(n => n.Name(), StringComparer.Ordinal)
-            .ToList();
-        foreach (var node in waiting)
+        var name = node.Name();
+        if (state.Cidrs.AllocateLowestFree(name) is not { } cidr)
         {
-            var name = node.Name();
-            if (state.Cidrs.AllocateLowestFree(name) is not { } cidr)
-            {
-                if (state.Reported.Add(name))
-                    await ReportExhaustedAsync(state, node, ct);
-                continue;
-            }
-            try
-            {
-                var patch = new JsonObject
-                {
-                    // A precondition: if the node changed since we looked, decide again from what it is now.
-                    ["metadata"] = new JsonObject { ["resourceVersion"] = node.ResourceVersion() },
-                    ["spec"] = new JsonObject { ["podCIDR"] = cidr.ToString(), ["podCIDRs"] = new JsonArray(cidr.ToString()) },
-                };
-                var patched = await _client.CoreV1.PatchNodeAsync(new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), name, cancellationToken: ct);
-                state.Nodes[name] = patched;
-                state.Claims[name] = cidr.ToString();
-                state.Reported.Remove(name);
-                _log.LogInformation("node {Node}: podCIDR {Cidr}", name, cidr);
-            }
-            catch (Exception e) when (!ct.IsCancellationRequested)
-            {
-                state.Cidrs.Release(name);
-                if (KubeClient.IsConflict(e) || KubeClient.IsNotFound(e))
-                    continue; // changed or deleted meanwhile: its watch event is on the way and decides
-                _log.LogWarning("assigning {Cidr} to node {Node} failed (will retry): {Error}", cidr, name, KubeClient.Describe(e));
-                retry = true;
-            }
+            if (state.Reported.Add(name))
+                await ReportExhaustedAsync(state, node, ct);
+            return;
         }
-        return retry;
+        try
+        {
+            var patch = new JsonObject
+            {
+                // A precondition: if the node changed since we looked, decide again from what it is now.
+                ["metadata"] = new JsonObject { ["resourceVersion"] = node.ResourceVersion() },
+                ["spec"] = new JsonObject { ["podCIDR"] = cidr.ToString(), ["podCIDRs"] = new JsonArray(cidr.ToString()) },
+            };
+            await _client.CoreV1.PatchNodeAsync(new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), name, cancellationToken: ct);
+            state.Claims[name] = cidr.ToString();
+            state.Reported.Remove(name);
+            _log.LogInformation("node {Node}: podCIDR {Cidr}", name, cidr);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            state.Cidrs.Release(name);
+            if (KubeClient.IsConflict(e) || KubeClient.IsNotFound(e))
+                return; // changed or deleted meanwhile: its informer event is on the way and decides
+            throw new InvalidOperationException($"assigning {cidr} to node {name} failed: {KubeClient.Describe(e)}", e);
+        }
     }
 
     private async Task ReportExhaustedAsync(State state, V1Node node, CancellationToken ct)

@@ -3,9 +3,11 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using k8s;
 using k8s.Models;
 using Kybernet.Client;
+using Kybernet.Client.Informers;
 using Microsoft.Extensions.Logging;
 
 namespace Kybernet.Overlay.Subnets;
@@ -121,47 +123,74 @@ public sealed class KubeSubnetManager : ISubnetManager
 
     public async IAsyncEnumerable<LeaseEventBatch> WatchLeasesAsync(long fromRevision = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var known = new Dictionary<string, SubnetLease>(StringComparer.Ordinal);
-        // From scratch, the first batch is the current set even when it is empty; resumed, only changes make batches.
-        var first = fromRevision == 0;
+        var resumed = fromRevision > 0;
+        var informer = new SharedInformer<V1Node>(ListWatches.Nodes(_client, log: _options.Log));
+        // Lease events with the resourceVersion of the node change that made them, in the order they happened.
+        var events = Channel.CreateUnbounded<(LeaseEvent Event, long Revision)>(new UnboundedChannelOptions { SingleReader = true });
         var seen = new HashSet<string>(StringComparer.Ordinal); // nodes a resumed watch has had news of
-        var watch = ListWatches.Nodes(_client, log: _options.Log);
-        await foreach (var update in watch.RunAsync(fromRevision > 0 ? (fromRevision - 1).ToString() : null, cancellationToken))
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var run = informer.RunAsync(resumed ? (fromRevision - 1).ToString() : null, stop.Token);
+        IDisposable? handler = null;
+        try
         {
-            var events = new List<LeaseEvent>();
-            switch (update)
+            await informer.WaitForSyncAsync(cancellationToken);
+            handler = informer.AddHandler(new InformerHandler<V1Node>(
+                OnAdd: node => Changed(null, node, added: true),
+                OnUpdate: (before, after) => Changed(before, after),
+                OnDelete: node => Changed(node, null)));
+            // From scratch, the first batch is the current set (the handler's catch-up adds), even when it is empty;
+            // resumed, only changes make batches.
+            if (!resumed)
+                yield return new LeaseEventBatch(Drain(out _), Revision(informer.LastResourceVersion));
+            while (await events.Reader.WaitToReadAsync(cancellationToken))
             {
-                case Listed<V1Node> listed:
-                    var present = new Dictionary<string, SubnetLease>(StringComparer.Ordinal);
-                    foreach (var node in listed.Items)
-                    {
-                        if (node.Name() != NodeName && ToLease(node) is { } lease)
-                            present[node.Name()] = lease;
-                    }
-                    foreach (var gone in known.Keys.Where(k => !present.ContainsKey(k)).ToList())
-                        Set(known, gone, null, events);
-                    foreach (var (name, lease) in present)
-                        Set(known, name, lease, events);
-                    break;
-                case Changed<V1Node> changed:
-                    foreach (var (type, node) in changed.Changes)
-                    {
-                        if (node.Name() == NodeName)
-                            continue;
-                        if (type == WatchEventType.Deleted && !known.ContainsKey(node.Name()) && ToLease(node) is { } last)
-                            events.Add(new LeaseEvent(LeaseEventType.Removed, last with { Expiration = DateTimeOffset.UtcNow })); // resumed: not seen before, but it was a lease
-                        else if (fromRevision > 0 && seen.Add(node.Name()) && ToLease(node) is null && RemovedWhileResuming(node) is { } removed)
-                            events.Add(new LeaseEvent(LeaseEventType.Removed, removed)); // resumed: it may have been a lease before this change
-                        else
-                            Set(known, node.Name(), type == WatchEventType.Deleted ? null : ToLease(node), events);
-                    }
-                    break;
+                var batch = Drain(out var revision);
+                if (batch.Count > 0)
+                    yield return new LeaseEventBatch(batch, revision);
             }
-            if (events.Count > 0 || first)
-                yield return new LeaseEventBatch(events, long.TryParse(update.ResourceVersion, out var revision) ? revision : 0);
-            first = false;
+        }
+        finally
+        {
+            handler?.Dispose();
+            await stop.CancelAsync();
+            await run;
+        }
+
+        List<LeaseEvent> Drain(out long revision)
+        {
+            revision = 0;
+            var batch = new List<LeaseEvent>();
+            while (events.Reader.TryRead(out var item))
+            {
+                batch.Add(item.Event);
+                revision = Math.Max(revision, item.Revision);
+            }
+            return batch;
+        }
+
+        // What a node's change means for its lease: removed, added or replaced, or nothing (status heartbeats, labels).
+        void Changed(V1Node? before, V1Node? after, bool added = false)
+        {
+            var node = after ?? before!;
+            if (node.Name() == NodeName)
+                return;
+            var revision = Revision(node.ResourceVersion());
+            var old = before is null ? null : ToLease(before);
+            var now = after is null ? null : ToLease(after);
+            if (resumed && added && seen.Add(node.Name()) && now is null && RemovedWhileResuming(node) is { } removed)
+            {
+                events.Writer.TryWrite((new LeaseEvent(LeaseEventType.Removed, removed), revision)); // resumed: it may have been a lease before this change
+                return;
+            }
+            seen.Add(node.Name());
+            if (old is not null && (now is null || !old.Subnet.Equals(now.Subnet)))
+                events.Writer.TryWrite((new LeaseEvent(LeaseEventType.Removed, old with { Expiration = DateTimeOffset.UtcNow }), revision));
+            if (now is not null && (old is null || !old.Subnet.Equals(now.Subnet) || !SameLease(old, now)))
+                events.Writer.TryWrite((new LeaseEvent(LeaseEventType.Added, now), revision));
         }
     }
+
+    private static long Revision(string? resourceVersion) => long.TryParse(resourceVersion, out var revision) ? revision : 0;
 
     /// <summary>
     /// A resumed watch has not seen a node before the change it reports, and an event carries only the new object: a
@@ -174,52 +203,40 @@ public sealed class KubeSubnetManager : ISubnetManager
             ? new SubnetLease(subnet, System.Net.IPAddress.Any, "", new System.Text.Json.Nodes.JsonObject(), DateTimeOffset.UtcNow)
             : null;
 
-    /// <summary>Records <paramref name="lease"/> (null: none) as node <paramref name="name"/>'s and adds the events that change means.</summary>
-    private static void Set(Dictionary<string, SubnetLease> known, string name, SubnetLease? lease, List<LeaseEvent> events)
-    {
-        known.TryGetValue(name, out var old);
-        if (old is not null && (lease is null || !old.Subnet.Equals(lease.Subnet)))
-        {
-            known.Remove(name);
-            events.Add(new LeaseEvent(LeaseEventType.Removed, old with { Expiration = DateTimeOffset.UtcNow }));
-            old = null;
-        }
-        if (lease is not null && (old is null || !SameLease(old, lease)))
-        {
-            known[name] = lease;
-            events.Add(new LeaseEvent(LeaseEventType.Added, lease));
-        }
-    }
-
     private static bool SameLease(SubnetLease a, SubnetLease b) =>
         a.Subnet.Equals(b.Subnet) && a.PublicIp.Equals(b.PublicIp) && a.BackendType == b.BackendType
         && a.BackendData.ToJsonString() == b.BackendData.ToJsonString();
 
-    /// <summary>Waits, through list+watch of this one node, until it exists and has an IPv4 podCIDR; says what it waits for.</summary>
+    /// <summary>Waits, through an informer of this one node, until it exists and has an IPv4 podCIDR; says what it waits for.</summary>
     private async Task<V1Node> WaitForPodCidrAsync(CancellationToken cancellationToken)
     {
-        string? said = null;
-        V1Node? node = null;
-        var watch = ListWatches.Nodes(_client, $"metadata.name={NodeName}", _options.Log);
-        await foreach (var update in watch.RunAsync(null, cancellationToken))
+        var informer = new SharedInformer<V1Node>(ListWatches.Nodes(_client, $"metadata.name={NodeName}", _options.Log));
+        var changed = new SemaphoreSlim(0);
+        using var handler = informer.AddHandler(InformerHandler<V1Node>.OnAny(_ => changed.Release()));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var run = informer.RunAsync(null, stop.Token);
+        try
         {
-            if (update is Listed<V1Node> listed)
-                node = listed.Items.FirstOrDefault(n => n.Name() == NodeName);
-            else if (update is Changed<V1Node> changed)
+            await informer.WaitForSyncAsync(cancellationToken);
+            string? said = null;
+            while (true)
             {
-                foreach (var (type, changedNode) in changed.Changes.Where(c => c.Object.Name() == NodeName))
-                    node = type == WatchEventType.Deleted ? null : changedNode;
+                var node = informer.Cache.Get(NodeName);
+                if (node is not null && PodSubnet(node) is not null)
+                    return node;
+                var waiting = node is null
+                    ? $"waiting for node {NodeName} to be registered (the kubelet creates the Node object)"
+                    : $"waiting for node {NodeName} to get spec.podCIDR (the node IPAM controller assigns it: kybernet server --allocate-node-cidrs)";
+                if (waiting != said)
+                    _options.Log.LogInformation("{Waiting}", said = waiting);
+                await changed.WaitAsync(cancellationToken);
             }
-            if (node is not null && PodSubnet(node) is not null)
-                return node;
-            var waiting = node is null
-                ? $"overlay: waiting for node {NodeName} to be registered (the kubelet creates the Node object)"
-                : $"overlay: waiting for node {NodeName} to get spec.podCIDR (the node IPAM controller assigns it: kybernet server --allocate-node-cidrs)";
-            if (waiting != said)
-                _options.Log.LogInformation("{Waiting}", said = waiting);
         }
-        cancellationToken.ThrowIfCancellationRequested();
-        throw new InvalidOperationException($"the watch of node {NodeName} ended");
+        finally
+        {
+            await stop.CancelAsync();
+            await run;
+        }
     }
 
     /// <summary>Writes the lease's annotations on the node, if they are not there already.</summary>
