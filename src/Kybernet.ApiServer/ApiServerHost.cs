@@ -11,7 +11,9 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kybernet.ApiServer;
 
@@ -50,6 +52,10 @@ public sealed class ApiServerHost : IAsyncDisposable
 
     public Uri Url { get; }
 
+    /// <param name="loggers">
+    /// Where the server logs: every request at Debug, every 500 at Error with its stack, the
+    /// failures of the loops beside it; ASP.NET Core's own logs go there too. None given: nowhere.
+    /// </param>
     public static async Task<ApiServerHost> StartAsync(ApiServerOptions options, IKeyValueStore store, ILoggerFactory? loggers = null, CancellationToken ct = default)
     {
         // 1. Identity: the CA, the serving certificate and the admin token, kept across restarts.
@@ -67,9 +73,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         var catalog = ResourceCatalog.Kubernetes(allocator);
         var objects = new ObjectStore(store);
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        if (loggers is not null)
-            builder.Services.AddSingleton(loggers);
+        // The caller's factory, with its providers and levels, replaces the host's own.
+        builder.Services.Replace(ServiceDescriptor.Singleton(loggers ?? NullLoggerFactory.Instance));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -81,9 +86,11 @@ public sealed class ApiServerHost : IAsyncDisposable
         });
         builder.Services.AddSingleton(catalog).AddSingleton(objects).AddSingleton(store).AddSingleton(allocator)
             .AddSingleton<ResourceRegistry>().AddSingleton<Deleter>().AddSingleton<Discovery>().AddSingleton<OpenApi>()
-            .AddSingleton<ResourceHandler>().AddSingleton<Router>()
+            .AddSingleton<ResourceHandler>().AddSingleton<Router>().AddSingleton<RequestLog>()
             .AddSingleton<GarbageCollector>().AddSingleton<ServiceClaimRepair>();
         var app = builder.Build();
+        var requests = app.Services.GetRequiredService<RequestLog>();
+        app.Use((context, next) => requests.Invoke(context, () => next(context)));
         app.Use(async (context, next) =>
         {
             if (IsPublic(context.Request.Path) || TokenMatches(context.Request.Headers.Authorization.ToString(), token))

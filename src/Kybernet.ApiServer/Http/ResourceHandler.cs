@@ -6,6 +6,7 @@ using Kybernet.ApiServer.Resources;
 using Kybernet.ApiServer.Storage;
 using Kybernet.ApiServer.Tables;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace Kybernet.ApiServer.Http;
 
@@ -15,7 +16,7 @@ namespace Kybernet.ApiServer.Http;
 /// fieldValidation, resourceVersion preconditions, Table output). What the kind does is asked of
 /// its strategy, through the <see cref="ResourceRegistry"/> and the <see cref="Deleter"/>.
 /// </summary>
-public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog, ResourceRegistry registry, Deleter deleter)
+public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog, ResourceRegistry registry, Deleter deleter, ILoggerFactory loggers)
 {
     public async Task Handle(HttpContext context, RequestTarget target)
     {
@@ -38,7 +39,7 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
         switch (method, target.Name)
         {
             case ("GET", null) when context.Request.Query["watch"] is { Count: > 0 } w && w[0] is "true" or "1":
-                await new WatchStream(objects, r).Serve(context, target.Namespace);
+                await new WatchStream(objects, r, loggers.CreateLogger<WatchStream>()).Serve(context, target.Namespace);
                 break;
             case ("GET", null):
                 await List(context, target);

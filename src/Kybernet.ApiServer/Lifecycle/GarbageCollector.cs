@@ -36,7 +36,7 @@ public sealed class GarbageCollector(ObjectStore objects, ResourceCatalog catalo
             }
             catch (Exception e)
             {
-                log.LogWarning(e, "garbage collection sweep failed; retrying");
+                log.LogError(e, "Garbage collection sweep failed; retrying in 1 s");
                 await Task.Delay(TimeSpan.FromSeconds(1), ct);
             }
         }
