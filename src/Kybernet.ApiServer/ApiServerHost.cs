@@ -1,6 +1,7 @@
 using System.Net;
 using Kybernet.ApiServer.Http;
 using Kybernet.ApiServer.Lifecycle;
+using Kybernet.ApiServer.Registry;
 using Kybernet.ApiServer.Resources;
 using Kybernet.ApiServer.Security;
 using Kybernet.ApiServer.Storage;
@@ -10,7 +11,9 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kybernet.ApiServer;
 
@@ -26,20 +29,20 @@ public sealed record ApiServerOptions
 
 /// <summary>
 /// The API server, start to finish: certificates and admin credentials in the data directory,
-/// HTTPS with bearer-token authentication, the router, the objects that always exist, and the
-/// deletion controllers. One readable start-up sequence.
+/// HTTPS with bearer-token authentication, the router, the objects that always exist, and the loops
+/// that run beside it (deletion controllers, service claim repair). One readable start-up sequence.
 /// </summary>
 public sealed class ApiServerHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly CancellationTokenSource _stopping;
-    private readonly Task _garbageCollector;
+    private readonly Task[] _loops;
 
-    private ApiServerHost(WebApplication app, CancellationTokenSource stopping, Task garbageCollector, string kubeconfigPath, Uri url)
+    private ApiServerHost(WebApplication app, CancellationTokenSource stopping, Task[] loops, string kubeconfigPath, Uri url)
     {
         _app = app;
         _stopping = stopping;
-        _garbageCollector = garbageCollector;
+        _loops = loops;
         KubeconfigPath = kubeconfigPath;
         Url = url;
     }
@@ -49,6 +52,10 @@ public sealed class ApiServerHost : IAsyncDisposable
 
     public Uri Url { get; }
 
+    /// <param name="loggers">
+    /// Where the server logs: every request at Debug, every 500 at Error with its stack, the
+    /// failures of the loops beside it; ASP.NET Core's own logs go there too. None given: nowhere.
+    /// </param>
     public static async Task<ApiServerHost> StartAsync(ApiServerOptions options, IKeyValueStore store, ILoggerFactory? loggers = null, CancellationToken ct = default)
     {
         // 1. Identity: the CA, the serving certificate and the admin token, kept across restarts.
@@ -62,12 +69,12 @@ public sealed class ApiServerHost : IAsyncDisposable
         var token = AdminCredentials.LoadOrCreateToken(pki);
 
         // 2. The objects and the HTTP surface.
-        var catalog = ResourceCatalog.Kubernetes;
+        var allocator = new ServiceAllocator(store);
+        var catalog = ResourceCatalog.Kubernetes(allocator);
         var objects = new ObjectStore(store);
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        if (loggers is not null)
-            builder.Services.AddSingleton(loggers);
+        // The caller's factory, with its providers and levels, replaces the host's own.
+        builder.Services.Replace(ServiceDescriptor.Singleton(loggers ?? NullLoggerFactory.Instance));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -77,9 +84,13 @@ public sealed class ApiServerHost : IAsyncDisposable
                 listen.UseHttps(ca.Server);
             });
         });
-        builder.Services.AddSingleton(catalog).AddSingleton(objects).AddSingleton<Deleter>().AddSingleton<Discovery>()
-            .AddSingleton<OpenApi>().AddSingleton<ResourceHandler>().AddSingleton(store).AddSingleton<Admission.ServiceAllocator>().AddSingleton<Router>().AddSingleton<GarbageCollector>();
+        builder.Services.AddSingleton(catalog).AddSingleton(objects).AddSingleton(store).AddSingleton(allocator)
+            .AddSingleton<ResourceRegistry>().AddSingleton<Deleter>().AddSingleton<Discovery>().AddSingleton<OpenApi>()
+            .AddSingleton<ResourceHandler>().AddSingleton<Router>().AddSingleton<RequestLog>()
+            .AddSingleton<GarbageCollector>().AddSingleton<ServiceClaimRepair>();
         var app = builder.Build();
+        var requests = app.Services.GetRequiredService<RequestLog>();
+        app.Use((context, next) => requests.Invoke(context, () => next(context)));
         app.Use(async (context, next) =>
         {
             if (IsPublic(context.Request.Path) || TokenMatches(context.Request.Headers.Authorization.ToString(), token))
@@ -106,10 +117,12 @@ public sealed class ApiServerHost : IAsyncDisposable
         var kubeconfigPath = Path.Combine(options.DataDirectory, "admin.kubeconfig");
         AdminCredentials.WriteKubeconfig(kubeconfigPath, AdminCredentials.Kubeconfig(url.ToString().TrimEnd('/'), ca.CaPem, token));
 
-        // 5. The deletion controllers, until the server stops.
+        // 5. The loops beside the server, until it stops: deletion controllers, and the repair of service claims.
         var collector = app.Services.GetRequiredService<GarbageCollector>();
+        var repair = app.Services.GetRequiredService<ServiceClaimRepair>();
         var stopping = new CancellationTokenSource();
-        return new ApiServerHost(app, stopping, Task.Run(() => collector.RunAsync(stopping.Token)), kubeconfigPath, url);
+        Task[] loops = [Task.Run(() => collector.RunAsync(stopping.Token)), Task.Run(() => repair.RunAsync(stopping.Token))];
+        return new ApiServerHost(app, stopping, loops, kubeconfigPath, url);
     }
 
     /// <summary>Cancelled as soon as the server begins to stop (SIGTERM, Ctrl-C, dispose), for what runs beside it.</summary>
@@ -122,7 +135,14 @@ public sealed class ApiServerHost : IAsyncDisposable
     {
         await _stopping.CancelAsync();
         await _app.StopAsync();
-        try { await _garbageCollector; } catch (OperationCanceledException) { }
+        foreach (var loop in _loops)
+        {
+            try { await loop; }
+            catch (OperationCanceledException)
+            {
+                // How a loop ends when it is stopped: cancelled in the middle of its work or its wait.
+            }
+        }
         await _app.DisposeAsync();
         _stopping.Dispose();
     }

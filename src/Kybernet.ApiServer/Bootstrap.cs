@@ -17,7 +17,7 @@ public static class Bootstrap
 
     public static async Task EnsureAsync(ObjectStore objects, ResourceCatalog catalog, string kubernetesServiceIp, int apiPort, CancellationToken ct)
     {
-        var namespaces = catalog.Find("", "v1", "namespaces")!;
+        var namespaces = catalog.Namespaces.Resource;
         foreach (var name in Namespaces)
             await CreateIfMissing(objects, namespaces, null, name, new JsonObject
             {

@@ -34,4 +34,9 @@ public static class ObjectMeta
     public static string Now() => DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
 
     public static string? Str(JsonNode? node) => node is JsonValue v && v.TryGetValue(out string? s) ? s : null;
+
+    /// <summary>A whole number, whether it was parsed from a request or set by the server as an int.</summary>
+    public static long? Integer(JsonNode? node) => node is JsonValue v
+        ? v.TryGetValue(out long l) ? l : v.TryGetValue(out int i) ? i : null
+        : null;
 }

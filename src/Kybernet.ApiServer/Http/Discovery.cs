@@ -7,7 +7,8 @@ namespace Kybernet.ApiServer.Http;
 /// <summary>
 /// /api, /apis and each group-version's resource list, in both forms kubectl reads: aggregated
 /// discovery v2 (asked for first, and only understood with its exact parameterised Content-Type)
-/// and the legacy APIVersions / APIGroupList / APIResourceList documents.
+/// and the legacy APIVersions / APIGroupList / APIResourceList documents. Each resource's
+/// subresources are the ones its strategy has, with their own kind and verbs.
 /// </summary>
 public sealed class Discovery(ResourceCatalog catalog)
 {
@@ -56,10 +57,14 @@ public sealed class Discovery(ResourceCatalog catalog)
         foreach (var r in resources)
         {
             list.Add(Resource(r.Resource, r.Singular, r.Namespaced, r.Kind, ResourceDefinition.AllVerbs, r.ShortNames, r.Categories));
-            if (r.HasStatus)
-                list.Add(Resource($"{r.Resource}/status", "", r.Namespaced, r.Kind, ["get", "patch", "update"], [], []));
-            if (r.HasScale)
-                list.Add(Resource($"{r.Resource}/scale", "", r.Namespaced, "Scale", ["get", "patch", "update"], [], [], "autoscaling", "v1"));
+            foreach (var sub in catalog.StrategyFor(r).Subresources)
+            {
+                // A subresource of another group's kind (autoscaling/v1 Scale) names that group and version.
+                var kind = sub.ResponseKind;
+                bool foreign = kind.Group != r.Group || kind.Version != r.Version;
+                list.Add(Resource($"{r.Resource}/{sub.Name}", "", r.Namespaced, kind.Kind, sub.Verbs, [], [],
+                    foreign ? kind.Group : null, foreign ? kind.Version : null));
+            }
         }
         return JsonResponses.Write(context, 200, new JsonObject
         {
@@ -112,7 +117,7 @@ public sealed class Discovery(ResourceCatalog catalog)
         }).ToArray()),
     };
 
-    private static JsonObject AggregatedResource(ResourceDefinition r)
+    private JsonObject AggregatedResource(ResourceDefinition r)
     {
         var o = new JsonObject
         {
@@ -125,19 +130,12 @@ public sealed class Discovery(ResourceCatalog catalog)
         if (r.ShortNames.Count > 0) o["shortNames"] = Strings(r.ShortNames);
         if (r.Categories.Count > 0) o["categories"] = Strings(r.Categories);
         var subresources = new JsonArray();
-        if (r.HasStatus)
+        foreach (var sub in catalog.StrategyFor(r).Subresources)
             subresources.Add(new JsonObject
             {
-                ["subresource"] = "status",
-                ["responseKind"] = new JsonObject { ["group"] = r.Group, ["version"] = r.Version, ["kind"] = r.Kind },
-                ["verbs"] = Strings(["get", "patch", "update"]),
-            });
-        if (r.HasScale)
-            subresources.Add(new JsonObject
-            {
-                ["subresource"] = "scale",
-                ["responseKind"] = new JsonObject { ["group"] = "autoscaling", ["version"] = "v1", ["kind"] = "Scale" },
-                ["verbs"] = Strings(["get", "patch", "update"]),
+                ["subresource"] = sub.Name,
+                ["responseKind"] = new JsonObject { ["group"] = sub.ResponseKind.Group, ["version"] = sub.ResponseKind.Version, ["kind"] = sub.ResponseKind.Kind },
+                ["verbs"] = Strings(sub.Verbs),
             });
         if (subresources.Count > 0) o["subresources"] = subresources;
         return o;

@@ -1,16 +1,14 @@
 using System.Text.Json.Nodes;
 using Kybernet.Api.Patching;
-using Kybernet.ApiServer.Resources;
 
 namespace Kybernet.ApiServer.Http;
 
-/// <summary>Applies a PATCH body by its content type to the current object (null: server-side apply of a new one).</summary>
+/// <summary>Applies a PATCH body by its content type to what the URL shows (null: server-side apply of a new object).</summary>
 public static class PatchApplier
 {
-    public static JsonObject Apply(string contentType, JsonObject? current, JsonNode patch, ResourceDefinition r, string? subresource)
+    /// <param name="kind">The kind of <paramref name="target"/>, whose schema strategic merge and apply follow.</param>
+    public static JsonObject Apply(string contentType, JsonObject? target, JsonNode patch, string kind)
     {
-        var kind = subresource == "scale" ? "Scale" : r.Kind;
-        var target = current is null ? null : subresource == "scale" ? Scale.From(r, current) : current.DeepClone();
         try
         {
             var result = contentType switch
@@ -25,6 +23,7 @@ public static class PatchApplier
         }
         catch (PatchException e)
         {
+            // The patch does not apply to this object: the client's error, answered as upstream does (400 or 422).
             throw e.StatusCode == 400 ? ApiException.BadRequest(e.Message) : new ApiException(422, "Invalid", e.Message);
         }
     }

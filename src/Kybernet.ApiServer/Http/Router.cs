@@ -7,7 +7,8 @@ namespace Kybernet.ApiServer.Http;
 
 /// <summary>
 /// Maps a request path to what serves it: discovery, OpenAPI, version and health endpoints, or a
-/// resource verb. Every refusal is answered as a Kubernetes Status.
+/// resource verb. Every refusal is answered as a Kubernetes Status; every 500 is logged at Error with
+/// its exception (and stack), since it is the server's fault, not the client's.
 /// </summary>
 public sealed class Router(ResourceCatalog catalog, Discovery discovery, OpenApi openApi, ResourceHandler resources, ILogger<Router> log)
 {
@@ -21,17 +22,25 @@ public sealed class Router(ResourceCatalog catalog, Discovery discovery, OpenApi
         }
         catch (ApiException e)
         {
+            // A refusal the server chose (4xx), or an error it named (5xx: an allocator range full...), which is logged.
+            if (e.Code >= 500)
+                log.LogError(e, "{Method} {Path} failed with {Status} {Reason}", context.Request.Method, PathAndQuery(context), e.Code, e.Reason);
             if (!context.Response.HasStarted)
                 await JsonResponses.Write(context, e.Code, e.ToStatus());
         }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested) { }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away: there is no one to answer (the request log still records it).
+        }
         catch (Exception e)
         {
-            log.LogError(e, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
+            log.LogError(e, "{Method} {Path} failed with 500", context.Request.Method, PathAndQuery(context));
             if (!context.Response.HasStarted)
                 await JsonResponses.Write(context, 500, new ApiException(500, "InternalError", $"Internal error occurred: {e.Message}").ToStatus());
         }
     }
+
+    public static string PathAndQuery(HttpContext context) => context.Request.Path + context.Request.QueryString;
 
     private Task Dispatch(HttpContext context, string[] s) => s switch
     {

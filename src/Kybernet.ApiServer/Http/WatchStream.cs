@@ -6,6 +6,7 @@ using Kybernet.Store;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Kybernet.ApiServer.Http;
 
@@ -18,7 +19,7 @@ namespace Kybernet.ApiServer.Http;
 /// A server that is stopping ends its watches at once (clients resume elsewhere or later from their
 /// resourceVersion) instead of holding its shutdown until they time out.
 /// </summary>
-public sealed class WatchStream(ObjectStore objects, ResourceDefinition r)
+public sealed class WatchStream(ObjectStore objects, ResourceDefinition r, ILogger<WatchStream> log)
 {
     private static readonly TimeSpan BookmarkInterval = TimeSpan.FromSeconds(60);
 
@@ -85,10 +86,14 @@ public sealed class WatchStream(ObjectStore objects, ResourceDefinition r)
         }
         catch (CompactedException e)
         {
+            // Expected: the client asked for history the store no longer has; it lists again.
             var gone = ApiException.Gone($"too old resource version: {e.Requested} ({e.CompactRevision})");
             await Send(context, "ERROR", gone.ToStatus(), false, ct);
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Expected: the client went away, its timeout passed, or the server is stopping.
+        }
     }
 
     /// <summary>Store events, with a null "tick" every few seconds so bookmarks can go out on quiet streams.</summary>
@@ -121,7 +126,20 @@ public sealed class WatchStream(ObjectStore objects, ResourceDefinition r)
         finally
         {
             // An async iterator cannot be disposed while a MoveNext is pending: let it end first.
-            try { await next; } catch (Exception) { }
+            // (One that completed was awaited by the loop, which passed on its failure, if any.)
+            if (!next.IsCompleted)
+            {
+                try { await next; }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    // How a pending read normally ends: the stream is being cancelled.
+                }
+                catch (Exception e)
+                {
+                    // Nobody reads this stream any more, so the failure would be lost: log it.
+                    log.LogWarning(e, "The store watch of {Resource} failed while its watch stream was ending", r.QualifiedResource);
+                }
+            }
             await events.DisposeAsync();
         }
     }

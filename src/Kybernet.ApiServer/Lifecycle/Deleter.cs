@@ -7,40 +7,43 @@ using Kybernet.ApiServer.Storage;
 namespace Kybernet.ApiServer.Lifecycle;
 
 /// <summary>
-/// Deletion as Kubernetes does it: preconditions; objects with finalizers (and namespaces, and
-/// foreground deletion) only get a deletionTimestamp and go when their finalizers are gone; orphaning
-/// strips the owner reference from dependents first; background deletion removes the object now and
-/// leaves its dependents to the <see cref="GarbageCollector"/>.
+/// Deletion as Kubernetes does it: preconditions; objects held by finalizers (or foreground
+/// deletion, or a kind whose strategy marks first, like namespaces) only get a deletionTimestamp and
+/// go once nothing holds them; orphaning strips the owner reference from dependents first; background
+/// deletion removes the object now and leaves its dependents to the <see cref="GarbageCollector"/>.
+/// What is particular to a kind (refusals, what marking changes, what holds it) is its strategy's.
 /// </summary>
 public sealed class Deleter(ObjectStore objects, ResourceCatalog catalog)
 {
     public const string ForegroundFinalizer = "foregroundDeletion";
     public const string OrphanFinalizer = "orphan";
 
-    /// <summary>Namespaces every cluster needs (upstream refuses to delete them too).</summary>
-    private static readonly HashSet<string> ProtectedNamespaces = ["default", "kube-system", "kube-public"];
-
     public async Task<JsonObject> Delete(ResourceDefinition r, string? ns, string name, DeleteOptions options, CancellationToken ct)
     {
-        if (r.Kind == "Namespace" && ProtectedNamespaces.Contains(name))
-            throw new ApiException(403, "Forbidden", $"namespaces \"{name}\" is forbidden: this namespace may not be deleted", name, "", "namespaces");
+        var strategy = catalog.StrategyFor(r);
+        strategy.ValidateDelete(name);
         for (int attempt = 0; ; attempt++)
         {
             var current = await objects.GetAsync(r, ns, name, ct)
                 ?? throw ApiException.NotFound(r.QualifiedResource, name, r.Group, r.Resource);
             CheckPreconditions(r, name, current, options);
-            if (ObjectMeta.IsDeleting(current))
-                return current; // already on its way out
-
-            var finalizers = ObjectMeta.Finalizers(current).ToList();
-            if (options.Propagation == Propagation.Foreground)
-                finalizers.Add(ForegroundFinalizer);
-            bool marksOnly = finalizers.Count > 0 || r.Kind == "Namespace";
-            if (options.DryRun)
-                return current;
             try
             {
-                if (marksOnly)
+                if (ObjectMeta.IsDeleting(current))
+                {
+                    // Already on its way out: deleting it again removes it once nothing holds it (a
+                    // namespace whose finalizers are done); until then it stays as it is.
+                    if (options.DryRun || !strategy.CanRemove(current))
+                        return current;
+                    return await objects.DeleteAsync(r, ns, name, ObjectMeta.Revision(current), ct);
+                }
+
+                var finalizers = ObjectMeta.Finalizers(current).ToList();
+                if (options.Propagation == Propagation.Foreground)
+                    finalizers.Add(ForegroundFinalizer);
+                if (options.DryRun)
+                    return current;
+                if (finalizers.Count > 0 || strategy.MarksBeforeRemoval)
                 {
                     var marked = (JsonObject)current.DeepClone();
                     var meta = ObjectMeta.Metadata(marked);
@@ -48,8 +51,7 @@ public sealed class Deleter(ObjectStore objects, ResourceCatalog catalog)
                     meta["deletionGracePeriodSeconds"] = 0;
                     if (finalizers.Count > 0)
                         meta["finalizers"] = new JsonArray(finalizers.Distinct().Select(f => (JsonNode?)f).ToArray());
-                    if (r.Kind == "Namespace")
-                        ((JsonObject)(marked["status"] ??= new JsonObject()))["phase"] = "Terminating";
+                    strategy.PrepareForDelete(marked);
                     return await objects.UpdateAsync(r, ns, name, marked, ObjectMeta.Revision(current), ct);
                 }
                 if (options.Propagation == Propagation.Orphan)
@@ -94,8 +96,14 @@ public sealed class Deleter(ObjectStore objects, ResourceCatalog catalog)
                 await objects.UpdateAsync(r, ns, name, next, ObjectMeta.Revision(item), ct);
                 return;
             }
-            catch (ApiException e) when (e.Code == 404) { return; }
-            catch (ApiException e) when (e.Code == 409 && attempt < 10) { }
+            catch (ApiException e) when (e.Code == 404)
+            {
+                return; // deleted meanwhile: nothing left to orphan
+            }
+            catch (ApiException e) when (e.Code == 409 && attempt < 10)
+            {
+                // Written meanwhile: read it again, it may still carry the reference.
+            }
         }
     }
 

@@ -12,12 +12,11 @@ namespace Kybernet.ApiServer.Lifecycle;
 /// Finishes what deletions start, level-triggered: on every change it looks at the whole state and
 /// (1) deletes objects all of whose owners are gone (background propagation), (2) completes
 /// foreground deletions (dependents first, then the owner), and (3) empties terminating namespaces,
-/// then removes them; and it frees service IPs and node ports no service holds. Running it twice
-/// changes nothing.
+/// then finalizes them and deletes them again, which removes them. Running it twice changes nothing.
 /// Upstream these are the garbage-collector and namespace controllers; they live in the server
-/// until Kybernet.Controllers exists.
+/// until they move to Kybernet.Controllers as API clients.
 /// </summary>
-public sealed class GarbageCollector(ObjectStore objects, ResourceCatalog catalog, Deleter deleter, Admission.ServiceAllocator allocator, ILogger<GarbageCollector> log)
+public sealed class GarbageCollector(ObjectStore objects, ResourceCatalog catalog, Deleter deleter, ILogger<GarbageCollector> log)
 {
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(20);
 
@@ -31,10 +30,13 @@ public sealed class GarbageCollector(ObjectStore objects, ResourceCatalog catalo
                 await SweepAsync(ct);
                 await WaitForChange(revision, ct);
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                log.LogWarning(e, "garbage collection sweep failed; retrying");
+                return; // the server is stopping
+            }
+            catch (Exception e)
+            {
+                log.LogError(e, "Garbage collection sweep failed; retrying in 1 s");
                 await Task.Delay(TimeSpan.FromSeconds(1), ct);
             }
         }
@@ -43,8 +45,8 @@ public sealed class GarbageCollector(ObjectStore objects, ResourceCatalog catalo
     /// <summary>One pass over everything.</summary>
     public async Task SweepAsync(CancellationToken ct)
     {
-        // Everything read at one revision: owners and dependents, services and their claims, are
-        // seen as they were together, never an owner from before its dependent's list.
+        // Everything read at one revision: owners and dependents are seen as they were together,
+        // never an owner from before its dependent's list.
         long revision = await objects.Store.CurrentRevisionAsync(ct);
         var all = new List<(ResourceDefinition R, JsonObject Obj)>();
         foreach (var r in catalog.All)
@@ -69,15 +71,17 @@ public sealed class GarbageCollector(ObjectStore objects, ResourceCatalog catalo
                 if (dependents.Count == 0)
                     await RemoveFinalizer(r, obj, Deleter.ForegroundFinalizer, ct);
             }
-            if (r.Kind == "Namespace")
-                await Terminate(r, obj, all, ct);
+            if (r == catalog.Namespaces.Resource)
+                await Terminate(obj, all, ct);
         }
-
-        await allocator.ReleaseUnusedAsync(all.Where(a => a.R.Kind == "Service").Select(a => a.Obj).ToList(), revision, ct);
     }
 
-    /// <summary>Deletes everything in a terminating namespace; once it is empty, the namespace goes.</summary>
-    private async Task Terminate(ResourceDefinition namespaces, JsonObject ns, List<(ResourceDefinition R, JsonObject Obj)> all, CancellationToken ct)
+    /// <summary>
+    /// Deletes everything in a terminating namespace; once it is empty, finalizes it (what a PUT of
+    /// namespaces/NAME/finalize does: spec.finalizers emptied) and deletes it again, which removes it
+    /// unless metadata.finalizers still hold it.
+    /// </summary>
+    private async Task Terminate(JsonObject ns, List<(ResourceDefinition R, JsonObject Obj)> all, CancellationToken ct)
     {
         var name = ObjectMeta.Name(ns)!;
         var contents = all.Where(a => a.R.Namespaced && ObjectMeta.Namespace(a.Obj) == name).ToList();
@@ -85,14 +89,13 @@ public sealed class GarbageCollector(ObjectStore objects, ResourceCatalog catalo
             await Quietly(() => deleter.Delete(r, name, ObjectMeta.Name(obj)!, DeleteOptions.Default, ct));
         if (contents.Count > 0)
             return;
-        var finalized = (JsonObject)ns.DeepClone();
-        (finalized["spec"] as JsonObject)?.Remove("finalizers");
+        var namespaces = catalog.Namespaces;
+        var finalized = namespaces.Finalize.ApplyTo(ns, new JsonObject { ["spec"] = new JsonObject() });
         await Quietly(async () =>
         {
-            var saved = await objects.UpdateAsync(namespaces, null, name, finalized, ObjectMeta.Revision(ns), ct);
-            if (ObjectMeta.Finalizers(saved).Count == 0)
-                await objects.DeleteAsync(namespaces, null, name, ObjectMeta.Revision(saved), ct);
-            return saved;
+            if (!JsonNode.DeepEquals(finalized, ns))
+                await objects.UpdateAsync(namespaces.Resource, null, name, finalized, ObjectMeta.Revision(ns), ct);
+            return await deleter.Delete(namespaces.Resource, null, name, DeleteOptions.Default, ct);
         });
     }
 
@@ -106,7 +109,7 @@ public sealed class GarbageCollector(ObjectStore objects, ResourceCatalog catalo
         await Quietly(async () =>
         {
             var saved = await objects.UpdateAsync(r, ObjectMeta.Namespace(obj), ObjectMeta.Name(obj)!, next, ObjectMeta.Revision(obj), ct);
-            if (remaining.Count == 0 && (r.Kind != "Namespace" || next["spec"]?["finalizers"] is not JsonArray { Count: > 0 }))
+            if (catalog.StrategyFor(r).CanRemove(saved))
                 await objects.DeleteAsync(r, ObjectMeta.Namespace(obj), ObjectMeta.Name(obj)!, ObjectMeta.Revision(saved), ct);
             return saved;
         });
@@ -116,7 +119,10 @@ public sealed class GarbageCollector(ObjectStore objects, ResourceCatalog catalo
     private static async Task Quietly(Func<Task<JsonObject>> action)
     {
         try { await action(); }
-        catch (ApiException e) when (e.Code is 404 or 409) { }
+        catch (ApiException e) when (e.Code is 404 or 409)
+        {
+            // Expected: this sweep decided on a state that has changed since; the change wakes the next one.
+        }
     }
 
     /// <summary>
@@ -135,7 +141,10 @@ public sealed class GarbageCollector(ObjectStore objects, ResourceCatalog catalo
         }
         cts.CancelAfter(Settle);
         try { while (await changes.MoveNextAsync()) { } }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // The settle time is up (our own timer, not the server stopping): sweep now.
+        }
     }
 
     private static readonly byte[] DeletionTimestamp = System.Text.Encoding.UTF8.GetBytes("\"deletionTimestamp\"");

@@ -1,11 +1,29 @@
+using Kybernet.ApiServer.Registry;
+
 namespace Kybernet.ApiServer.Resources;
 
-/// <summary>Every resource the server serves, and lookups by URL parts or by kind.</summary>
+/// <summary>
+/// Every resource the server serves, each with its strategy, and lookups by URL parts or by kind
+/// (upstream's storage map of an API group).
+/// </summary>
 public sealed class ResourceCatalog
 {
-    public ResourceCatalog(IEnumerable<ResourceDefinition> resources) => All = resources.ToList();
+    private readonly Dictionary<ResourceDefinition, ResourceStrategy> _strategies;
+
+    public ResourceCatalog(IEnumerable<ResourceStrategy> strategies)
+    {
+        Strategies = strategies.ToList();
+        All = Strategies.Select(s => s.Resource).ToList();
+        _strategies = Strategies.ToDictionary(s => s.Resource);
+        Namespaces = Strategies.OfType<NamespaceStrategy>().Single();
+    }
+
+    public IReadOnlyList<ResourceStrategy> Strategies { get; }
 
     public IReadOnlyList<ResourceDefinition> All { get; }
+
+    /// <summary>The namespaces, which every namespaced resource lives in (creates check them; their termination empties them).</summary>
+    public NamespaceStrategy Namespaces { get; }
 
     public IEnumerable<string> Groups => All.Select(r => r.Group).Where(g => g.Length > 0).Distinct();
 
@@ -18,42 +36,30 @@ public sealed class ResourceCatalog
     public ResourceDefinition? FindKind(string apiVersion, string kind) =>
         All.FirstOrDefault(r => r.ApiVersion == apiVersion && r.Kind == kind);
 
-    /// <summary>The resources of Kubernetes that Kybernet serves, with upstream's names and short names.</summary>
-    public static ResourceCatalog Kubernetes { get; } = new(
+    /// <summary>The strategy of a resource of this catalog.</summary>
+    public ResourceStrategy StrategyFor(ResourceDefinition r) =>
+        _strategies.TryGetValue(r, out var strategy) ? strategy : throw new ArgumentException($"{r.QualifiedResource} is not served by this catalog", nameof(r));
+
+    /// <summary>
+    /// The resources of Kubernetes that Kybernet serves, with upstream's names and short names. Kinds
+    /// with rules of their own have a strategy class; the rest are served by the generic strategy.
+    /// </summary>
+    public static ResourceCatalog Kubernetes(ServiceAllocator services) => new(
     [
-        Core("Namespace", "namespaces", "namespace", namespaced: false, shortNames: ["ns"], status: true),
-        Core("Node", "nodes", "node", namespaced: false, shortNames: ["no"], status: true),
-        Core("Pod", "pods", "pod", shortNames: ["po"], categories: ["all"], status: true),
-        Core("Service", "services", "service", shortNames: ["svc"], categories: ["all"], status: true),
-        Core("Endpoints", "endpoints", "endpoints", shortNames: ["ep"]),
-        Core("ReplicationController", "replicationcontrollers", "replicationcontroller", shortNames: ["rc"], categories: ["all"], status: true, scale: true),
-        Core("ConfigMap", "configmaps", "configmap", shortNames: ["cm"]),
-        Core("Secret", "secrets", "secret"),
-        Core("ServiceAccount", "serviceaccounts", "serviceaccount", shortNames: ["sa"]),
-        Core("Event", "events", "event", shortNames: ["ev"]),
-        Grouped("apps", "Deployment", "deployments", "deployment", shortNames: ["deploy"], categories: ["all"], status: true, scale: true),
-        Grouped("apps", "ReplicaSet", "replicasets", "replicaset", shortNames: ["rs"], categories: ["all"], status: true, scale: true),
-        Grouped("discovery.k8s.io", "EndpointSlice", "endpointslices", "endpointslice"),
-        Grouped("coordination.k8s.io", "Lease", "leases", "lease"),
-        Grouped("networking.k8s.io", "NetworkPolicy", "networkpolicies", "networkpolicy", shortNames: ["netpol"]),
+        new NamespaceStrategy(),
+        new NodeStrategy(),
+        new PodStrategy(),
+        new ServiceStrategy(services),
+        new ResourceStrategy(ResourceDefinition.Core("Endpoints", "endpoints", "endpoints", shortNames: ["ep"])),
+        new ReplicationControllerStrategy(),
+        new ResourceStrategy(ResourceDefinition.Core("ConfigMap", "configmaps", "configmap", shortNames: ["cm"])),
+        new SecretStrategy(),
+        new ResourceStrategy(ResourceDefinition.Core("ServiceAccount", "serviceaccounts", "serviceaccount", shortNames: ["sa"])),
+        new ResourceStrategy(ResourceDefinition.Core("Event", "events", "event", shortNames: ["ev"])),
+        new DeploymentStrategy(),
+        new ReplicaSetStrategy(),
+        new ResourceStrategy(ResourceDefinition.Grouped("discovery.k8s.io", "EndpointSlice", "endpointslices", "endpointslice")),
+        new ResourceStrategy(ResourceDefinition.Grouped("coordination.k8s.io", "Lease", "leases", "lease")),
+        new ResourceStrategy(ResourceDefinition.Grouped("networking.k8s.io", "NetworkPolicy", "networkpolicies", "networkpolicy", shortNames: ["netpol"])),
     ]);
-
-    private static ResourceDefinition Core(string kind, string resource, string singular, bool namespaced = true,
-        string[]? shortNames = null, string[]? categories = null, bool status = false, bool scale = false) =>
-        Grouped("", kind, resource, singular, namespaced, shortNames, categories, status, scale);
-
-    private static ResourceDefinition Grouped(string group, string kind, string resource, string singular, bool namespaced = true,
-        string[]? shortNames = null, string[]? categories = null, bool status = false, bool scale = false) => new()
-    {
-        Group = group,
-        Version = "v1",
-        Kind = kind,
-        Resource = resource,
-        Singular = singular,
-        Namespaced = namespaced,
-        ShortNames = shortNames ?? [],
-        Categories = categories ?? [],
-        HasStatus = status,
-        HasScale = scale,
-    };
 }

@@ -1,9 +1,10 @@
 namespace Kybernet.ApiServer.Resources;
 
 /// <summary>
-/// One kind of object the server serves: where it lives in the URL space (group, version, plural
-/// resource name), whether it is namespaced, the names kubectl accepts (singular, short names,
-/// categories such as "all"), and which subresources it has.
+/// One kind of object the server serves, as the URL space and discovery name it: group, version,
+/// plural resource name, whether it is namespaced, and the names kubectl accepts (singular, short
+/// names, categories such as "all"). What the kind does (defaults, validation, subresources...) is
+/// its <see cref="Registry.ResourceStrategy"/>'s.
 /// </summary>
 public sealed record ResourceDefinition
 {
@@ -16,8 +17,6 @@ public sealed record ResourceDefinition
     public required bool Namespaced { get; init; }
     public IReadOnlyList<string> ShortNames { get; init; } = [];
     public IReadOnlyList<string> Categories { get; init; } = [];
-    public bool HasStatus { get; init; }
-    public bool HasScale { get; init; }
 
     /// <summary>"v1" for the core group, "apps/v1" otherwise, as in an object's apiVersion.</summary>
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
@@ -28,4 +27,23 @@ public sealed record ResourceDefinition
     public string QualifiedResource => Group.Length == 0 ? Resource : $"{Resource}.{Group}";
 
     public static readonly IReadOnlyList<string> AllVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+
+    /// <summary>A resource of the core group ("v1").</summary>
+    public static ResourceDefinition Core(string kind, string resource, string singular, bool namespaced = true,
+        string[]? shortNames = null, string[]? categories = null) =>
+        Grouped("", kind, resource, singular, namespaced, shortNames, categories);
+
+    /// <summary>A resource of a named group, version v1.</summary>
+    public static ResourceDefinition Grouped(string group, string kind, string resource, string singular, bool namespaced = true,
+        string[]? shortNames = null, string[]? categories = null) => new()
+    {
+        Group = group,
+        Version = "v1",
+        Kind = kind,
+        Resource = resource,
+        Singular = singular,
+        Namespaced = namespaced,
+        ShortNames = shortNames ?? [],
+        Categories = categories ?? [],
+    };
 }

@@ -4,7 +4,9 @@ using System.Text.Json.Nodes;
 using Kybernet.ApiServer.Http;
 using Kybernet.Store;
 
-namespace Kybernet.ApiServer.Admission;
+using Kybernet.ApiServer.Admission;
+
+namespace Kybernet.ApiServer.Registry;
 
 /// <summary>
 /// Cluster IPs and node ports for Services. Each one a service holds is a key of its own
@@ -13,8 +15,8 @@ namespace Kybernet.ApiServer.Admission;
 /// ObjectStore's claims), so a service and its addresses exist together or not at all and no two
 /// services can ever hold one. Dynamic addresses and ports are chosen at random among the free ones
 /// (as upstream does; concurrent creates rarely propose the same), addresses from 16 into the service
-/// network, leaving the first ones for fixed use (the kubernetes service's .1, cluster DNS's .10). The garbage
-/// collector frees keys no service holds, comparing both at one revision.
+/// network, leaving the first ones for fixed use (the kubernetes service's .1, cluster DNS's .10). The
+/// <see cref="ServiceClaimRepair"/> loop frees keys no service holds, comparing both at one revision.
 /// </summary>
 public sealed class ServiceAllocator(IKeyValueStore store)
 {
@@ -116,9 +118,9 @@ public sealed class ServiceAllocator(IKeyValueStore store)
     /// <summary>
     /// Frees every reservation that, at <paramref name="revision"/>, no service holds (the services
     /// were listed at that same revision, so a service and its claims are seen together). Each delete
-    /// is conditional on the key being unchanged since.
+    /// is conditional on the key being unchanged since. Returns the keys freed, with who held them.
     /// </summary>
-    public async Task ReleaseUnusedAsync(IReadOnlyCollection<JsonObject> services, long revision, CancellationToken ct)
+    public async Task<IReadOnlyList<(string Key, string Holder)>> ReleaseUnusedAsync(IReadOnlyCollection<JsonObject> services, long revision, CancellationToken ct)
     {
         var inUse = new HashSet<string>();
         foreach (var s in services)
@@ -130,18 +132,24 @@ public sealed class ServiceAllocator(IKeyValueStore store)
                 if (p["nodePort"] is JsonValue v && v.TryGetValue(out int np))
                     inUse.Add($"{NodePortPrefix}{np}={owner}");
         }
+        var released = new List<(string, string)>();
         foreach (var prefix in new[] { IpPrefix, NodePortPrefix })
         {
             var reservations = await store.RangeAsync(KeyRange.Prefix(prefix), revision, cancellationToken: ct);
             foreach (var kv in reservations.Kvs)
-                if (!inUse.Contains($"{kv.Key}={Encoding.UTF8.GetString(kv.Value.Span)}"))
-                    await store.DeleteAsync(kv.Key, kv.ModRevision, ct);
+            {
+                var holder = Encoding.UTF8.GetString(kv.Value.Span);
+                // Conditional on the key's revision: a key claimed again since (deleted, then re-created) stays.
+                if (!inUse.Contains($"{kv.Key}={holder}") && await store.DeleteAsync(kv.Key, kv.ModRevision, ct) is not null)
+                    released.Add((kv.Key, holder));
+            }
         }
+        return released;
     }
 
     private async Task<HashSet<string>> TakenAsync(string prefix, CancellationToken ct) =>
         (await store.RangeAsync(KeyRange.Prefix(prefix), cancellationToken: ct)).Kvs.Select(kv => kv.Key[prefix.Length..]).ToHashSet();
 
     private static ApiException Invalid(JsonObject service, string field, string value, string message) =>
-        ApiException.Invalid("Service", ObjectMeta.Name(service) ?? "", "", [new StatusCause("FieldValueInvalid", $"Invalid value: \"{value}\": {message}", field)]);
+        ApiException.Invalid("Service", ObjectMeta.Name(service) ?? "", "", [Causes.Invalid(field, value, message)]);
 }

@@ -1,0 +1,41 @@
+using System.Text.Json.Nodes;
+using Kybernet.Api.Names;
+using Kybernet.ApiServer.Http;
+
+namespace Kybernet.ApiServer.Admission;
+
+/// <summary>Checks every kind shares: an object's name, its labels, a port number.</summary>
+public static class CommonValidation
+{
+    /// <summary>metadata.name is present and passes <paramref name="rule"/> (which DNS name form the kind needs).</summary>
+    public static void Name(JsonObject obj, Func<string, IReadOnlyList<string>> rule, List<StatusCause> causes)
+    {
+        var name = ObjectMeta.Name(obj);
+        if (string.IsNullOrEmpty(name))
+            causes.Add(Causes.Required("metadata.name", "name or generateName is required"));
+        else
+            causes.AddRange(rule(name).Select(p => Causes.Invalid("metadata.name", name, p)));
+    }
+
+    /// <summary>Label keys are qualified names and values valid label values, as selectors need them.</summary>
+    public static void Labels(JsonNode? labels, string path, List<StatusCause> causes)
+    {
+        if (labels is not JsonObject map)
+            return;
+        foreach (var (key, value) in map)
+        {
+            causes.AddRange(LabelSyntax.IsQualifiedName(key).Select(p => Causes.Invalid(path, key, p)));
+            var text = ObjectMeta.Str(value) ?? "";
+            causes.AddRange(LabelSyntax.IsValidLabelValue(text).Select(p => Causes.Invalid(path, text, p)));
+        }
+    }
+
+    /// <summary>A required port number, 1-65535.</summary>
+    public static void Port(JsonNode? node, string path, List<StatusCause> causes)
+    {
+        if (node is not JsonValue v || !v.TryGetValue(out long port))
+            causes.Add(Causes.Required(path));
+        else if (port is < 1 or > 65535)
+            causes.Add(Causes.Invalid(path, port.ToString(), "must be between 1 and 65535, inclusive"));
+    }
+}

@@ -1,0 +1,32 @@
+using System.Text.Json.Nodes;
+using Kybernet.ApiServer.Admission;
+using Kybernet.ApiServer.Http;
+using Kybernet.ApiServer.Registry.Subresources;
+using Kybernet.ApiServer.Resources;
+
+namespace Kybernet.ApiServer.Registry;
+
+/// <summary>Deployments: a workload with upstream's rollout defaults (RollingUpdate 25%/25%, history 10, deadline 600 s) and a fixed selector.</summary>
+public sealed class DeploymentStrategy() : WorkloadStrategy(ResourceDefinition.Grouped("apps", "Deployment", "deployments", "deployment", shortNames: ["deploy"], categories: ["all"]))
+{
+    public override void Default(JsonObject obj)
+    {
+        base.Default(obj);
+        var spec = Defaults.Object(obj, "spec");
+        Defaults.Set(spec, "strategy", () => new JsonObject
+        {
+            ["type"] = "RollingUpdate",
+            ["rollingUpdate"] = new JsonObject { ["maxUnavailable"] = "25%", ["maxSurge"] = "25%" },
+        });
+        Defaults.Set(spec, "revisionHistoryLimit", () => 10);
+        Defaults.Set(spec, "progressDeadlineSeconds", () => 600);
+    }
+
+    protected override string SelectorQuery(JsonObject workload) => ScaleSubresource.Join(workload["spec"]?["selector"]?["matchLabels"] as JsonObject);
+
+    protected override void ValidateSelector(JsonObject spec, JsonObject? templateLabels, List<StatusCause> causes) =>
+        ValidateLabelSelector(spec, templateLabels, causes);
+
+    protected override void ValidateChange(JsonObject next, JsonObject current, List<StatusCause> causes) =>
+        ValidateSelectorUnchanged(next, current, causes);
+}
