@@ -87,7 +87,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         builder.Services.AddSingleton(catalog).AddSingleton(objects).AddSingleton(store).AddSingleton(allocator)
             .AddSingleton<ResourceRegistry>().AddSingleton<Deleter>().AddSingleton<Discovery>().AddSingleton<OpenApi>()
             .AddSingleton<ResourceHandler>().AddSingleton<Router>().AddSingleton<RequestLog>()
-            .AddSingleton<GarbageCollector>().AddSingleton<ServiceClaimRepair>();
+            .AddSingleton<ServiceClaimRepair>();
         var app = builder.Build();
         var requests = app.Services.GetRequiredService<RequestLog>();
         app.Use((context, next) => requests.Invoke(context, () => next(context)));
@@ -117,11 +117,11 @@ public sealed class ApiServerHost : IAsyncDisposable
         var kubeconfigPath = Path.Combine(options.DataDirectory, "admin.kubeconfig");
         AdminCredentials.WriteKubeconfig(kubeconfigPath, AdminCredentials.Kubeconfig(url.ToString().TrimEnd('/'), ca.CaPem, token));
 
-        // 5. The loops beside the server, until it stops: deletion controllers, and the repair of service claims.
-        var collector = app.Services.GetRequiredService<GarbageCollector>();
+        // 5. The loop beside the server, until it stops: the repair of service claims (upstream's apiserver runs it too).
+        // Garbage collection and namespace deletion are controllers (Kybernet.Controllers), clients like any other.
         var repair = app.Services.GetRequiredService<ServiceClaimRepair>();
         var stopping = new CancellationTokenSource();
-        Task[] loops = [Task.Run(() => collector.RunAsync(stopping.Token)), Task.Run(() => repair.RunAsync(stopping.Token))];
+        Task[] loops = [Task.Run(() => repair.RunAsync(stopping.Token))];
         return new ApiServerHost(app, stopping, loops, kubeconfigPath, url);
     }
 

@@ -1,5 +1,7 @@
 using k8s;
 using Kybernet.Client.Informers;
+using Kybernet.Controllers.GarbageCollection;
+using Kybernet.Controllers.Namespaces;
 using Kybernet.Controllers.NodeIpam;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -13,6 +15,10 @@ public sealed record ControllerManagerOptions
     public bool AllocateNodeCidrs { get; init; } = true;
 
     public NodeIpamOptions NodeIpam { get; init; } = new();
+
+    public GarbageCollectorOptions GarbageCollector { get; init; } = new();
+
+    public NamespaceControllerOptions Namespaces { get; init; } = new();
 
     /// <summary>Where the manager and each controller log (a category per controller); nothing by default.</summary>
     public ILoggerFactory Loggers { get; init; } = NullLoggerFactory.Instance;
@@ -52,7 +58,11 @@ public sealed class ControllerManager : IAsyncDisposable
     /// <summary>The controllers <paramref name="options"/> enable, on the shared informers of <paramref name="informers"/>.</summary>
     public static IReadOnlyList<IController> Create(InformerFactory informers, ControllerManagerOptions options)
     {
-        var controllers = new List<IController>();
+        var controllers = new List<IController>
+        {
+            new GarbageCollector(informers, options.GarbageCollector, options.Loggers.CreateLogger("garbage-collector")),
+            new NamespaceController(informers, options.Namespaces, options.Loggers.CreateLogger("namespace-controller")),
+        };
         if (options.AllocateNodeCidrs)
             controllers.Add(new NodeIpamController(informers, options.NodeIpam, options.Loggers.CreateLogger("node-ipam")));
         return controllers;

@@ -124,7 +124,10 @@ public sealed class ApiSemanticsTests : IClassFixture<ServerFixture>, IDisposabl
         var (_, owner2) = await _api.Post(Cm, ConfigMap("owner2"));
         var reference2 = new JsonArray(new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["name"] = "owner2", ["uid"] = owner2["metadata"]!["uid"]!.DeepClone() });
         await _api.Post(Cm, ConfigMap("orphan", owners: reference2));
-        await _api.Delete($"{Cm}/owner2", new JsonObject { ["propagationPolicy"] = "Orphan" });
+        var (_, marked) = await _api.Delete($"{Cm}/owner2", new JsonObject { ["propagationPolicy"] = "Orphan" });
+        Assert.Contains("orphan", marked["metadata"]!["finalizers"]!.AsArray().Select(f => f!.GetValue<string>()));
+        // The garbage collector takes the reference away, then the finalizer; then the owner goes and the orphan stays.
+        await Eventually(async () => (await _api.Get($"{Cm}/owner2")).Status == 404, "the owner went once its dependent was orphaned");
         var (status, orphan) = await _api.Get($"{Cm}/orphan");
         Assert.Equal(200, status);
         Assert.Empty(orphan["metadata"]!["ownerReferences"]!.AsArray());

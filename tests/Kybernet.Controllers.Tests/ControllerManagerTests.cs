@@ -36,11 +36,11 @@ public sealed class ControllerManagerTests
     }
 
     [Fact]
-    public void Allocate_node_cidrs_decides_whether_node_ipam_runs()
+    public void Garbage_collection_and_namespaces_always_run_and_allocate_node_cidrs_decides_whether_node_ipam_does()
     {
         using var client = new k8s.Kubernetes(new k8s.KubernetesClientConfiguration { Host = "https://127.0.0.1:1" });
         var informers = new Kybernet.Client.Informers.InformerFactory(client); // never started: nothing is asked of the server
-        Assert.Equal(["node-ipam"], ControllerManager.Create(informers, new ControllerManagerOptions()).Select(c => c.Name));
-        Assert.Empty(ControllerManager.Create(informers, new ControllerManagerOptions { AllocateNodeCidrs = false }));
+        Assert.Equal(["garbage-collector", "namespace", "node-ipam"], ControllerManager.Create(informers, new ControllerManagerOptions()).Select(c => c.Name));
+        Assert.Equal(["garbage-collector", "namespace"], ControllerManager.Create(informers, new ControllerManagerOptions { AllocateNodeCidrs = false }).Select(c => c.Name));
     }
 }

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Testing;
 
 namespace Kybernet.Controllers.Tests;
 
-/// <summary>A node IPAM controller running in the background on a client of its own, with its log kept; stopped on dispose.</summary>
+/// <summary>A controller running in the background on informers and a client of its own, with its log kept; stopped on dispose.</summary>
 internal sealed class RunningController : IAsyncDisposable
 {
     private readonly FakeLogCollector _log = new();
@@ -12,11 +12,18 @@ internal sealed class RunningController : IAsyncDisposable
     private readonly Task _run;
     private readonly InformerFactory _informers;
 
+    /// <summary>The node IPAM controller.</summary>
     public RunningController(TestApiServer server, NodeIpamOptions? options = null)
+        : this(server, (informers, log) => new NodeIpamController(informers, options ?? new NodeIpamOptions(), log))
+    {
+    }
+
+    /// <summary>The controller <paramref name="make"/> builds on the informers and logger it is given.</summary>
+    public RunningController(TestApiServer server, Func<InformerFactory, Microsoft.Extensions.Logging.ILogger, IController> make)
     {
         // Its informers log to the same place, as in the controller manager (relists, failed watches).
         _informers = new InformerFactory(server.NewClient(), loggers: new FakeLoggerProvider(_log).AsFactory());
-        var controller = new NodeIpamController(_informers, options ?? new NodeIpamOptions(), new FakeLogger(_log));
+        var controller = make(_informers, new FakeLogger(_log));
         _informers.Start();
         _run = Task.Run(() => controller.RunAsync(_stop.Token));
     }

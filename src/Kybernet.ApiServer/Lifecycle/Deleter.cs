@@ -7,11 +7,13 @@ using Kybernet.ApiServer.Storage;
 namespace Kybernet.ApiServer.Lifecycle;
 
 /// <summary>
-/// Deletion as Kubernetes does it: preconditions; objects held by finalizers (or foreground
-/// deletion, or a kind whose strategy marks first, like namespaces) only get a deletionTimestamp and
-/// go once nothing holds them; orphaning strips the owner reference from dependents first; background
-/// deletion removes the object now and leaves its dependents to the <see cref="GarbageCollector"/>.
-/// What is particular to a kind (refusals, what marking changes, what holds it) is its strategy's.
+/// Deletion as Kubernetes does it: preconditions; objects held by finalizers only get a
+/// deletionTimestamp and go once nothing holds them. Foreground deletion and orphaning are finalizers
+/// too (<c>foregroundDeletion</c>, <c>orphan</c>) that the garbage collector (Kybernet.Controllers)
+/// removes once it has deleted the dependents or taken their owner references away; a kind whose
+/// strategy marks first (namespaces) waits for its own controller. Background deletion removes the
+/// object now and leaves its dependents to the garbage collector. What is particular to a kind
+/// (refusals, what marking changes, what holds it) is its strategy's.
 /// </summary>
 public sealed class Deleter(ObjectStore objects, ResourceCatalog catalog)
 {
@@ -41,6 +43,8 @@ public sealed class Deleter(ObjectStore objects, ResourceCatalog catalog)
                 var finalizers = ObjectMeta.Finalizers(current).ToList();
                 if (options.Propagation == Propagation.Foreground)
                     finalizers.Add(ForegroundFinalizer);
+                else if (options.Propagation == Propagation.Orphan)
+                    finalizers.Add(OrphanFinalizer);
                 if (options.DryRun)
                     return current;
                 if (finalizers.Count > 0 || strategy.MarksBeforeRemoval)
@@ -54,8 +58,6 @@ public sealed class Deleter(ObjectStore objects, ResourceCatalog catalog)
                     strategy.PrepareForDelete(marked);
                     return await objects.UpdateAsync(r, ns, name, marked, ObjectMeta.Revision(current), ct);
                 }
-                if (options.Propagation == Propagation.Orphan)
-                    await Orphan(ObjectMeta.Uid(current)!, ct);
                 return await objects.DeleteAsync(r, ns, name, ObjectMeta.Revision(current), ct);
             }
             catch (ApiException e) when (e.Reason == "Conflict" && attempt < 5)
@@ -64,51 +66,6 @@ public sealed class Deleter(ObjectStore objects, ResourceCatalog catalog)
             }
         }
     }
-
-    /// <summary>
-    /// Removes the owner reference to <paramref name="ownerUid"/> from every object that has one. A
-    /// dependent written meanwhile is read again and retried: if one kept the reference, the
-    /// collector would delete it once the owner is gone, which is what orphaning must prevent.
-    /// </summary>
-    public async Task Orphan(string ownerUid, CancellationToken ct)
-    {
-        foreach (var r in catalog.All)
-        {
-            var (items, _) = await objects.ListAsync(r, null, ct);
-            foreach (var item in items.Where(i => OwnerUids(i).Contains(ownerUid)))
-                await OrphanOne(r, ObjectMeta.Namespace(item), ObjectMeta.Name(item)!, ownerUid, ct);
-        }
-    }
-
-    private async Task OrphanOne(ResourceDefinition r, string? ns, string name, string ownerUid, CancellationToken ct)
-    {
-        for (int attempt = 0; ; attempt++)
-        {
-            var item = await objects.GetAsync(r, ns, name, ct);
-            if (item is null || !OwnerUids(item).Contains(ownerUid))
-                return; // gone, or no longer ours to orphan
-            var next = (JsonObject)item.DeepClone();
-            var refs = (JsonArray)next["metadata"]!["ownerReferences"]!;
-            foreach (var owned in refs.Where(o => ObjectMeta.Str(o?["uid"]) == ownerUid).ToList())
-                refs.Remove(owned);
-            try
-            {
-                await objects.UpdateAsync(r, ns, name, next, ObjectMeta.Revision(item), ct);
-                return;
-            }
-            catch (ApiException e) when (e.Code == 404)
-            {
-                return; // deleted meanwhile: nothing left to orphan
-            }
-            catch (ApiException e) when (e.Code == 409 && attempt < 10)
-            {
-                // Written meanwhile: read it again, it may still carry the reference.
-            }
-        }
-    }
-
-    public static IReadOnlyList<string> OwnerUids(JsonObject obj) =>
-        obj["metadata"]?["ownerReferences"] is JsonArray refs ? refs.Select(o => ObjectMeta.Str(o?["uid"]) ?? "").ToList() : [];
 
     private static void CheckPreconditions(ResourceDefinition r, string name, JsonObject current, DeleteOptions options)
     {

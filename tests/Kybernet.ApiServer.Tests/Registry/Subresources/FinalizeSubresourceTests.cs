@@ -31,12 +31,12 @@ public sealed class FinalizeSubresourceTests(ServerFixture server) : IClassFixtu
 
         // finalize changes them, and nothing else of what it is sent.
         var written = (JsonObject)kept.DeepClone();
-        written["spec"]!["finalizers"] = new JsonArray("example.com/other");
+        written["spec"]!["finalizers"] = new JsonArray("kubernetes", "example.com/other");
         written["metadata"]!["labels"] = new JsonObject { ["sneaky"] = "yes" };
         written["status"] = new JsonObject { ["phase"] = "Terminating" };
         var (finalized, body) = await _api.Put($"{path}/finalize", written);
         Assert.Equal(200, finalized);
-        Assert.Equal(["example.com/other"], Finalizers(body, "spec"));
+        Assert.Equal(["kubernetes", "example.com/other"], Finalizers(body, "spec"));
         Assert.Null(body["metadata"]!["labels"]!["sneaky"]);
         Assert.Equal("Active", body["status"]!["phase"]!.GetValue<string>());
 
@@ -51,16 +51,23 @@ public sealed class FinalizeSubresourceTests(ServerFixture server) : IClassFixtu
         Assert.Equal(200, (await _api.Delete(path)).Status);
         Assert.Equal(200, (await _api.Get(path)).Status);
 
-        // The namespace controller (the collector, for now) empties it and finalizes it: no spec.finalizers
-        // left, yet the metadata finalizer still holds it.
+        // The namespace controller empties it and removes its own spec finalizer, "kubernetes", and only that one.
         var deadline = DateTime.UtcNow.AddSeconds(20);
         JsonObject held;
-        while (Finalizers(held = (await _api.Get(path)).Body, "spec").Count > 0)
+        while (Finalizers(held = (await _api.Get(path)).Body, "spec").Contains("kubernetes"))
         {
             if (DateTime.UtcNow > deadline)
                 throw new Xunit.Sdk.XunitException($"the namespace was never finalized: {held.ToJsonString()}");
             await Task.Delay(20);
         }
+        Assert.Equal(["example.com/other"], Finalizers(held, "spec"));
+        Assert.Equal(200, (await _api.Get(path)).Status);
+
+        // The other party finalizes too: no spec.finalizers left, yet the metadata finalizer still holds it.
+        held["spec"]!["finalizers"] = new JsonArray();
+        Assert.Equal(200, (await _api.Put($"{path}/finalize", held)).Status);
+        held = (await _api.Get(path)).Body;
+        Assert.Empty(Finalizers(held, "spec"));
         Assert.Equal(["example.com/hold"], Finalizers(held, "metadata"));
         Assert.Equal(200, (await _api.Delete(path)).Status);
         Assert.Equal(200, (await _api.Get(path)).Status);
