@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Kybernet.Linux.Netlink;
+using Kybernet.Overlay.Backends;
+using Kybernet.Overlay.Subnets;
 
 namespace Kybernet.Lab;
 
@@ -22,13 +24,13 @@ public sealed partial record LabTopology
     public static readonly IPNetwork DefaultPodNetwork = IPNetwork.Parse("10.244.0.0/16");
 
     /// <summary>flannel's own default (24 h): a node that dies keeps its subnet for a day.</summary>
-    public static readonly TimeSpan DefaultLeaseTtl = TimeSpan.FromHours(24);
+    public static readonly TimeSpan DefaultLeaseTtl = EtcdSubnetManagerOptions.DefaultLeaseTtl;
 
     /// <summary>The subnet managers a lab can run (flannel's two).</summary>
     public static readonly IReadOnlyList<string> SubnetManagers = ["etcd", "kube"];
 
-    /// <summary>The backends a lab can run (flannel's names).</summary>
-    public static readonly IReadOnlyList<string> Backends = ["vxlan", "host-gw", "udp"];
+    /// <summary>The backends a lab can run: the agent's built-in ones (flannel's names), the default (vxlan) first.</summary>
+    public static readonly IReadOnlyList<string> Backends = BackendRegistry.CreateDefault().Names;
 
     public required string Name { get; init; }
     public required IPNetwork Underlay { get; init; }

@@ -113,6 +113,13 @@ public class LabTopologyTests
         Assert.Contains("give a --backend", Assert.Throws<LabException>(() => LabTopology.Plan("demo", 1, etcdMembers: 1, subnetManager: "kube")).Message);
     }
 
+    [Fact]
+    public void The_backends_are_the_agents()
+    {
+        Assert.Equal(Kybernet.Overlay.Backends.BackendRegistry.CreateDefault().Names, LabTopology.Backends);
+        Assert.Equal("vxlan", LabTopology.Backends[0]);
+    }
+
     [Theory]
     [InlineData("Web")]
     [InlineData("web-")]
