@@ -1,5 +1,6 @@
 using System.Net;
 using Kybernet.Linux.Namespaces;
+using Kybernet.Overlay.Agent;
 using Kybernet.Overlay.Subnets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -9,7 +10,7 @@ namespace Kybernet.Agent;
 /// <summary>
 /// Everything the node agent is told, with every default in one place: `kybernet agent`'s flags take their defaults from
 /// here and from the component options this refers to (<see cref="EtcdSubnetManagerOptions"/>,
-/// <see cref="KubeSubnetManagerOptions"/>, <see cref="SubnetEnv"/>).
+/// <see cref="KubeSubnetManagerOptions"/>, <see cref="OverlayAgentOptions"/>, <see cref="SubnetEnv"/>).
 /// </summary>
 public sealed record AgentOptions
 {
@@ -30,6 +31,9 @@ public sealed record AgentOptions
 
     /// <summary>Masquerade traffic leaving the pod network (flannel's --ip-masq).</summary>
     public bool IpMasq { get; init; }
+
+    /// <summary>How often the overlay re-reads the kernel and restores what went missing (flannel checks its routes every 10 s).</summary>
+    public TimeSpan ResyncPeriod { get; init; } = OverlayAgentOptions.DefaultResyncPeriod;
 
     /// <summary>
     /// The node's network namespace, not owned; null: the one the agent was started in, as flanneld runs in its machine's

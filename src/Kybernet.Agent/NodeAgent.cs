@@ -51,12 +51,13 @@ public sealed class NodeAgent : IAsyncDisposable
             //    overlay waits for (k3s starts the kubelet, then flannel); its pods wait for the network until subnet.env exists.
 
             // 4. The overlay (flanneld): lease, backend, subnet.env, forwarding and masquerading. From here on it follows the
-            //    other nodes' leases and renews its own.
+            //    other nodes' leases, renews its own and resyncs the kernel every ResyncPeriod.
             var overlay = started.Add("the overlay", await OverlayAgent.StartAsync(subnets, BackendRegistry.CreateDefault(), new OverlayAgentOptions
             {
                 External = external,
                 SubnetFile = options.SubnetFile,
                 IpMasq = options.IpMasq,
+                ResyncPeriod = options.ResyncPeriod,
                 Log = loggers.CreateLogger("overlay"),
             }, cancellationToken));
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Kybernet.Linux.Netlink;
+using Kybernet.Overlay.Agent;
 using Kybernet.Overlay.Backends;
 using Kybernet.Overlay.Subnets;
 
@@ -59,6 +60,12 @@ public sealed partial record LabTopology
     public TimeSpan LeaseTtl { get; init; } = DefaultLeaseTtl;
 
     /// <summary>
+    /// How often each agent re-reads its node's kernel and restores what went missing (`kybernet agent --resync-period`);
+    /// the agent's own default unless `lab up --resync-period` says otherwise (tests use a short one).
+    /// </summary>
+    public TimeSpan ResyncPeriod { get; init; } = OverlayAgentOptions.DefaultResyncPeriod;
+
+    /// <summary>
     /// Agents masquerade traffic leaving the pod network (flanneld's --ip-masq, on by default as in flannel's
     /// manifests). It brings conntrack onto every packet of the node, pod to pod too: measurable (docs/benchmarks.md).
     /// </summary>
@@ -100,7 +107,9 @@ public sealed partial record LabTopology
     /// node's number reads in its address. <paramref name="etcdMembers"/> etcd members run on cp; with
     /// a <paramref name="backend"/>, every node runs an agent with that overlay (which needs etcd).
     /// </summary>
-    public static LabTopology Plan(string name, int nodes, IPNetwork? underlay = null, int etcdMembers = 0, string? backend = null, TimeSpan? leaseTtl = null, string subnetManager = "etcd")
+    public static LabTopology Plan(
+        string name, int nodes, IPNetwork? underlay = null, int etcdMembers = 0, string? backend = null, TimeSpan? leaseTtl = null,
+        string subnetManager = "etcd", TimeSpan? resyncPeriod = null)
     {
         if (!SubnetManagers.Contains(subnetManager))
             throw new LabException($"unknown subnet manager \"{subnetManager}\": use {string.Join(" or ", SubnetManagers)}");
@@ -112,6 +121,8 @@ public sealed partial record LabTopology
             throw new LabException($"the {backend} overlay keeps its subnet leases in etcd: give --etcd-members 1 or more, or --backend none for a lab without an overlay");
         if (leaseTtl is { } ttl && ttl < TimeSpan.FromSeconds(3))
             throw new LabException($"--lease-ttl must be at least 3 seconds, not {ttl.TotalSeconds}");
+        if (resyncPeriod is { } period && (period < TimeSpan.FromSeconds(1) || period.Ticks % TimeSpan.TicksPerSecond != 0))
+            throw new LabException($"--resync-period must be a whole number of seconds, at least 1, not {period.TotalSeconds}");
         ValidateName(name);
         if (nodes < 1 || nodes > MaxNodes)
             throw new LabException($"--nodes must be between 1 and {MaxNodes}, not {nodes}");
@@ -134,6 +145,7 @@ public sealed partial record LabTopology
             Backend = backend,
             SubnetManager = subnetManager,
             LeaseTtl = leaseTtl ?? DefaultLeaseTtl,
+            ResyncPeriod = resyncPeriod ?? OverlayAgentOptions.DefaultResyncPeriod,
             Agents = backend is null ? [] : machines.Where(m => m.Role == MachineRole.Node).Select(m => new LabAgent(m.Name)).ToList(),
         };
     }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Kybernet.Agent;
 using Kybernet.Cli.Logging;
+using Kybernet.Overlay.Agent;
 using Kybernet.Overlay.Subnets;
 using Microsoft.Extensions.Logging;
 
@@ -29,10 +30,15 @@ internal static class AgentCommand
         var publicIp = new Option<string?>("--public-ip") { Description = "This node's address other nodes send to (default: the first IPv4 address of --iface)" };
         var subnetFile = new Option<string>("--subnet-file") { Description = "Where to write subnet.env", DefaultValueFactory = _ => SubnetEnv.DefaultPath };
         var ipMasq = new Option<bool>("--ip-masq") { Description = "Masquerade traffic leaving the pod network" };
+        var resyncPeriod = new Option<int>("--resync-period")
+        {
+            Description = "Seconds between resyncs, which re-read the node's kernel and restore what went missing (routes, neighbours, FDB entries, the backend's device, forwarding, the masquerade table) and retry a failed apply",
+            DefaultValueFactory = _ => (int)OverlayAgentOptions.DefaultResyncPeriod.TotalSeconds,
+        };
         var logLevel = LogOptions.Level();
         var command = new Command("agent", "Run the node agent (the overlay: a subnet lease in etcd or on the Node object, and the backend the network config names)")
         {
-            endpoints, prefix, leaseTtl, kubeMode, kubeconfig, nodeName, netConf, annotationPrefix, iface, publicIp, subnetFile, ipMasq, logLevel,
+            endpoints, prefix, leaseTtl, kubeMode, kubeconfig, nodeName, netConf, annotationPrefix, iface, publicIp, subnetFile, ipMasq, resyncPeriod, logLevel,
         };
         command.SetAction(async (parsed, cancel) =>
         {
@@ -81,6 +87,9 @@ internal static class AgentCommand
             IPAddress? address = null;
             if (parsed.GetValue(publicIp) is { } text && (!IPAddress.TryParse(text, out address) || address.AddressFamily != AddressFamily.InterNetwork))
                 return Refuse($"--public-ip \"{text}\" is not an IPv4 address");
+            var seconds = parsed.GetValue(resyncPeriod);
+            if (seconds < 1)
+                return Refuse($"--resync-period must be at least 1 second, not {seconds}");
 
             LeaseOptions leases;
             if (kube)
@@ -116,6 +125,7 @@ internal static class AgentCommand
                 PublicIp = address,
                 SubnetFile = parsed.GetValue(subnetFile)!,
                 IpMasq = parsed.GetValue(ipMasq),
+                ResyncPeriod = TimeSpan.FromSeconds(seconds),
             };
         }
 
