@@ -32,6 +32,7 @@ public sealed class LabAgents(string dataDirectory)
             "agent",
             "--iface", LabTopology.MachineInterface,
             "--subnet-file", SubnetFile(node.Name),
+            "--resync-period", ((long)topology.ResyncPeriod.TotalSeconds).ToString(CultureInfo.InvariantCulture),
         ]).Concat(topology.SubnetManager == "kube"
             ?
             [

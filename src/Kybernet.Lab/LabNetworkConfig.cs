@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Kybernet.Overlay.Subnets;
 
 namespace Kybernet.Lab;
 
@@ -35,7 +36,7 @@ public static class LabNetworkConfig
     }
 
     public const string EtcdctlPath = "/usr/bin/etcdctl";
-    public const string Key = "/coreos.com/network/config";
+    public const string Key = EtcdSubnetManagerOptions.DefaultPrefix + "/config";
 
     /// <summary>flannel's network config JSON for the lab's pod network and backend (a /24 per node).</summary>
     public static string Render(LabTopology topology) => new JsonObject

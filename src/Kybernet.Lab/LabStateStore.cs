@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Kybernet.Linux.Netlink;
+using Kybernet.Overlay.Agent;
 
 namespace Kybernet.Lab;
 
@@ -74,6 +75,7 @@ public sealed class LabStateStore(string dataDirectory)
             Backend = document.Backend,
             PodNetwork = document.PodNetwork is { } network ? IPNetwork.Parse(network) : LabTopology.DefaultPodNetwork,
             LeaseTtl = document.LeaseTtlSeconds is { } ttl ? TimeSpan.FromSeconds(ttl) : LabTopology.DefaultLeaseTtl,
+            ResyncPeriod = document.ResyncPeriodSeconds is { } period ? TimeSpan.FromSeconds(period) : OverlayAgentOptions.DefaultResyncPeriod,
             IpMasq = document.IpMasq ?? true,
             SubnetManager = document.SubnetManager ?? "etcd",
             ServerPid = document.ServerPid ?? 0,
@@ -99,6 +101,7 @@ public sealed class LabStateStore(string dataDirectory)
         t.Backend,
         t.PodNetwork.ToString(),
         (long)t.LeaseTtl.TotalSeconds,
+        (long)t.ResyncPeriod.TotalSeconds,
         t.IpMasq,
         t.SubnetManager,
         t.ServerPid,
@@ -113,7 +116,7 @@ public sealed class LabStateStore(string dataDirectory)
     };
 
     private sealed record Document(string Name, string Underlay, List<MachineDocument> Machines, List<EtcdDocument>? Etcd,
-        string? Backend, string? PodNetwork, long? LeaseTtlSeconds, bool? IpMasq, string? SubnetManager, int? ServerPid, List<AgentDocument>? Agents, List<PodDocument>? Pods);
+        string? Backend, string? PodNetwork, long? LeaseTtlSeconds, long? ResyncPeriodSeconds, bool? IpMasq, string? SubnetManager, int? ServerPid, List<AgentDocument>? Agents, List<PodDocument>? Pods);
 
     private sealed record MachineDocument(string Name, MachineRole Role, string Namespace, string Address, string HostVeth);
 

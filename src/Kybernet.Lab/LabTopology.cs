@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Kybernet.Linux.Netlink;
+using Kybernet.Overlay.Agent;
+using Kybernet.Overlay.Backends;
+using Kybernet.Overlay.Subnets;
 
 namespace Kybernet.Lab;
 
@@ -22,13 +25,13 @@ public sealed partial record LabTopology
     public static readonly IPNetwork DefaultPodNetwork = IPNetwork.Parse("10.244.0.0/16");
 
     /// <summary>flannel's own default (24 h): a node that dies keeps its subnet for a day.</summary>
-    public static readonly TimeSpan DefaultLeaseTtl = TimeSpan.FromHours(24);
+    public static readonly TimeSpan DefaultLeaseTtl = EtcdSubnetManagerOptions.DefaultLeaseTtl;
 
     /// <summary>The subnet managers a lab can run (flannel's two).</summary>
     public static readonly IReadOnlyList<string> SubnetManagers = ["etcd", "kube"];
 
-    /// <summary>The backends a lab can run (flannel's names).</summary>
-    public static readonly IReadOnlyList<string> Backends = ["vxlan", "host-gw", "udp"];
+    /// <summary>The backends a lab can run: the agent's built-in ones (flannel's names), the default (vxlan) first.</summary>
+    public static readonly IReadOnlyList<string> Backends = BackendRegistry.CreateDefault().Names;
 
     public required string Name { get; init; }
     public required IPNetwork Underlay { get; init; }
@@ -55,6 +58,12 @@ public sealed partial record LabTopology
 
     /// <summary>How long a node's subnet lease lives without renewal (the agents renew it a third before it ends).</summary>
     public TimeSpan LeaseTtl { get; init; } = DefaultLeaseTtl;
+
+    /// <summary>
+    /// How often each agent re-reads its node's kernel and restores what went missing (`kybernet agent --resync-period`);
+    /// the agent's own default unless `lab up --resync-period` says otherwise (tests use a short one).
+    /// </summary>
+    public TimeSpan ResyncPeriod { get; init; } = OverlayAgentOptions.DefaultResyncPeriod;
 
     /// <summary>
     /// Agents masquerade traffic leaving the pod network (flanneld's --ip-masq, on by default as in flannel's
@@ -98,7 +107,9 @@ public sealed partial record LabTopology
     /// node's number reads in its address. <paramref name="etcdMembers"/> etcd members run on cp; with
     /// a <paramref name="backend"/>, every node runs an agent with that overlay (which needs etcd).
     /// </summary>
-    public static LabTopology Plan(string name, int nodes, IPNetwork? underlay = null, int etcdMembers = 0, string? backend = null, TimeSpan? leaseTtl = null, string subnetManager = "etcd")
+    public static LabTopology Plan(
+        string name, int nodes, IPNetwork? underlay = null, int etcdMembers = 0, string? backend = null, TimeSpan? leaseTtl = null,
+        string subnetManager = "etcd", TimeSpan? resyncPeriod = null)
     {
         if (!SubnetManagers.Contains(subnetManager))
             throw new LabException($"unknown subnet manager \"{subnetManager}\": use {string.Join(" or ", SubnetManagers)}");
@@ -110,6 +121,8 @@ public sealed partial record LabTopology
             throw new LabException($"the {backend} overlay keeps its subnet leases in etcd: give --etcd-members 1 or more, or --backend none for a lab without an overlay");
         if (leaseTtl is { } ttl && ttl < TimeSpan.FromSeconds(3))
             throw new LabException($"--lease-ttl must be at least 3 seconds, not {ttl.TotalSeconds}");
+        if (resyncPeriod is { } period && (period < TimeSpan.FromSeconds(1) || period.Ticks % TimeSpan.TicksPerSecond != 0))
+            throw new LabException($"--resync-period must be a whole number of seconds, at least 1, not {period.TotalSeconds}");
         ValidateName(name);
         if (nodes < 1 || nodes > MaxNodes)
             throw new LabException($"--nodes must be between 1 and {MaxNodes}, not {nodes}");
@@ -132,6 +145,7 @@ public sealed partial record LabTopology
             Backend = backend,
             SubnetManager = subnetManager,
             LeaseTtl = leaseTtl ?? DefaultLeaseTtl,
+            ResyncPeriod = resyncPeriod ?? OverlayAgentOptions.DefaultResyncPeriod,
             Agents = backend is null ? [] : machines.Where(m => m.Role == MachineRole.Node).Select(m => new LabAgent(m.Name)).ToList(),
         };
     }

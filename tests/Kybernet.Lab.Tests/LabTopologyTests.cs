@@ -113,6 +113,17 @@ public class LabTopologyTests
         Assert.Contains("give a --backend", Assert.Throws<LabException>(() => LabTopology.Plan("demo", 1, etcdMembers: 1, subnetManager: "kube")).Message);
     }
 
+    [Fact]
+    public void The_backends_and_the_resync_period_are_the_agents()
+    {
+        Assert.Equal(Kybernet.Overlay.Backends.BackendRegistry.CreateDefault().Names, LabTopology.Backends);
+        Assert.Equal("vxlan", LabTopology.Backends[0]);
+        Assert.Equal(Kybernet.Overlay.Agent.OverlayAgentOptions.DefaultResyncPeriod, LabTopology.Plan("demo", 1, etcdMembers: 1, backend: "vxlan").ResyncPeriod);
+        Assert.Equal(TimeSpan.FromSeconds(2), LabTopology.Plan("demo", 1, etcdMembers: 1, backend: "vxlan", resyncPeriod: TimeSpan.FromSeconds(2)).ResyncPeriod);
+        foreach (var bad in new[] { TimeSpan.Zero, TimeSpan.FromMilliseconds(1500) })
+            Assert.Contains("--resync-period must be a whole number of seconds", Assert.Throws<LabException>(() => LabTopology.Plan("demo", 1, etcdMembers: 1, backend: "vxlan", resyncPeriod: bad)).Message);
+    }
+
     [Theory]
     [InlineData("Web")]
     [InlineData("web-")]
@@ -128,7 +139,7 @@ public class LabTopologyTests
         try
         {
             var store = new LabStateStore(dir.FullName);
-            var plan = LabTopology.Plan("demo", 1, etcdMembers: 1, backend: "host-gw", leaseTtl: TimeSpan.FromSeconds(10));
+            var plan = LabTopology.Plan("demo", 1, etcdMembers: 1, backend: "host-gw", leaseTtl: TimeSpan.FromSeconds(10), resyncPeriod: TimeSpan.FromSeconds(3));
             plan = plan with
             {
                 IpMasq = false,
@@ -145,6 +156,7 @@ public class LabTopologyTests
             var loaded = store.Load()!;
             Assert.Equal("host-gw", loaded.Backend);
             Assert.Equal(TimeSpan.FromSeconds(10), loaded.LeaseTtl);
+            Assert.Equal(TimeSpan.FromSeconds(3), loaded.ResyncPeriod);
             Assert.False(loaded.IpMasq);
             Assert.Equal("kube", loaded.SubnetManager);
             Assert.Equal(4141, loaded.ServerPid);

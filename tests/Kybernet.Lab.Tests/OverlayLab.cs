@@ -19,13 +19,13 @@ public sealed class OverlayLab : IDisposable
 
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), $"kyt-lab-{Guid.NewGuid():N}");
 
-    public OverlayLab(string backend, int nodes = 2, int etcdMembers = 1, TimeSpan? leaseTtl = null, string subnetManager = "etcd")
+    public OverlayLab(string backend, int nodes = 2, int etcdMembers = 1, TimeSpan? leaseTtl = null, string subnetManager = "etcd", TimeSpan? resyncPeriod = null)
     {
         Name = $"t{Environment.ProcessId:x}o{Interlocked.Increment(ref _counter)}";
         Lab = new Lab(new LabStateStore(_dataDir), Programs());
         try
         {
-            Topology = Lab.Up(LabTopology.Plan(Name, nodes, etcdMembers: etcdMembers, backend: backend, leaseTtl: leaseTtl, subnetManager: subnetManager));
+            Topology = Lab.Up(LabTopology.Plan(Name, nodes, etcdMembers: etcdMembers, backend: backend, leaseTtl: leaseTtl, subnetManager: subnetManager, resyncPeriod: resyncPeriod));
         }
         catch
         {

@@ -1,3 +1,4 @@
+using Kybernet.Linux;
 using Kybernet.Linux.Nftables;
 using Kybernet.Overlay.Backends;
 using Kybernet.Overlay.Subnets;
@@ -8,25 +9,31 @@ namespace Kybernet.Overlay.Agent;
 /// <summary>
 /// One node's overlay (flanneld): <see cref="StartAsync"/> reads top to bottom as the node comes up, and returns
 /// once the node has its lease, subnet.env, forwarding and masquerading; from then on it follows the other
-/// nodes' leases (every batch applied whole, level-triggered) and renews its own in the background.
-/// <see cref="DisposeAsync"/> stops both and leaves the lease in the store, so a restarted agent gets the
-/// same subnet back and existing pods keep their addresses.
+/// nodes' leases (every batch applied whole, level-triggered), renews its own in the background, and every
+/// <see cref="OverlayAgentOptions.ResyncPeriod"/> re-reads the kernel and restores whatever went missing
+/// (<see cref="Resync"/>). <see cref="DisposeAsync"/> stops all three and leaves the lease in the store, so a
+/// restarted agent gets the same subnet back and existing pods keep their addresses.
 /// </summary>
 public sealed class OverlayAgent : IAsyncDisposable
 {
     private readonly ISubnetManager _subnets;
     private readonly INetwork _network;
     private readonly OverlayAgentOptions _options;
+    private readonly MasqueradeKeeper _masquerade;
     private readonly LeaseRenewer _renewer;
     private readonly CancellationTokenSource _stop = new();
+    /// <summary>Lease events and resyncs apply one at a time.</summary>
+    private readonly Lock _applyGate = new();
     private TaskCompletionSource _appliedSignal = NewSignal();
-    private IReadOnlyCollection<SubnetLease> _applied = [];
+    /// <summary>The other leases as last applied; null until the first watch batch, so a resync never applies a set it does not know.</summary>
+    private IReadOnlyCollection<SubnetLease>? _applied;
     private Task _run = Task.CompletedTask;
 
-    private OverlayAgent(ISubnetManager subnets, INetwork network, NetworkConfig config, SubnetEnv env, OverlayAgentOptions options)
+    private OverlayAgent(ISubnetManager subnets, INetwork network, MasqueradeKeeper masquerade, NetworkConfig config, SubnetEnv env, OverlayAgentOptions options)
     {
         _subnets = subnets;
         _network = network;
+        _masquerade = masquerade;
         _options = options;
         Config = config;
         Env = env;
@@ -42,7 +49,7 @@ public sealed class OverlayAgent : IAsyncDisposable
     public SubnetLease Lease => _renewer.Current;
 
     /// <summary>The other nodes' leases as last applied.</summary>
-    public IReadOnlyCollection<SubnetLease> AppliedLeases => Volatile.Read(ref _applied);
+    public IReadOnlyCollection<SubnetLease> AppliedLeases => Volatile.Read(ref _applied) ?? [];
 
     /// <summary>Ends when the agent is disposed, or faults when it cannot go on (its subnet was taken: <see cref="SubnetLostException"/>).</summary>
     public Task Completion => _run;
@@ -52,13 +59,14 @@ public sealed class OverlayAgent : IAsyncDisposable
     {
         var log = options.Log;
         var node = options.External.Namespace;
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.ResyncPeriod, TimeSpan.Zero, nameof(options.ResyncPeriod));
 
         // 1. The network config, from the store.
         var config = await subnets.GetNetworkConfigAsync(cancellationToken);
         log.LogInformation("network {Network}, subnets /{SubnetLen}, backend {Backend}", config.Network, config.SubnetLen, config.BackendType);
 
         // 2. The backend the config names, on this node's underlay device, after whatever another backend left here.
-        var backend = backends.Create(config.BackendType, options.External);
+        var backend = backends.Create(config.BackendType, options.External, log);
         foreach (var leftover in BackendLeftovers.RemoveAllBut(config.BackendType, config, options.External))
             log.LogInformation("removed {Leftover} (the config now names {Backend})", leftover, config.BackendType);
 
@@ -77,10 +85,11 @@ public sealed class OverlayAgent : IAsyncDisposable
 
             // 5. Forwarding, and masquerading of traffic leaving the pod network (or its absence), in the node's namespace.
             IpForwarding.Enable(node);
-            new NftCli(node).Apply(options.IpMasq ? PodNetworkMasquerade.Ensure(config.Network) : PodNetworkMasquerade.Remove());
+            var masquerade = new MasqueradeKeeper(new NftCli(node), config.Network, options.IpMasq);
+            masquerade.Apply();
 
-            // 6. Follow the other leases and keep ours, until disposed.
-            var agent = new OverlayAgent(subnets, network, config, env, options);
+            // 6. Follow the other leases, keep ours, and resync, until disposed.
+            var agent = new OverlayAgent(subnets, network, masquerade, config, env, options);
             agent._run = agent.RunAsync();
             return agent;
         }
@@ -105,7 +114,7 @@ public sealed class OverlayAgent : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops watching and renewing and releases the node's devices' owner; the lease stays in the store until its TTL.</summary>
+    /// <summary>Stops watching, renewing and resyncing, and releases the node's devices' owner; the lease stays in the store until its TTL.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
@@ -126,15 +135,66 @@ public sealed class OverlayAgent : IAsyncDisposable
         await Task.Yield();
         var watch = WatchAndApplyAsync(_stop.Token);
         var renew = RenewAsync(_stop.Token);
-        var first = await Task.WhenAny(watch, renew, _network.Failure);
+        var resync = ResyncAsync(_stop.Token);
+        var first = await Task.WhenAny(watch, renew, resync, _network.Failure);
         await _stop.CancelAsync();
         if (first == _network.Failure)
         {
             _options.Log.LogError(first.Exception?.InnerException, "the data path failed: {Error}", first.Exception?.InnerException?.Message);
-            await Task.WhenAll(watch, renew);
+            await Task.WhenAll(watch, renew, resync);
             await first; // the agent's Completion faults with it
         }
-        await Task.WhenAll(watch, renew);
+        await Task.WhenAll(watch, renew, resync);
+    }
+
+    /// <summary>Every resync period, <see cref="Resync"/>; it never throws, so this ends only when the agent stops.</summary>
+    private async Task ResyncAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_options.ResyncPeriod);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+                Resync();
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    /// <summary>
+    /// Re-reads the node's kernel state and restores what is missing or changed, as flannel's route check does for
+    /// host-gw routes but for everything the overlay set: forwarding, the masquerade table (or its absence), then the
+    /// backend's device and every remote lease's entries (an Apply of the last applied leases: the network diffs
+    /// against the kernel, so what is in place is left alone and only repairs are made and logged). A failed apply,
+    /// by a lease event or an earlier resync, is retried here. Failures are logged as warnings; nothing is thrown.
+    /// </summary>
+    internal void Resync()
+    {
+        var log = _options.Log;
+        var node = _options.External.Namespace;
+        try
+        {
+            if (IpForwarding.Enable(node) is { } was)
+                log.LogInformation("restored {Key}=1 (it was {Was})", IpForwarding.Key, was);
+        }
+        catch (Exception e) when (e is LinuxException or IOException)
+        {
+            log.LogWarning("resync: could not check {Key} in {Namespace}: {Error}", IpForwarding.Key, node.Describe(), e.Message);
+        }
+        try
+        {
+            if (_masquerade.Restore() is { } repair)
+                log.LogInformation("{Repair}", repair);
+        }
+        catch (NftablesException e)
+        {
+            log.LogWarning("resync: could not check the masquerade table: {Error}", e.Message);
+        }
+        if (Volatile.Read(ref _applied) is { } others)
+            Apply(others, resync: true);
+        else
+            log.LogDebug("resync: no lease list yet, the remote subnets' entries wait for it");
     }
 
     private async Task RenewAsync(CancellationToken cancellationToken)
@@ -168,7 +228,7 @@ public sealed class OverlayAgent : IAsyncDisposable
                         else
                             leases.Remove(e.Lease.Subnet);
                     }
-                    Apply([.. leases.Values.Where(l => !l.Subnet.Equals(_network.Lease.Subnet))]);
+                    Apply([.. leases.Values.Where(l => !l.Subnet.Equals(_network.Lease.Subnet))], resync: false);
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -190,19 +250,25 @@ public sealed class OverlayAgent : IAsyncDisposable
         }
     }
 
-    private void Apply(IReadOnlyCollection<SubnetLease> others)
+    /// <summary>Applies a set of other leases (a watch batch, or the last set again on a resync), one apply at a time.</summary>
+    private void Apply(IReadOnlyCollection<SubnetLease> others, bool resync)
     {
-        try
+        lock (_applyGate)
         {
-            _network.Apply(others);
+            try
+            {
+                _network.Apply(others);
+            }
+            catch (Exception e) when (e is BackendException or LinuxException)
+            {
+                // What could be applied was; the next resync (or lease event) recomputes everything and tries again.
+                _options.Log.LogWarning("{Context}{Error}; retrying on the next resync", resync ? "resync: " : "", e.Message);
+            }
+            if (resync)
+                return;
+            LogChanges(AppliedLeases, others);
+            Volatile.Write(ref _applied, others);
         }
-        catch (BackendException e)
-        {
-            // The usable leases were applied; the next batch recomputes everything.
-            _options.Log.LogWarning("{Error}", e.Message);
-        }
-        LogChanges(Volatile.Read(ref _applied), others);
-        Volatile.Write(ref _applied, others);
         Interlocked.Exchange(ref _appliedSignal, NewSignal()).TrySetResult();
     }
 

@@ -10,7 +10,9 @@ namespace Kybernet.Overlay.Agent;
 /// </summary>
 public static class PodNetworkMasquerade
 {
-    public static readonly NftTable Table = new(NftFamily.Ip, "kybernet-overlay");
+    public const string TableName = "kybernet-overlay";
+
+    public static readonly NftTable Table = new(NftFamily.Ip, TableName);
 
     private static readonly NftChain Postrouting = new(Table, "postrouting")
     {

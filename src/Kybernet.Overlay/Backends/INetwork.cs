@@ -5,7 +5,10 @@ namespace Kybernet.Overlay.Backends;
 /// <summary>
 /// A registered overlay on one node (flannel's <c>backend.Network</c>). <see cref="Apply"/> is level-triggered:
 /// given every other node's lease it makes the kernel hold exactly the entries those leases need, removes
-/// what belonged to leases that are gone, and changes nothing when called twice with the same leases.
+/// what belonged to leases that are gone, and changes nothing when called twice with the same leases. It
+/// re-reads the kernel every time, so applying the same leases again is also the repair: the agent's resync
+/// does exactly that, and a network restores what it keeps whatever the leases (its device, that device's
+/// address and route) before the entries, logging each repair.
 /// </summary>
 public interface INetwork : IDisposable
 {
@@ -27,7 +30,7 @@ public interface INetwork : IDisposable
     /// </summary>
     Task Failure { get; }
 
-    /// <summary>Reconciles the kernel to exactly <paramref name="others"/> (the local lease among them is ignored).</summary>
+    /// <summary>Restores the network's own device, then reconciles the kernel to exactly <paramref name="others"/> (the local lease among them is ignored).</summary>
     /// <exception cref="BackendException">Some leases could not be used or some entries not be set; all the others were applied.</exception>
     void Apply(IReadOnlyCollection<SubnetLease> others);
 }

@@ -8,9 +8,13 @@ public static class IpForwarding
 {
     public const string Key = "net.ipv4.ip_forward";
 
-    public static void Enable(NetworkNamespace node)
+    /// <summary>Turns forwarding on; returns the value it had if that was not "1" (for the log), else null.</summary>
+    public static string? Enable(NetworkNamespace node)
     {
-        if (Sysctl.Get(node, Key) != "1")
-            Sysctl.Set(node, Key, "1");
+        var value = Sysctl.Get(node, Key);
+        if (value == "1")
+            return null;
+        Sysctl.Set(node, Key, "1");
+        return value;
     }
 }

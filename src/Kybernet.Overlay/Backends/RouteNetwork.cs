@@ -1,14 +1,19 @@
 using System.Net.Sockets;
+using Kybernet.Linux;
 using Kybernet.Linux.Netlink;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kybernet.Overlay.Backends;
 
 /// <summary>
-/// The network every kernel backend shares (flannel's route network): on each <see cref="Apply"/> it asks the
-/// backend's pure planner for the desired entries, reads the entries it owns from the kernel, and applies
-/// only the difference. It owns the routes on <see cref="Device"/> to subnets of the pod network other than
-/// the local one; when it owns the device too (vxlan), also its permanent neighbours and its FDB entries
-/// with a destination. Host-gw is this network with a planner that emits routes only.
+/// The network every kernel backend shares (flannel's route network): on each <see cref="Apply"/> it first restores the
+/// device it owns, if any (vxlan: the device with the MAC published in the lease, and its address), then asks the
+/// backend's pure planner for the desired entries, reads the entries it owns from the kernel, and applies only the
+/// difference. It owns the routes on <see cref="Device"/> to subnets of the pod network other than the local one; when
+/// it owns the device too (vxlan), also its permanent neighbours and its FDB entries with a destination. Host-gw is
+/// this network with a planner that emits routes only. Because every Apply re-reads the kernel, the agent's periodic
+/// resync (an Apply with the same leases) is also its repair: what went missing is restored and logged as such.
 /// </summary>
 public sealed class RouteNetwork : INetwork
 {
@@ -16,8 +21,16 @@ public sealed class RouteNetwork : INetwork
     private readonly NetworkConfig _config;
     private readonly bool _ownsDevice;
     private readonly Func<IReadOnlyCollection<SubnetLease>, DesiredState> _plan;
+    private readonly Action<ICollection<string>>? _restoreDevice;
+    private readonly ILogger _log;
     private readonly Lock _gate = new();
+    /// <summary>What the kernel held after the previous Apply, as far as this network knows: a missing entry of it is a repair.</summary>
+    private OverlayState _expected = OverlayState.Empty;
 
+    /// <param name="restoreDevice">
+    /// Restores the device this network owns (and its address), adding what it repaired in words; null when the device is
+    /// not ours (host-gw's underlay device).
+    /// </param>
     public RouteNetwork(
         string backendType,
         RtNetlink netlink,
@@ -26,7 +39,9 @@ public sealed class RouteNetwork : INetwork
         int mtu,
         string device,
         bool ownsDevice,
-        Func<IReadOnlyCollection<SubnetLease>, DesiredState> plan)
+        Func<IReadOnlyCollection<SubnetLease>, DesiredState> plan,
+        Action<ICollection<string>>? restoreDevice = null,
+        ILogger? log = null)
     {
         BackendType = backendType;
         _netlink = netlink;
@@ -36,6 +51,8 @@ public sealed class RouteNetwork : INetwork
         Device = device;
         _ownsDevice = ownsDevice;
         _plan = plan;
+        _restoreDevice = restoreDevice;
+        _log = log ?? NullLogger.Instance;
     }
 
     public string BackendType { get; }
@@ -48,7 +65,7 @@ public sealed class RouteNetwork : INetwork
     /// <summary>The device the routes leave by: the vxlan device, or the underlay device for host-gw.</summary>
     public string Device { get; }
 
-    /// <summary>What <see cref="Apply"/> would change for these leases, without changing anything.</summary>
+    /// <summary>What <see cref="Apply"/> would change for these leases, without changing anything (the device aside).</summary>
     public (ReconcilePlan Plan, IReadOnlyList<string> Problems) Preview(IReadOnlyCollection<SubnetLease> others)
     {
         lock (_gate)
@@ -62,22 +79,30 @@ public sealed class RouteNetwork : INetwork
     {
         lock (_gate)
         {
+            RestoreDevice();
             var desired = _plan(others);
-            var plan = ReconcilePlan.Between(ReadOwned(), desired.State);
+            var actual = ReadOwned();
             var problems = new List<string>(desired.Problems);
+            bool failed = false;
             // Removals first, routes before what they resolve through; then additions the other way round.
-            foreach (var r in plan.RoutesToDelete)
-                Try(problems, () => _netlink.Routes.Delete(ToRoute(r)));
-            foreach (var n in plan.NeighboursToDelete)
-                Try(problems, () => _netlink.Neighbours.Delete(new Neighbour(n.Address, n.Mac, n.Device)));
-            foreach (var f in plan.FdbToDelete)
-                Try(problems, () => _netlink.Fdb.Delete(new FdbEntry(f.Mac, f.Device) { Destination = f.Destination }));
-            foreach (var f in plan.FdbToSet)
-                Try(problems, () => _netlink.Fdb.Replace(new FdbEntry(f.Mac, f.Device) { Destination = f.Destination }));
-            foreach (var n in plan.NeighboursToSet)
-                Try(problems, () => _netlink.Neighbours.Replace(new Neighbour(n.Address, n.Mac, n.Device)));
-            foreach (var r in plan.RoutesToSet)
-                Try(problems, () => _netlink.Routes.Replace(ToRoute(r)));
+            foreach (var change in OverlayChange.Of(ReconcilePlan.Between(actual, desired.State), actual, _expected))
+            {
+                try
+                {
+                    Carry(change);
+                }
+                catch (LinuxException e)
+                {
+                    problems.Add(e.Message);
+                    failed = true;
+                    continue;
+                }
+                if (change.IsRepair)
+                    _log.LogInformation("{Change}", change.Text);
+                else
+                    _log.LogDebug("{Change}", change.Text);
+            }
+            _expected = failed ? ReadBackAfterFailure(desired.State) : desired.State;
             if (problems.Count > 0)
                 throw new BackendException($"{BackendType}: apply {others.Count} leases on {Device}", problems);
         }
@@ -106,17 +131,67 @@ public sealed class RouteNetwork : INetwork
 
     public void Dispose() => _netlink.Dispose();
 
-    private static Route ToRoute(OverlayRoute r) => new(r.Destination) { Gateway = r.Gateway, Device = r.Device, OnLink = r.OnLink };
-
-    private static void Try(List<string> problems, Action action)
+    /// <summary>
+    /// After a failed step the kernel is what it is: read it back, so the next Apply judges repairs against the truth. If
+    /// even that fails, the desired state stands in (the failure is reported already; the next Apply reads again).
+    /// </summary>
+    private OverlayState ReadBackAfterFailure(OverlayState desired)
     {
         try
         {
-            action();
+            return ReadOwned();
         }
-        catch (Linux.LinuxException e)
+        catch (LinuxException)
         {
-            problems.Add(e.Message);
+            return desired;
         }
     }
+
+    /// <summary>The device first: every entry hangs off it. Without it nothing else can be applied, so its failure ends this Apply.</summary>
+    private void RestoreDevice()
+    {
+        if (_restoreDevice is null)
+            return;
+        var repairs = new List<string>();
+        try
+        {
+            _restoreDevice(repairs);
+        }
+        catch (LinuxException e)
+        {
+            throw new BackendException($"{BackendType}: restore {Device}", [e.Message]);
+        }
+        finally
+        {
+            foreach (var repair in repairs)
+                _log.LogInformation("{Repair}", repair);
+        }
+    }
+
+    private void Carry(OverlayChange change)
+    {
+        switch (change.Entry)
+        {
+            case OverlayRoute r when change.IsRemoval:
+                _netlink.Routes.Delete(ToRoute(r));
+                break;
+            case OverlayRoute r:
+                _netlink.Routes.Replace(ToRoute(r));
+                break;
+            case OverlayNeighbour n when change.IsRemoval:
+                _netlink.Neighbours.Delete(new Neighbour(n.Address, n.Mac, n.Device));
+                break;
+            case OverlayNeighbour n:
+                _netlink.Neighbours.Replace(new Neighbour(n.Address, n.Mac, n.Device));
+                break;
+            case OverlayFdbEntry f when change.IsRemoval:
+                _netlink.Fdb.Delete(new FdbEntry(f.Mac, f.Device) { Destination = f.Destination });
+                break;
+            case OverlayFdbEntry f:
+                _netlink.Fdb.Replace(new FdbEntry(f.Mac, f.Device) { Destination = f.Destination });
+                break;
+        }
+    }
+
+    private static Route ToRoute(OverlayRoute r) => new(r.Destination) { Gateway = r.Gateway, Device = r.Device, OnLink = r.OnLink };
 }

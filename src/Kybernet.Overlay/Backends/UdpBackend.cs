@@ -5,6 +5,7 @@ using Kybernet.Linux;
 using Kybernet.Linux.Io;
 using Kybernet.Linux.Netlink;
 using Kybernet.Linux.Tun;
+using Microsoft.Extensions.Logging;
 
 namespace Kybernet.Overlay.Backends;
 
@@ -16,7 +17,7 @@ namespace Kybernet.Overlay.Backends;
 /// own subnet stays on cni0 through its more specific route. The MTU is the underlay's minus 28 (outer IPv4 + UDP).
 /// Nothing is published in the lease: every node listens on the same configured port.
 /// </summary>
-public sealed class UdpBackend(ExternalInterface external) : IBackend
+public sealed class UdpBackend(ExternalInterface external, ILogger? log = null) : IBackend
 {
     public const string TypeName = "udp";
 
@@ -30,60 +31,29 @@ public sealed class UdpBackend(ExternalInterface external) : IBackend
         var options = UdpOptions.From(config.Backend);
         var ns = external.Namespace;
         IpForwarding.Enable(ns);
+        RtNetlink? netlink = null;
         TunDevice? tun = null;
         UdpSocket? socket = null;
         try
         {
-            int mtu;
-            using (var netlink = RtNetlink.Open(ns))
-            {
-                mtu = netlink.Links.Get(external.Device).Mtu - Overhead;
-                RemoveStale(netlink);
-                tun = TunDevice.Open(ns, UdpOptions.DeviceName, TunOptions);
-                netlink.Links.SetMtu(tun.Name, mtu);
-                netlink.Links.SetUp(tun.Name);
-            }
+            netlink = RtNetlink.Open(ns);
+            int mtu = netlink.Links.Get(external.Device).Mtu - Overhead;
+            tun = UdpDevice.Open(netlink, ns);
+            UdpDevice.EnsureLink(netlink, mtu);
             var lease = await acquireLease(new LeaseRequest(external.PublicIp, TypeName, new JsonObject()), cancellationToken).ConfigureAwait(false);
             if (lease.Subnet.BaseAddress.AddressFamily != AddressFamily.InterNetwork)
                 throw new BackendException($"udp: the local lease {lease.Subnet} is not IPv4");
-            using (var netlink = RtNetlink.Open(ns))
-            {
-                VxlanDevice.EnsureOnlyAddress(netlink, tun.Name, new InterfaceAddress(lease.Subnet.BaseAddress, 32));
-                netlink.Routes.Replace(new Route(config.Network) { Device = tun.Name, Scope = RouteScope.Universe });
-            }
+            UdpDevice.EnsureAddressAndRoute(netlink, lease, config.Network);
             socket = OpenSocket(new IPEndPoint(external.PublicIp, options.Port));
-            return new UdpNetwork(config, lease, mtu, options.Port, tun, socket);
+            return new UdpNetwork(config, lease, mtu, options.Port, ns, netlink, tun, socket, log);
         }
         catch
         {
             socket?.Dispose();
             tun?.Dispose();
+            netlink?.Dispose();
             throw;
         }
-    }
-
-    /// <summary>
-    /// flannel0 for the proxy's dedicated threads: no poller; a virtio-net header on every packet; checksum and
-    /// TSO4 offload, so TCP arrives as 64 KiB super-packets for the proxy to segment. Not TSO6 or USO: the
-    /// overlay is IPv4 and UDP from pods is rarely segmented, so the kernel segments those before the read.
-    /// </summary>
-    internal static readonly TunOptions TunOptions = new()
-    {
-        AsyncIo = false,
-        VnetHeader = true,
-        Offloads = TunOffloads.Checksum | TunOffloads.Tso4,
-    };
-
-    /// <summary>A flannel0 left persistent by someone else, or of another kind, is removed so ours can be created.</summary>
-    private void RemoveStale(RtNetlink netlink)
-    {
-        var existing = netlink.Links.Find(UdpOptions.DeviceName);
-        if (existing is null)
-            return;
-        if (existing.Kind == "tun")
-            TunDevice.Delete(external.Namespace, UdpOptions.DeviceName);
-        else
-            netlink.Links.Delete(UdpOptions.DeviceName);
     }
 
     /// <summary>

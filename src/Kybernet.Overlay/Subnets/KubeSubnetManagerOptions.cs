@@ -9,6 +9,9 @@ public sealed record KubeSubnetManagerOptions
     /// <summary>flannel's default --net-config-path inside its pod.</summary>
     public const string DefaultNetConfPath = "/etc/kube-flannel/net-conf.json";
 
+    /// <summary>flannel's default --kube-annotation-prefix.</summary>
+    public const string DefaultAnnotationPrefix = "flannel.alpha.coreos.com";
+
     /// <summary>This node's Node object (flannel's NODE_NAME); the kubelet creates it, the manager only waits for it.</summary>
     public required string NodeName { get; init; }
 
@@ -16,7 +19,7 @@ public sealed record KubeSubnetManagerOptions
     public string NetConfPath { get; init; } = DefaultNetConfPath;
 
     /// <summary>flannel's --kube-annotation-prefix: annotations are PREFIX/public-ip, PREFIX/backend-type, ...</summary>
-    public string AnnotationPrefix { get; init; } = "flannel.alpha.coreos.com";
+    public string AnnotationPrefix { get; init; } = DefaultAnnotationPrefix;
 
     /// <summary>
     /// A lease's <see cref="SubnetLease.Expiration"/> (flannel: 24 h). The Node object is the lease and has no TTL; this

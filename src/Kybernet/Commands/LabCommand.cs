@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Runtime.InteropServices;
 using Kybernet.Lab;
+using Kybernet.Overlay.Agent;
 
 namespace Kybernet.Cli.Commands;
 
@@ -55,6 +56,11 @@ internal static class LabCommand
             Description = "Seconds a node's subnet lease lives unless its agent renews it",
             DefaultValueFactory = _ => (int)LabTopology.DefaultLeaseTtl.TotalSeconds,
         };
+        var resyncPeriod = new Option<int>("--resync-period")
+        {
+            Description = "Seconds between the agents' resyncs, which restore what went missing on their node (routes, devices, the masquerade table)",
+            DefaultValueFactory = _ => (int)OverlayAgentOptions.DefaultResyncPeriod.TotalSeconds,
+        };
         var subnetManager = new Option<string>("--subnet-manager")
         {
             Description = "Where the agents keep their subnet leases: etcd (classic flannel) or kube (kybernet server in cp, leases on the Node objects)",
@@ -67,7 +73,7 @@ internal static class LabCommand
         };
         var command = new Command("up", "Create the lab's machines, wire them to the underlay, start etcd in the control plane and an overlay agent on every node")
         {
-            nodes, underlay, etcdMembers, backend, leaseTtl, subnetManager, noIpMasq,
+            nodes, underlay, etcdMembers, backend, leaseTtl, resyncPeriod, subnetManager, noIpMasq,
         };
         command.SetAction(parsed => CommandErrors.Run(() =>
         {
@@ -75,7 +81,8 @@ internal static class LabCommand
             var name = parsed.GetValue(Name)!;
             var network = parsed.GetValue(underlay) is { } u ? IPNetwork.Parse(u) : (IPNetwork?)null;
             var overlay = parsed.GetValue(backend) is "none" ? null : parsed.GetValue(backend);
-            var plan = LabTopology.Plan(name, parsed.GetValue(nodes), network, parsed.GetValue(etcdMembers), overlay, TimeSpan.FromSeconds(parsed.GetValue(leaseTtl)), parsed.GetValue(subnetManager)!)
+            var plan = LabTopology.Plan(name, parsed.GetValue(nodes), network, parsed.GetValue(etcdMembers), overlay, TimeSpan.FromSeconds(parsed.GetValue(leaseTtl)), parsed.GetValue(subnetManager)!,
+                    TimeSpan.FromSeconds(parsed.GetValue(resyncPeriod)))
                 with { IpMasq = !parsed.GetValue(noIpMasq) };
             var stopwatch = Stopwatch.StartNew();
             var lab = Open(parsed);

@@ -20,8 +20,8 @@ internal static class ServerCommand
         var store = new Option<string>("--store") { Description = "sqlite (embedded, in the data dir) or etcd://HOST:PORT[,HOST:PORT...]", DefaultValueFactory = _ => "sqlite" };
         var sans = new Option<string[]>("--tls-san") { Description = "Extra names or addresses for the serving certificate", AllowMultipleArgumentsPerToken = true };
         var allocate = new Option<bool>("--allocate-node-cidrs") { Description = "Give every node a pod CIDR from --cluster-cidr (spec.podCIDR)", DefaultValueFactory = _ => true };
-        var clusterCidr = new Option<string>("--cluster-cidr") { Description = "The pod network node CIDRs are cut from", DefaultValueFactory = _ => "10.244.0.0/16" };
-        var maskSize = new Option<int>("--node-cidr-mask-size") { Description = "The prefix length of each node's pod CIDR", DefaultValueFactory = _ => 24 };
+        var clusterCidr = new Option<string>("--cluster-cidr") { Description = "The pod network node CIDRs are cut from", DefaultValueFactory = _ => NodeIpamOptions.DefaultClusterCidr.ToString() };
+        var maskSize = new Option<int>("--node-cidr-mask-size") { Description = "The prefix length of each node's pod CIDR", DefaultValueFactory = _ => NodeIpamOptions.DefaultNodeCidrMaskSize };
         var logLevel = LogOptions.Level();
         var command = new Command("server", "Run the API server and the controllers (kubectl talks to it through DATA_DIR/admin.kubeconfig)")
         {

@@ -1,4 +1,8 @@
 using System.Text;
+using Kybernet.Controllers.Tests;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Kybernet.Linux;
 using Kybernet.Linux.Netlink;
 using Kybernet.Overlay.Agent;
@@ -44,7 +48,7 @@ public sealed class OverlayAgentTests(EtcdServer etcd) : IClassFixture<EtcdServe
     private string SubnetFile(TwoNodeLab.Node node) => Path.Combine(_dir, $"node{node.Number}", "subnet.env");
 
     /// <summary>Starts an agent for <paramref name="node"/> with a store connection of its own, and gives its pod side the MTU, as the CNI plugin would.</summary>
-    private async Task<OverlayAgent> StartAgent(TwoNodeLab.Node node)
+    private async Task<OverlayAgent> StartAgent(TwoNodeLab.Node node, TimeSpan? resyncPeriod = null, ILogger? log = null)
     {
         var store = new EtcdStore(etcd.Endpoints, _prefix);
         _stores.Add(store);
@@ -53,6 +57,8 @@ public sealed class OverlayAgentTests(EtcdServer etcd) : IClassFixture<EtcdServe
             External = node.External,
             SubnetFile = SubnetFile(node),
             IpMasq = true,
+            ResyncPeriod = resyncPeriod ?? OverlayAgentOptions.DefaultResyncPeriod,
+            Log = log ?? NullLogger.Instance,
         });
         _agents.Add(agent);
         using var nl = RtNetlink.Open(node.Namespace);
@@ -116,6 +122,32 @@ public sealed class OverlayAgentTests(EtcdServer etcd) : IClassFixture<EtcdServe
     }
 
     [Fact]
+    public async Task The_resync_restores_what_was_deleted_by_hand_and_logs_each_repair()
+    {
+        var log = new FakeLogCollector();
+        var one = await StartAgent(_lab.Node1, TimeSpan.FromMilliseconds(200), new FakeLogger(log));
+        var two = await StartAgent(_lab.Node2);
+        await Sees(one, _lab.Node2);
+        await Sees(two, _lab.Node1);
+        var masquerade = Nft(_lab.Node1);
+        var routes = _lab.Node1.Ip("route", "show", "dev", "flannel.1");
+
+        // As an operator would break it: a remote subnet's route, the masquerade table, forwarding.
+        _lab.Node1.Ip("route", "del", "10.244.2.0/24", "dev", "flannel.1");
+        Tool.Run("ip", ["netns", "exec", _lab.Node1.Namespace.Name, "nft", "delete", "table", "ip", "kybernet-overlay"]);
+        Sysctl.Set(_lab.Node1.Namespace, IpForwarding.Key, "0");
+
+        Assert.True(await Eventually(() => _lab.Node1.Ip("route", "show", "dev", "flannel.1") == routes
+                                          && Sysctl.Get(_lab.Node1.Namespace, IpForwarding.Key) == "1"
+                                          && Nft(_lab.Node1) == masquerade), "restored within a few resyncs");
+        Assert.True(_lab.Node1.Ping(_lab.Node2.PodIp), "pod1 -> pod2 after the repairs");
+        Assert.True(await Eventually(() => log.Text().Contains("restored route 10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink")
+                                           && log.Text().Contains("restored the masquerade table ip kybernet-overlay (it was missing)")
+                                           && log.Text().Contains("restored net.ipv4.ip_forward=1 (it was 0)")), log.Text());
+        Assert.False(one.Completion.IsCompleted);
+    }
+
+    [Fact]
     public async Task Without_a_network_config_the_agent_names_the_missing_key_and_leaves_nothing()
     {
         var store = new EtcdStore(etcd.Endpoints, _prefix);
@@ -126,6 +158,19 @@ public sealed class OverlayAgentTests(EtcdServer etcd) : IClassFixture<EtcdServe
         Assert.Contains("/coreos.com/network/config", e.Message);
         Assert.False(File.Exists(SubnetFile(_lab.Node1)));
         Assert.DoesNotContain("flannel", _lab.Node1.Ip("link"));
+    }
+
+    /// <summary>Polls what the resync converges to, bounded (no timing is asserted: the bound is generous).</summary>
+    private static async Task<bool> Eventually(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                return false;
+            await Task.Delay(50);
+        }
+        return true;
     }
 
     private static string Nft(TwoNodeLab.Node node) =>
