@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Kybernet.Client;
+using Kybernet.Net;
 
 namespace Kybernet.Controllers.NodeIpam;
 
@@ -255,7 +256,6 @@ public sealed class NodeIpamController : IController
     internal static IReadOnlyList<IPNetwork> PodCidrs(V1Node node)
     {
         IEnumerable<string> texts = node.Spec?.PodCIDRs is { Count: > 0 } many ? many : node.Spec?.PodCIDR is { Length: > 0 } one ? [one] : [];
-        return [.. texts.Select(t => IPNetwork.TryParse(t, out var n) ? (IPNetwork?)n : null).OfType<IPNetwork>()
-            .Where(n => n.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)];
+        return [.. texts.Select(t => Ipv4Cidr.TryParse(t, out var cidr) ? cidr.Network.ToIPNetwork() : (IPNetwork?)null).OfType<IPNetwork>()];
     }
 }
