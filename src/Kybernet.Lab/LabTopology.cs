@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Kybernet.Linux.Netlink;
+using Kybernet.Net;
 using Kybernet.Overlay.Agent;
 using Kybernet.Overlay.Backends;
 using Kybernet.Overlay.Subnets;
@@ -165,12 +166,8 @@ public sealed partial record LabTopology
     private LabMachine NewMachine(string machine, MachineRole role, int host) =>
         new(machine, role, $"{NamespacePrefix}{Name}-{machine}", At(host), $"u-{machine}");
 
-    private InterfaceAddress At(int host)
-    {
-        var bytes = Underlay.BaseAddress.GetAddressBytes();
-        bytes[3] = (byte)host;
-        return new InterfaceAddress(new IPAddress(bytes), Underlay.PrefixLength);
-    }
+    private InterfaceAddress At(int host) =>
+        new(Ipv4Cidr.From(Underlay).AddressAt((ulong)host).ToIPAddress(), Underlay.PrefixLength);
 
     /// <summary>Pod names become part of a namespace name: a DNS label, at most 32 characters.</summary>
     public static void ValidatePodName(string name)

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Kybernet.ApiServer.Http;
+using Kybernet.Net;
 using Kybernet.Store;
 
 using Kybernet.ApiServer.Admission;
@@ -97,17 +98,14 @@ public sealed class ServiceAllocator(IKeyValueStore store)
     private async Task<string> FreeIpAsync(CancellationToken ct)
     {
         var taken = await TakenAsync(IpPrefix, ct);
-        var network = ServiceNetwork.BaseAddress.GetAddressBytes();
-        uint baseAddress = (uint)network[0] << 24 | (uint)network[1] << 16 | (uint)network[2] << 8 | network[3];
-        uint size = 1u << (32 - ServiceNetwork.PrefixLength);
-        uint span = size - 1 - FirstDynamicOffset;
-        if (taken.Count < span)
+        var network = Ipv4Cidr.From(ServiceNetwork);
+        ulong span = network.AddressCount - 1 - FirstDynamicOffset;
+        if ((ulong)taken.Count < span)
         {
             // Random, as upstream: concurrent creates then rarely propose the same address.
-            for (uint start = (uint)Random.Shared.NextInt64(span), i = 0; i < span; i++)
+            for (ulong start = (ulong)Random.Shared.NextInt64((long)span), i = 0; i < span; i++)
             {
-                uint address = baseAddress + FirstDynamicOffset + (start + i) % span;
-                var candidate = new IPAddress([(byte)(address >> 24), (byte)(address >> 16), (byte)(address >> 8), (byte)address]).ToString();
+                var candidate = network.AddressAt(FirstDynamicOffset + (start + i) % span).ToString();
                 if (!taken.Contains(candidate))
                     return candidate;
             }

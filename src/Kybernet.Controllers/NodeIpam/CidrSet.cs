@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Kybernet.Net;
 
 namespace Kybernet.Controllers.NodeIpam;
 
@@ -12,7 +13,7 @@ internal sealed class CidrSet
     /// <summary>Upstream's limit: at most 2^16 node CIDRs per cluster CIDR.</summary>
     public const int MaxBits = 16;
 
-    private readonly uint _base;
+    private readonly Ipv4Cidr _cluster;
     private readonly string?[] _owners;
     private readonly Dictionary<string, List<int>> _byNode = new(StringComparer.Ordinal);
 
@@ -21,8 +22,8 @@ internal sealed class CidrSet
         Validate(cluster, maskSize);
         Cluster = cluster;
         MaskSize = maskSize;
-        _base = ToUInt32(cluster.BaseAddress);
-        _owners = new string?[1 << (maskSize - cluster.PrefixLength)];
+        _cluster = Ipv4Cidr.From(cluster);
+        _owners = new string?[_cluster.SubnetCount(maskSize)];
     }
 
     public IPNetwork Cluster { get; }
@@ -62,19 +63,14 @@ internal sealed class CidrSet
     /// </summary>
     public IReadOnlyList<string>? Occupy(IPNetwork cidr, string node)
     {
-        if (cidr.BaseAddress.AddressFamily != AddressFamily.InterNetwork)
+        if (!Ipv4Cidr.TryFrom(cidr, out var claimed) || !claimed.Overlaps(_cluster))
             return null;
-        ulong first = ToUInt32(cidr.BaseAddress);
-        var last = first + (1UL << (32 - cidr.PrefixLength)) - 1;
-        ulong clusterFirst = _base;
-        var clusterLast = clusterFirst + (1UL << (32 - Cluster.PrefixLength)) - 1;
-        if (last < clusterFirst || first > clusterLast)
-            return null;
-        first = Math.Max(first, clusterFirst);
-        last = Math.Min(last, clusterLast);
-        var shift = 32 - MaskSize;
+        // CIDRs overlap only by nesting: the part inside the cluster CIDR is the claim, or the whole cluster CIDR.
+        var inside = _cluster.Contains(claimed) ? claimed : _cluster;
+        var first = (int)_cluster.SubnetIndexOf(inside.NetworkAddress, MaskSize);
+        var last = (int)_cluster.SubnetIndexOf(inside.BroadcastAddress, MaskSize);
         var others = new List<string>();
-        for (var i = (int)((first - clusterFirst) >> shift); i <= (int)((last - clusterFirst) >> shift); i++)
+        for (var i = first; i <= last; i++)
         {
             if (_owners[i] is null)
                 Take(i, node);
@@ -108,15 +104,5 @@ internal sealed class CidrSet
         Used++;
     }
 
-    private IPNetwork At(int index) => new(FromUInt32(_base + ((uint)index << (32 - MaskSize))), MaskSize);
-
-    private static uint ToUInt32(IPAddress address)
-    {
-        Span<byte> bytes = stackalloc byte[4];
-        address.TryWriteBytes(bytes, out _);
-        return (uint)bytes[0] << 24 | (uint)bytes[1] << 16 | (uint)bytes[2] << 8 | bytes[3];
-    }
-
-    private static IPAddress FromUInt32(uint value) =>
-        new([(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value]);
+    private IPNetwork At(int index) => _cluster.Subnet(MaskSize, (ulong)index).ToIPNetwork();
 }

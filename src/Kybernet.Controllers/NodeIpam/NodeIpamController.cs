@@ -5,8 +5,9 @@ using k8s.Models;
 using Kybernet.Client;
 using Kybernet.Client.Informers;
 using Kybernet.Client.Queues;
-using Microsoft.Extensions.Logging;
+using Kybernet.Net;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 
 namespace Kybernet.Controllers.NodeIpam;
 
@@ -225,7 +226,6 @@ public sealed class NodeIpamController : IController
     internal static IReadOnlyList<IPNetwork> PodCidrs(V1Node node)
     {
         IEnumerable<string> texts = node.Spec?.PodCIDRs is { Count: > 0 } many ? many : node.Spec?.PodCIDR is { Length: > 0 } one ? [one] : [];
-        return [.. texts.Select(t => IPNetwork.TryParse(t, out var n) ? (IPNetwork?)n : null).OfType<IPNetwork>()
-            .Where(n => n.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)];
+        return [.. texts.Select(t => Ipv4Cidr.TryParse(t, out var cidr) ? cidr.Network.ToIPNetwork() : (IPNetwork?)null).OfType<IPNetwork>()];
     }
 }

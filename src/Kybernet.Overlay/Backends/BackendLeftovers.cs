@@ -40,8 +40,7 @@ public static class BackendLeftovers
         {
             // host-gw's routes: to a subnet of the pod network, via a gateway, out of the underlay device.
             foreach (var route in netlink.Routes.List().Where(r =>
-                         r.Gateway is not null && r.Device == external.Device
-                         && r.Destination.PrefixLength >= config.Network.PrefixLength && config.Network.Contains(r.Destination.BaseAddress)))
+                         r.Gateway is not null && r.Device == external.Device && RemoteLeases.Within(config.Network, r.Destination)))
             {
                 netlink.Routes.Delete(route);
                 removed.Add($"host-gw route {route}");

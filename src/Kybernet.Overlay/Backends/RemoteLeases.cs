@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Kybernet.Net;
 
 namespace Kybernet.Overlay.Backends;
 
@@ -35,8 +36,9 @@ public static class RemoteLeases
         return bySubnet.Values.OrderBy(l => l.Subnet.ToString(), StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>True when <paramref name="subnet"/> is an IPv4 network inside (or equal to) <paramref name="network"/>.</summary>
     public static bool Within(IPNetwork network, IPNetwork subnet) =>
-        subnet.PrefixLength >= network.PrefixLength && network.Contains(subnet.BaseAddress);
+        Ipv4Cidr.TryFrom(network, out var outer) && Ipv4Cidr.TryFrom(subnet, out var inner) && outer.Contains(inner);
 
     public static string Describe(SubnetLease lease) => $"lease {lease.Subnet} (node {lease.PublicIp})";
 }

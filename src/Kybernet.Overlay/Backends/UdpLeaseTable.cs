@@ -1,33 +1,25 @@
-using System.Buffers.Binary;
 using System.Collections.Frozen;
 using System.Net;
 using System.Net.Sockets;
+using Kybernet.Net;
 
 namespace Kybernet.Overlay.Backends;
 
-/// <summary>A node's udp endpoint as the data path uses it: IPv4 address and port in host byte order.</summary>
-public readonly record struct UdpPeer(uint Address, ushort Port)
+/// <summary>A node's udp endpoint as the data path uses it: IPv4 address and port (a number in host byte order).</summary>
+public readonly record struct UdpPeer(Ipv4Address Address, ushort Port)
 {
-    public static UdpPeer From(IPEndPoint endPoint)
-    {
-        Span<byte> bytes = stackalloc byte[4];
-        if (endPoint.AddressFamily != AddressFamily.InterNetwork || !endPoint.Address.TryWriteBytes(bytes, out _))
-            throw new ArgumentException($"{endPoint} is not IPv4", nameof(endPoint));
-        return new UdpPeer(BinaryPrimitives.ReadUInt32BigEndian(bytes), (ushort)endPoint.Port);
-    }
+    public static UdpPeer From(IPEndPoint endPoint) =>
+        endPoint.AddressFamily == AddressFamily.InterNetwork && Ipv4Address.TryFrom(endPoint.Address, out var address)
+            ? new UdpPeer(address, (ushort)endPoint.Port)
+            : throw new ArgumentException($"{endPoint} is not IPv4", nameof(endPoint));
 
-    public IPEndPoint ToEndPoint()
-    {
-        Span<byte> bytes = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(bytes, Address);
-        return new IPEndPoint(new IPAddress(bytes), Port);
-    }
+    public IPEndPoint ToEndPoint() => new(Address.ToIPAddress(), Port);
 }
 
 /// <summary>
 /// Which node owns which subnet, for the udp data path: an immutable snapshot mapping each remote lease's
-/// IPv4 subnet to the node's UDP endpoint. Lookups take the packet's destination as a host-order number and
-/// allocate nothing; <see cref="UdpNetwork.Apply"/> builds a new table and swaps it in whole.
+/// IPv4 subnet to the node's UDP endpoint. Lookups take the packet's destination address and allocate
+/// nothing; <see cref="UdpNetwork.Apply"/> builds a new table and swaps it in whole.
 /// </summary>
 public sealed class UdpLeaseTable
 {
@@ -60,44 +52,31 @@ public sealed class UdpLeaseTable
         {
             if (subnet.BaseAddress.AddressFamily != AddressFamily.InterNetwork || node.AddressFamily != AddressFamily.InterNetwork)
                 throw new ArgumentException($"udp lease table: {subnet} -> {node} is not IPv4", nameof(entries));
-            if (!map.TryAdd(Key(Network(subnet), subnet.PrefixLength), UdpPeer.From(node)))
+            if (!map.TryAdd(Key(Ipv4Cidr.From(subnet)), UdpPeer.From(node)))
                 throw new ArgumentException($"udp lease table: {subnet} appears twice", nameof(entries));
         }
         int[] lengths = [.. list.Select(e => e.Subnet.PrefixLength).Distinct().OrderDescending()];
         return new UdpLeaseTable(map.ToFrozenDictionary(), lengths, list);
     }
 
-    /// <summary>The endpoint of the node whose subnet holds <paramref name="destination"/> (host byte order), or null.</summary>
-    public UdpPeer? Find(uint destination)
+    /// <summary>The endpoint of the node whose subnet holds <paramref name="destination"/>, or null.</summary>
+    public UdpPeer? Find(Ipv4Address destination)
     {
         foreach (int length in _prefixLengths)
         {
-            uint mask = length == 0 ? 0 : uint.MaxValue << (32 - length);
-            if (_bySubnet.TryGetValue(Key(destination & mask, length), out var node))
+            if (_bySubnet.TryGetValue(Key(new Ipv4Cidr(destination, length).Network), out var node))
                 return node;
         }
         return null;
     }
 
     /// <summary>The endpoint for an address, as tests and tools ask it.</summary>
-    public IPEndPoint? Find(IPAddress destination)
-    {
-        Span<byte> bytes = stackalloc byte[4];
-        if (destination.AddressFamily != AddressFamily.InterNetwork || !destination.TryWriteBytes(bytes, out _))
-            return null;
-        return Find(BinaryPrimitives.ReadUInt32BigEndian(bytes))?.ToEndPoint();
-    }
+    public IPEndPoint? Find(IPAddress destination) =>
+        Ipv4Address.TryFrom(destination, out var address) ? Find(address)?.ToEndPoint() : null;
 
     /// <summary>Whether both tables send the same subnets to the same endpoints (so a swap would change nothing).</summary>
     public bool SameAs(UdpLeaseTable other) =>
         Count == other.Count && Entries.All(e => other.Entries.Contains(e));
 
-    private static uint Network(IPNetwork subnet)
-    {
-        Span<byte> bytes = stackalloc byte[4];
-        subnet.BaseAddress.TryWriteBytes(bytes, out _);
-        return BinaryPrimitives.ReadUInt32BigEndian(bytes);
-    }
-
-    private static ulong Key(uint network, int prefixLength) => ((ulong)(uint)prefixLength << 32) | network;
+    private static ulong Key(Ipv4Cidr network) => ((ulong)(uint)network.PrefixLength << 32) | network.Address.Value;
 }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Kybernet.Linux;
 using Kybernet.Linux.Io;
 using Kybernet.Linux.Tun;
+using Kybernet.Net;
 using Kybernet.Overlay.Packets;
 
 namespace Kybernet.Overlay.Backends;
@@ -157,7 +158,7 @@ public sealed class UdpProxy : IDisposable
             var vnet = VirtioNetHeader.Read(read);
             int offset = start + VirtioNetHeader.Size;
             var packet = read[VirtioNetHeader.Size..];
-            var peer = table.Find(BinaryPrimitives.ReadUInt32BigEndian(packet[16..20]));
+            var peer = table.Find(Ipv4Address.Read(packet[16..20]));
             if (peer is not UdpPeer node)
             {
                 Count(ref DroppedUnknown, 1);
@@ -176,7 +177,7 @@ public sealed class UdpProxy : IDisposable
             }
             if (!_batch.HasRoom(1, 1))
                 Send();
-            _batch.Begin(node.Address, node.Port);
+            _batch.Begin(node.Address.Value, node.Port);
             _batch.Add(_reads, offset, packet.Length);
             _batch.End();
             _pending++;
@@ -207,7 +208,7 @@ public sealed class UdpProxy : IDisposable
             for (int i = 0; i < count; i += perSend)
             {
                 int n = Math.Min(perSend, count - i);
-                _batch.Begin(node.Address, node.Port, n > 1 ? segmentSize : 0);
+                _batch.Begin(node.Address.Value, node.Port, n > 1 ? segmentSize : 0);
                 for (int j = i; j < i + n; j++)
                 {
                     var s = _segments[j];

@@ -8,6 +8,7 @@ using k8s;
 using k8s.Models;
 using Kybernet.Client;
 using Kybernet.Client.Informers;
+using Kybernet.Net;
 using Microsoft.Extensions.Logging;
 
 namespace Kybernet.Overlay.Subnets;
@@ -302,11 +303,9 @@ public sealed class KubeSubnetManager : ISubnetManager
         IEnumerable<string> texts = node.Spec?.PodCIDRs is { Count: > 0 } many ? many : node.Spec?.PodCIDR is { Length: > 0 } one ? [one] : [];
         foreach (var text in texts)
         {
-            var slash = text.IndexOf('/');
-            if (slash > 0 && IPAddress.TryParse(text.AsSpan(0, slash), out var address) && address.AddressFamily == AddressFamily.InterNetwork
-                && int.TryParse(text.AsSpan(slash + 1), out var length) && length is >= 0 and <= 32)
+            if (Ipv4Cidr.TryParse(text, out var cidr))
             {
-                return Ipv4.Network(Ipv4.ToUInt32(address), length);
+                return cidr.Network.ToIPNetwork();
             }
         }
         return null;

@@ -1,7 +1,6 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Kybernet.Net;
 
 namespace Kybernet.Overlay.Subnets;
 
@@ -79,14 +78,12 @@ public static class NetworkConfigParser
             subnetLen = network.PrefixLength <= 22 ? 24 : network.PrefixLength + 2;
         }
 
-        var networkBase = Ipv4.ToUInt32(network.BaseAddress);
-        var subnetSize = (uint)Ipv4.Size(subnetLen);
-        var networkLast = (uint)(networkBase + Ipv4.Size(network.PrefixLength) - 1);
-        var subnetMin = Bound(doc, "SubnetMin", network, subnetLen) ?? networkBase + subnetSize;
-        var subnetMax = Bound(doc, "SubnetMax", network, subnetLen) ?? networkLast - subnetSize + 1;
+        // Defaults: the second subnet (the first holds the network address) and the last one.
+        var subnetMin = Bound(doc, "SubnetMin", network, subnetLen) ?? network.Subnet(subnetLen, 1).Address;
+        var subnetMax = Bound(doc, "SubnetMax", network, subnetLen) ?? network.Subnet(subnetLen, network.SubnetCount(subnetLen) - 1).Address;
         if (subnetMin > subnetMax)
         {
-            throw new NetworkConfigException("SubnetMin", $"{Ipv4.FromUInt32(subnetMin)} is after SubnetMax {Ipv4.FromUInt32(subnetMax)}");
+            throw new NetworkConfigException("SubnetMin", $"{subnetMin} is after SubnetMax {subnetMax}");
         }
 
         var backend = Find(doc, "Backend") switch
@@ -104,23 +101,23 @@ public static class NetworkConfigParser
 
         return new NetworkConfig
         {
-            Network = network,
+            Network = network.ToIPNetwork(),
             SubnetLen = subnetLen,
-            SubnetMin = Ipv4.FromUInt32(subnetMin),
-            SubnetMax = Ipv4.FromUInt32(subnetMax),
+            SubnetMin = subnetMin.ToIPAddress(),
+            SubnetMax = subnetMax.ToIPAddress(),
             BackendType = backendType,
             Backend = backend,
         };
     }
 
-    private static uint? Bound(JsonObject doc, string field, IPNetwork network, int subnetLen)
+    private static Ipv4Address? Bound(JsonObject doc, string field, Ipv4Cidr network, int subnetLen)
     {
         var text = String(doc, field);
         if (text is null)
         {
             return null;
         }
-        if (!IPAddress.TryParse(text, out var address) || address.AddressFamily != AddressFamily.InterNetwork)
+        if (!Ipv4Address.TryParse(text, out var address))
         {
             throw new NetworkConfigException(field, $"\"{text}\" is not an IPv4 address");
         }
@@ -128,27 +125,18 @@ public static class NetworkConfigParser
         {
             throw new NetworkConfigException(field, $"{text} is not in Network {network}");
         }
-        var value = Ipv4.ToUInt32(address);
-        if ((value & Ipv4.Mask(subnetLen)) != value)
+        if (!new Ipv4Cidr(address, subnetLen).IsNetwork)
         {
             throw new NetworkConfigException(field, $"{text} is not on a /{subnetLen} (SubnetLen) boundary");
         }
-        return value;
+        return address;
     }
 
-    private static IPNetwork ParseCidr(string field, string text)
-    {
-        var slash = text.IndexOf('/');
-        if (slash < 0
-            || !IPAddress.TryParse(text.AsSpan(0, slash), out var address)
-            || address.AddressFamily != AddressFamily.InterNetwork
-            || !int.TryParse(text.AsSpan(slash + 1), System.Globalization.NumberStyles.None, null, out var prefix)
-            || prefix > 32)
-        {
-            throw new NetworkConfigException(field, $"\"{text}\" is not an IPv4 CIDR such as \"10.244.0.0/16\"");
-        }
-        return Ipv4.Network(Ipv4.ToUInt32(address), prefix);
-    }
+    /// <summary>An IPv4 CIDR with its host bits masked off, as flannel does.</summary>
+    private static Ipv4Cidr ParseCidr(string field, string text) =>
+        Ipv4Cidr.TryParse(text, out var cidr)
+            ? cidr.Network
+            : throw new NetworkConfigException(field, $"\"{text}\" is not an IPv4 CIDR such as \"10.244.0.0/16\"");
 
     /// <summary>The value of <paramref name="name"/>, matched case-insensitively as Go's encoding/json does (an exact match wins).</summary>
     private static JsonNode? Find(JsonObject obj, string name)

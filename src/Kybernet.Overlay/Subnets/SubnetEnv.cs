@@ -1,4 +1,5 @@
 using System.Net;
+using Kybernet.Net;
 
 namespace Kybernet.Overlay.Subnets;
 
@@ -14,7 +15,8 @@ public sealed record SubnetEnv(IPNetwork Network, IPNetwork Subnet, int Mtu, boo
     /// <summary>The file's text, flannel's keys in flannel's order; FLANNEL_SUBNET is the gateway (.1) with the subnet's length.</summary>
     public string Render()
     {
-        var gateway = Ipv4.FromUInt32(Ipv4.ToUInt32(Subnet.BaseAddress) + 1);
-        return $"FLANNEL_NETWORK={Network}\nFLANNEL_SUBNET={gateway}/{Subnet.PrefixLength}\nFLANNEL_MTU={Mtu}\nFLANNEL_IPMASQ={(IpMasq ? "true" : "false")}\n";
+        var subnet = Ipv4Cidr.From(Subnet);
+        var gateway = new Ipv4Cidr(subnet.NetworkAddress + 1, subnet.PrefixLength); // 10.244.1.1/24: host bits kept
+        return $"FLANNEL_NETWORK={Network}\nFLANNEL_SUBNET={gateway}\nFLANNEL_MTU={Mtu}\nFLANNEL_IPMASQ={(IpMasq ? "true" : "false")}\n";
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Kybernet.Net;
 
 namespace Kybernet.Overlay.Subnets;
 
@@ -48,15 +49,6 @@ public static class SubnetEnvReader
     }
 
     /// <summary>"10.244.1.1/24" (an address in the subnet, with its length) to 10.244.1.0/24.</summary>
-    private static IPNetwork? ParseGatewayCidr(string value)
-    {
-        var slash = value.IndexOf('/');
-        if (slash > 0
-            && IPAddress.TryParse(value.AsSpan(0, slash), out var address)
-            && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
-            && int.TryParse(value.AsSpan(slash + 1), NumberStyles.None, null, out var prefix)
-            && prefix <= 32)
-            return Ipv4.Network(Ipv4.ToUInt32(address), prefix);
-        return null;
-    }
+    private static IPNetwork? ParseGatewayCidr(string value) =>
+        Ipv4Cidr.TryParse(value, out var gateway) ? gateway.Network.ToIPNetwork() : null;
 }

@@ -1,5 +1,5 @@
 using System.Net;
-using System.Net.Sockets;
+using Kybernet.Net;
 
 namespace Kybernet.Overlay.Subnets;
 
@@ -13,20 +13,11 @@ public static class SubnetKey
     {
         subnet = default;
         var dash = name.LastIndexOf('-');
-        if (dash < 0
-            || !IPAddress.TryParse(name.AsSpan(0, dash), out var address)
-            || address.AddressFamily != AddressFamily.InterNetwork
-            || !int.TryParse(name.AsSpan(dash + 1), System.Globalization.NumberStyles.None, null, out var prefix)
-            || prefix > 32)
+        if (dash < 0 || !Ipv4Cidr.TryParse(string.Concat(name.AsSpan(0, dash), "/", name.AsSpan(dash + 1)), out var cidr) || !cidr.IsNetwork)
         {
             return false;
         }
-        var value = Ipv4.ToUInt32(address);
-        if ((value & Ipv4.Mask(prefix)) != value)
-        {
-            return false;
-        }
-        subnet = new IPNetwork(address, prefix);
+        subnet = cidr.ToIPNetwork();
         return true;
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Kybernet.Net;
 
 namespace Kybernet.Overlay.Subnets;
 
@@ -8,37 +9,42 @@ public static class SubnetRange
     /// <summary>The candidate subnets in ascending order (SubnetMin and SubnetMax must be set, as the parser sets them).</summary>
     public static IEnumerable<IPNetwork> Subnets(NetworkConfig config)
     {
-        var (min, max) = Bounds(config);
-        var step = Ipv4.Size(config.SubnetLen);
-        for (ulong address = min; address <= max; address += step)
+        var (network, first, last) = Bounds(config);
+        for (var index = first; index <= last; index++)
         {
-            yield return Ipv4.Network((uint)address, config.SubnetLen);
+            yield return network.Subnet(config.SubnetLen, index).ToIPNetwork();
         }
     }
 
     /// <summary>How many subnets the config hands out.</summary>
     public static long Count(NetworkConfig config)
     {
-        var (min, max) = Bounds(config);
-        return min > max ? 0 : (long)((max - min) / Ipv4.Size(config.SubnetLen)) + 1;
+        var (_, first, last) = Bounds(config);
+        return first > last ? 0 : (long)(last - first) + 1;
     }
 
     /// <summary>True if <paramref name="subnet"/> is one this config hands out: right length, aligned, within [SubnetMin, SubnetMax].</summary>
     public static bool Contains(NetworkConfig config, IPNetwork subnet)
     {
-        if (subnet.PrefixLength != config.SubnetLen || subnet.BaseAddress.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+        if (subnet.PrefixLength != config.SubnetLen || !Ipv4Cidr.TryFrom(subnet, out var candidate))
         {
             return false;
         }
-        var (min, max) = Bounds(config);
-        var address = Ipv4.ToUInt32(subnet.BaseAddress);
-        return (address & Ipv4.Mask(config.SubnetLen)) == address && address >= min && address <= max;
+        var (network, first, last) = Bounds(config);
+        if (!candidate.IsNetwork || !network.Contains(candidate))
+        {
+            return false;
+        }
+        var index = network.SubnetIndexOf(candidate.Address, config.SubnetLen);
+        return index >= first && index <= last;
     }
 
-    private static (ulong Min, ulong Max) Bounds(NetworkConfig config)
+    /// <summary>The network and the indexes of SubnetMin's and SubnetMax's subnets among its /SubnetLen subnets.</summary>
+    private static (Ipv4Cidr Network, ulong First, ulong Last) Bounds(NetworkConfig config)
     {
         var min = config.SubnetMin ?? throw new ArgumentException("the config has no SubnetMin (parse it with NetworkConfigParser)", nameof(config));
         var max = config.SubnetMax ?? throw new ArgumentException("the config has no SubnetMax (parse it with NetworkConfigParser)", nameof(config));
-        return (Ipv4.ToUInt32(min), Ipv4.ToUInt32(max));
+        var network = Ipv4Cidr.From(config.Network);
+        return (network, network.SubnetIndexOf(Ipv4Address.From(min), config.SubnetLen), network.SubnetIndexOf(Ipv4Address.From(max), config.SubnetLen));
     }
 }
