@@ -6,6 +6,7 @@ using Kybernet.Linux;
 using Kybernet.Linux.Namespaces;
 using Kybernet.Linux.Netlink;
 using Kybernet.Linux.Nftables;
+using Kybernet.Net;
 
 namespace Kybernet.Cni.Plugins.Bridge;
 
@@ -321,12 +322,7 @@ public sealed class BridgePlugin : ICniPlugin
         }
     }
 
-    private static IPAddress FirstHost(InterfaceAddress address)
-    {
-        var bytes = address.Network.BaseAddress.GetAddressBytes();
-        bytes[^1] |= 1;
-        return new IPAddress(bytes);
-    }
+    private static IPAddress FirstHost(InterfaceAddress address) => IpNumbers.FirstHost(address.Network);
 
     private static PhysicalAddress RandomLocalMac()
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using Kybernet.Net;
 
 namespace Kybernet.Cni.Plugins.HostLocal;
 
@@ -12,9 +13,9 @@ public sealed record AddressRange(IPNetwork Subnet, IPAddress Start, IPAddress E
 
     public bool Contains(IPAddress ip)
     {
-        ip = IpMath.Canonical(ip);
+        ip = IpNumbers.Canonical(ip);
         return ip.AddressFamily == Family && Subnet.Contains(ip)
-            && IpMath.Compare(ip, Start) >= 0 && IpMath.Compare(ip, End) <= 0;
+            && IpNumbers.Compare(ip, Start) >= 0 && IpNumbers.Compare(ip, End) <= 0;
     }
 
     /// <summary>Two ranges overlap when either holds an end of the other (ranges of different families never do).</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Kybernet.Linux.Files;
+using Kybernet.Net;
 
 namespace Kybernet.Cni.Plugins.HostLocal;
 
@@ -72,7 +73,7 @@ public sealed class DiskReservationStore : IReservationStore
         try
         {
             var text = File.ReadAllText(Path.Combine(Directory, LastReservedPrefix + rangeSet)).Trim();
-            return IPAddress.TryParse(text, out var ip) ? IpMath.Canonical(ip) : null;
+            return IPAddress.TryParse(text, out var ip) ? IpNumbers.Canonical(ip) : null;
         }
         catch (FileNotFoundException)
         {
@@ -92,7 +93,7 @@ public sealed class DiskReservationStore : IReservationStore
             string content;
             try { content = File.ReadAllText(path); }
             catch (FileNotFoundException) { continue; }
-            reservations.Add(new Reservation(IpMath.Canonical(ip), Attachment.FromFileContent(content)));
+            reservations.Add(new Reservation(IpNumbers.Canonical(ip), Attachment.FromFileContent(content)));
         }
         return reservations;
     }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Kybernet.Cni.Protocol;
+using Kybernet.Net;
 
 namespace Kybernet.Cni.Plugins.HostLocal;
 
@@ -73,7 +74,7 @@ public sealed record HostLocalConfig
             var range = ParseRange(array[i] as JsonObject ?? throw CniException.InvalidConfig(rangePath, "must be an object"), rangePath + ".");
             if (ranges.Count > 0 && range.Family != ranges[0].Family)
                 throw CniException.InvalidConfig(rangePath + ".subnet",
-                    $"is {IpMath.FamilyName(range.Family)} but {path}[0] is {IpMath.FamilyName(ranges[0].Family)} (a range set has one address family)");
+                    $"is {IpNumbers.FamilyName(range.Family)} but {path}[0] is {IpNumbers.FamilyName(ranges[0].Family)} (a range set has one address family)");
             for (int j = 0; j < ranges.Count; j++)
                 if (ranges[j].Overlaps(range))
                     throw CniException.InvalidConfig(rangePath, $"({range}) overlaps {path}[{j}] ({ranges[j]})");
@@ -93,14 +94,14 @@ public sealed record HostLocalConfig
         if (!network.BaseAddress.Equals(address.Address))
             throw CniException.InvalidConfig(path + "subnet", $"\"{subnetText}\" has host bits set: the network is {network}");
 
-        var first = IpMath.Next(network.BaseAddress);
+        var first = IpNumbers.Next(network.BaseAddress);
         var gateway = InFamily(CniResult.ParseIp(JsonConfig.String(o, "gateway", path), path + "gateway"), network, path + "gateway") ?? first;
         var start = InSubnet(CniResult.ParseIp(JsonConfig.String(o, "rangeStart", path), path + "rangeStart"), network, path + "rangeStart") ?? first;
-        var last = IpMath.Last(network);
+        var last = IpNumbers.Last(network);
         if (bits == 32)
-            last = IpMath.FromNumber(IpMath.ToNumber(last) - 1, AddressFamily.InterNetwork);
+            last = IpNumbers.FromNumber(IpNumbers.ToNumber(last) - 1, AddressFamily.InterNetwork);
         var end = InSubnet(CniResult.ParseIp(JsonConfig.String(o, "rangeEnd", path), path + "rangeEnd"), network, path + "rangeEnd") ?? last;
-        if (IpMath.Compare(end, start) < 0)
+        if (IpNumbers.Compare(end, start) < 0)
             throw CniException.InvalidConfig(path + "rangeEnd", $"\"{end}\" comes before rangeStart {start}");
         return new AddressRange(network, start, end, gateway);
     }
@@ -109,7 +110,7 @@ public sealed record HostLocalConfig
     {
         if (ip is null)
             return null;
-        ip = IpMath.Canonical(ip);
+        ip = IpNumbers.Canonical(ip);
         if (ip.AddressFamily != network.BaseAddress.AddressFamily)
             throw CniException.InvalidConfig(field, $"\"{ip}\" is not in the address family of subnet {network}");
         return ip;
@@ -152,7 +153,7 @@ public sealed record HostLocalConfig
             var slash = item.IndexOf('/');
             if (!IPAddress.TryParse(slash < 0 ? item : item[..slash], out var ip))
                 throw CniException.InvalidEnvironment("CNI_ARGS", $"has IP=\"{item}\", which is not an IP address");
-            ips.Add(IpMath.Canonical(ip));
+            ips.Add(IpNumbers.Canonical(ip));
         }
         return ips;
     }

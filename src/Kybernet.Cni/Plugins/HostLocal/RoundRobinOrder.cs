@@ -1,4 +1,5 @@
 using System.Net;
+using Kybernet.Net;
 
 namespace Kybernet.Cni.Plugins.HostLocal;
 
@@ -15,11 +16,11 @@ internal static class RoundRobinOrder
     {
         var ranges = set.Ranges;
         int index = 0;
-        UInt128 current = IpMath.ToNumber(ranges[0].Start);
+        UInt128 current = IpNumbers.ToNumber(ranges[0].Start);
         if (lastReserved is not null && set.RangeFor(lastReserved) is { } lastRange)
         {
             index = IndexOf(ranges, lastRange);
-            current = IpMath.ToNumber(IpMath.Canonical(lastReserved));
+            current = IpNumbers.ToNumber(IpNumbers.Canonical(lastReserved));
             Advance(ranges, ref index, ref current);
         }
 
@@ -28,7 +29,7 @@ internal static class RoundRobinOrder
         do
         {
             var range = ranges[index];
-            var address = IpMath.FromNumber(current, range.Family);
+            var address = IpNumbers.FromNumber(current, range.Family);
             if (!address.Equals(range.Gateway))
                 yield return (address, range);
             Advance(ranges, ref index, ref current);
@@ -38,10 +39,10 @@ internal static class RoundRobinOrder
 
     private static void Advance(IReadOnlyList<AddressRange> ranges, ref int index, ref UInt128 current)
     {
-        if (current == IpMath.ToNumber(ranges[index].End))
+        if (current == IpNumbers.ToNumber(ranges[index].End))
         {
             index = (index + 1) % ranges.Count;
-            current = IpMath.ToNumber(ranges[index].Start);
+            current = IpNumbers.ToNumber(ranges[index].Start);
         }
         else
         {

@@ -1,12 +1,17 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Kybernet.Cni.Plugins.HostLocal;
+namespace Kybernet.Net;
 
-/// <summary>Addresses as numbers (both families fit in a UInt128), so ranges can be walked and compared.</summary>
-internal static class IpMath
+/// <summary>
+/// Address arithmetic for either family, for what must treat IPv4 and IPv6 alike (the CNI plugins' dual-stack ranges,
+/// as the reference plugins allocate both): an address as a number (both families fit in a <see cref="UInt128"/>), so
+/// ranges can be walked and compared. IPv4-only code uses <see cref="Ipv4Address"/> and <see cref="Ipv4Cidr"/>, which
+/// allocate nothing.
+/// </summary>
+public static class IpNumbers
 {
-    /// <summary>IPv4-mapped IPv6 addresses ("::ffff:10.0.0.1") are read as the IPv4 address, as the reference does.</summary>
+    /// <summary>IPv4-mapped IPv6 addresses ("::ffff:10.0.0.1") are read as the IPv4 address, as the reference plugins do.</summary>
     public static IPAddress Canonical(IPAddress ip) => ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip;
 
     public static UInt128 ToNumber(IPAddress ip)
@@ -31,6 +36,11 @@ internal static class IpMath
     public static int Compare(IPAddress a, IPAddress b) => ToNumber(a).CompareTo(ToNumber(b));
 
     public static IPAddress Next(IPAddress ip) => FromNumber(ToNumber(ip) + 1, ip.AddressFamily);
+
+    public static IPAddress Previous(IPAddress ip) => FromNumber(ToNumber(ip) - 1, ip.AddressFamily);
+
+    /// <summary>The network's first address after the network address itself (a bridge's default gateway: 10.244.1.1, fd00::1).</summary>
+    public static IPAddress FirstHost(IPNetwork network) => Next(network.BaseAddress);
 
     /// <summary>The highest address of a network (IPv4's broadcast address).</summary>
     public static IPAddress Last(IPNetwork network)
