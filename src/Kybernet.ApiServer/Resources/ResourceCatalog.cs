@@ -33,9 +33,6 @@ public sealed class ResourceCatalog
     public ResourceDefinition? Find(string group, string version, string resource) =>
         All.FirstOrDefault(r => r.Group == group && r.Version == version && r.Resource == resource);
 
-    public ResourceDefinition? FindKind(string apiVersion, string kind) =>
-        All.FirstOrDefault(r => r.ApiVersion == apiVersion && r.Kind == kind);
-
     /// <summary>The strategy of a resource of this catalog.</summary>
     public ResourceStrategy StrategyFor(ResourceDefinition r) =>
         _strategies.TryGetValue(r, out var strategy) ? strategy : throw new ArgumentException($"{r.QualifiedResource} is not served by this catalog", nameof(r));

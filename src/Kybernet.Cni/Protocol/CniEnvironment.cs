@@ -1,5 +1,3 @@
-using System.Collections;
-
 namespace Kybernet.Cni.Protocol;
 
 /// <summary>
@@ -19,10 +17,6 @@ public sealed record CniEnvironment
     /// <summary>CNI_ARGS keys every Kybernet plugin understands (the ones Kubernetes runtimes send, and host-local's IP).</summary>
     private static readonly HashSet<string> KnownArgs =
         ["IgnoreUnknown", "K8S_POD_NAMESPACE", "K8S_POD_NAME", "K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID", "IP"];
-
-    public static CniEnvironment FromProcess() => Parse(Environment.GetEnvironmentVariables()
-        .Cast<DictionaryEntry>()
-        .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? ""));
 
     public static CniEnvironment Parse(IReadOnlyDictionary<string, string> variables)
     {

@@ -126,14 +126,6 @@ public sealed class TunDevice : IDisposable
         }
     }
 
-    /// <summary>Makes the link outlive (or not) the descriptors.</summary>
-    public unsafe void SetPersistent(bool persistent)
-    {
-        int errno = Queue.Ioctl(Libc.TUNSETPERSIST, (void*)(persistent ? 1 : 0));
-        if (errno != 0)
-            throw new LinuxException($"{(persistent ? "persist" : "unpersist")} tun {Name} in {NamespaceDescription}", errno);
-    }
-
     /// <summary>Closes every queue; a non-persistent link disappears with the last one.</summary>
     public void Dispose()
     {
