@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 
 namespace Kybernet.ApiServer.Tests;
@@ -9,15 +7,10 @@ namespace Kybernet.ApiServer.Tests;
 public sealed class ServerCrashTests : IDisposable
 {
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), $"kyt-crash-{Guid.NewGuid():N}");
-    private Process? _server;
+    private ServerProcess? _server;
 
     public void Dispose()
     {
-        if (_server is { HasExited: false })
-        {
-            _server.Kill();
-            _server.WaitForExit();
-        }
         _server?.Dispose();
         if (Directory.Exists(_dataDir))
             Directory.Delete(_dataDir, recursive: true);
@@ -26,7 +19,7 @@ public sealed class ServerCrashTests : IDisposable
     [Fact]
     public async Task No_acknowledged_write_is_lost_when_the_server_is_killed()
     {
-        int port = FreePort();
+        int port = ServerProcess.FreePort();
         var url = await Start(port);
         var acknowledged = new System.Collections.Concurrent.ConcurrentBag<string>();
         using (var api = new ApiClient(_dataDir, url))
@@ -56,8 +49,7 @@ public sealed class ServerCrashTests : IDisposable
             })).ToList();
             while (acknowledged.Count < 300)
                 await Task.Delay(10);
-            _server!.Kill(); // SIGKILL, by the pid we started
-            _server.WaitForExit();
+            _server!.Dispose(); // SIGKILL, by the pid we started
             enough.Cancel();
             await Task.WhenAll(writers);
         }
@@ -74,37 +66,19 @@ public sealed class ServerCrashTests : IDisposable
     [Fact]
     public async Task Sigterm_stops_the_server_cleanly()
     {
-        await Start(FreePort());
-        using (var kill = Process.Start("kill", ["-TERM", _server!.Id.ToString()]))
+        await Start(ServerProcess.FreePort());
+        using (var kill = Process.Start("kill", ["-TERM", _server!.Pid.ToString()]))
             kill.WaitForExit();
         // A bound against hanging, not a timing claim.
-        Assert.True(_server.WaitForExit(TimeSpan.FromSeconds(30)), "kybernet server did not exit after SIGTERM");
-        Assert.Equal(0, _server.ExitCode);
+        Assert.True(_server.Process.WaitForExit(TimeSpan.FromSeconds(30)), "kybernet server did not exit after SIGTERM");
+        _server.Process.WaitForExit(); // and its output read to the end
+        Assert.Equal(0, _server.Process.ExitCode);
+        Assert.Contains(_server.Output, l => l.EndsWith("INFO  server: stopping", StringComparison.Ordinal));
     }
 
     private async Task<Uri> Start(int port)
     {
-        var binary = Path.Combine(AppContext.BaseDirectory, "kybernet");
-        var psi = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "server", "--data-dir", _dataDir, "--listen", $"127.0.0.1:{port}" })
-            psi.ArgumentList.Add(a);
-        _server = Process.Start(psi)!;
-        _server.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var line = await _server.StandardOutput.ReadLineAsync().WaitAsync(deadline - DateTime.UtcNow);
-            if (line is null)
-                throw new InvalidOperationException($"kybernet server exited with {_server.ExitCode} before serving");
-            if (line.Contains("server: serving at", StringComparison.Ordinal))
-                return new Uri($"https://127.0.0.1:{port}");
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+        _server = await ServerProcess.StartAsync(_dataDir, port);
+        return _server.Url;
     }
 }
