@@ -1,4 +1,4 @@
-namespace Kybernet.ApiServer.Tests;
+namespace Kybernet.ApiServer.Tests.Tables;
 
 /// <summary>`kubectl describe` of every kind the server serves (describe makes its own follow-up requests per kind).</summary>
 public sealed class DescribeTests(ServerFixture server) : IClassFixture<ServerFixture>

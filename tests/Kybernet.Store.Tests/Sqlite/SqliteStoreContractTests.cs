@@ -1,6 +1,6 @@
 using Kybernet.Store.Sqlite;
 
-namespace Kybernet.Store.Tests;
+namespace Kybernet.Store.Tests.Sqlite;
 
 public sealed class SqliteStoreContractTests : StoreContractTests
 {

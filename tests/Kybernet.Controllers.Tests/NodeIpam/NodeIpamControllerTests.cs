@@ -3,7 +3,7 @@ using k8s;
 using k8s.Models;
 using Kybernet.Controllers.NodeIpam;
 
-namespace Kybernet.Controllers.Tests;
+namespace Kybernet.Controllers.Tests.NodeIpam;
 
 /// <summary>The node IPAM controller against a real API server (one per test), with kubectl where a user would look.</summary>
 public sealed class NodeIpamControllerTests : IAsyncLifetime

@@ -1,7 +1,7 @@
 using System.Net;
 using Kybernet.Controllers.NodeIpam;
 
-namespace Kybernet.Controllers.Tests;
+namespace Kybernet.Controllers.Tests.NodeIpam;
 
 /// <summary>The allocation map alone (pure).</summary>
 public sealed class CidrSetTests

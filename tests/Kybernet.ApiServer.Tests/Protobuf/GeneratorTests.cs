@@ -1,4 +1,4 @@
-namespace Kybernet.ApiServer.Tests;
+namespace Kybernet.ApiServer.Tests.Protobuf;
 
 /// <summary>kubectl's generators (`kubectl create namespace|configmap|secret`) send protobuf.</summary>
 public sealed class GeneratorTests(ServerFixture server) : IClassFixture<ServerFixture>

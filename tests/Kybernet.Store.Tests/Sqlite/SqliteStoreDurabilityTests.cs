@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Kybernet.Store.Sqlite;
 
-namespace Kybernet.Store.Tests;
+namespace Kybernet.Store.Tests.Sqlite;
 
 /// <summary>What survives the process: a clean close, and a SIGKILL in the middle of writing.</summary>
 public sealed class SqliteStoreDurabilityTests : IDisposable

@@ -1,6 +1,6 @@
 using Kybernet.Store.Sqlite;
 
-namespace Kybernet.Store.Tests;
+namespace Kybernet.Store.Tests.Sqlite;
 
 /// <summary>How SqliteStore's watchers behave when they fall behind (beyond what the contract says).</summary>
 public sealed class SqliteStoreWatchTests : IAsyncLifetime
