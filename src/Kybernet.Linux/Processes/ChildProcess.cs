@@ -187,6 +187,33 @@ public sealed unsafe class ChildProcess : IDisposable
     }
 
     /// <summary>
+    /// The child's argv as /proc shows it, or null if it has exited already. posix_spawn returns as soon as the
+    /// kernel has let go of this process's memory in the child's exec, which is before it has finished loading
+    /// the new program: for a moment /proc/PID/cmdline reads empty (here, after two spawns in three). This spins
+    /// (yielding, never sleeping) through that moment, for callers that recognise processes by command line.
+    /// </summary>
+    public string[]? WaitForCommandLine()
+    {
+        if (_result is not null)
+            return null;
+        if (_detached)
+            throw new InvalidOperationException($"{Describe()} was detached: its pid may have been reaped and reused");
+        var deadline = Deadline.After(AfterKill);
+        var spin = new SpinWait();
+        while (true)
+        {
+            // Not reaped yet, so the pid is still the child's; a zombie's command line reads empty.
+            if (ProcFs.CommandLine(Pid) is { Length: > 0 } argv)
+                return argv;
+            if (_process.HasExited)
+                return null;
+            if (deadline.MillisecondsLeft == 0)
+                throw new LinuxException($"read the command line of {Describe()}: still empty {AfterKill.TotalSeconds:0} s after exec", Libc.ETIMEDOUT);
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+    }
+
+    /// <summary>
     /// Lets the child run on its own (a daemon): nobody waits for it here, and it is reaped in the background
     /// when it exits, so no zombie stays behind. A child with pipes cannot be detached: nobody would drain them.
     /// </summary>

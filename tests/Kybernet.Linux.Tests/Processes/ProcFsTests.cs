@@ -18,6 +18,21 @@ public sealed class ProcFsTests
     }
 
     [Fact]
+    public void A_new_childs_command_line_is_waited_for_through_the_end_of_its_exec()
+    {
+        for (int i = 0; i < 20; i++) // right after posix_spawn /proc often reads empty: each round must still see it
+        {
+            var marker = Marker();
+            using var child = ChildProcess.Start(new ChildProcessOptions("/bin/sleep", marker));
+            Assert.Equal(["/bin/sleep", marker], child.WaitForCommandLine()!);
+        }
+        using var exited = ChildProcess.Start(new ChildProcessOptions("/bin/true"));
+        using (var handle = ProcessHandle.TryOpen(exited.Pid)!)
+            Assert.True(handle.WaitForExit(Generous));
+        Assert.Null(exited.WaitForCommandLine());
+    }
+
+    [Fact]
     public void A_zombie_is_not_alive_and_not_found()
     {
         var marker = Marker();
@@ -39,6 +54,7 @@ public sealed class ProcFsTests
         using var ns = new TestNamespace();
         using var other = new TestNamespace();
         using var inside = ChildProcess.Start(new ChildProcessOptions("/bin/sleep", Marker()), inside: ns);
+        inside.WaitForCommandLine();
         using var outside = Sleeper(Marker());
 
         Assert.Equal([inside.Pid], ProcFs.InNetworkNamespaces([ns.Name]));
@@ -61,10 +77,15 @@ public sealed class ProcFsTests
         Assert.Null(ProcessHandle.OpenIfOurs(child.Pid, argv => argv.Contains(marker)));
     }
 
-    internal static ChildProcess Sleeper(string marker, string? script = null) =>
-        ChildProcess.Start(script is null
+    /// <summary>A child whose command line /proc shows already (see <see cref="ChildProcess.WaitForCommandLine"/>).</summary>
+    internal static ChildProcess Sleeper(string marker, string? script = null)
+    {
+        var child = ChildProcess.Start(script is null
             ? new ChildProcessOptions("/bin/sleep", marker)
             : new ChildProcessOptions("/bin/sh", "-c", script.Replace("MARKER", marker)));
+        child.WaitForCommandLine();
+        return child;
+    }
 
     internal static string Marker() => $"3{Random.Shared.Next(100000, 999999)}"; // a sleep length no other process has
 }
