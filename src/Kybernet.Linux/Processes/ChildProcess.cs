@@ -85,13 +85,13 @@ public sealed unsafe class ChildProcess : IDisposable
                 Libc.waitpid(pid, &status, 0);
                 throw;
             }
-            foreach (int i in new[] { 1, 2, 4 })
-                NonBlocking(fds[i], program);
             var child = new ChildProcess(handle, program, options.Grouping != ChildGrouping.Inherit,
                 options.Stdin.Kind == ChildStdio.Kinds.Input ? options.Stdin.Data : default, fds[1], fds[2], fds[4]);
             fds = [-1, -1, -1, -1, -1, -1]; // the child owns them now
             try
             {
+                foreach (int fd in new[] { child._stdin, child._stdout, child._stderr })
+                    NonBlocking(fd, program);
                 child.WriteInput();
             }
             catch

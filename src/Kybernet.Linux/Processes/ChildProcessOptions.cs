@@ -43,9 +43,6 @@ public sealed record ChildProcessOptions
         System.Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
 
-    /// <summary>"nft -f -": how errors name the command.</summary>
-    public string Describe() => Arguments.Count == 0 ? Program : $"{Program} {string.Join(' ', Arguments)}";
-
     internal void Validate()
     {
         if (Stdin.Kind is ChildStdio.Kinds.Capture or ChildStdio.Kinds.AppendTo)
