@@ -187,10 +187,11 @@ public sealed unsafe class ChildProcess : IDisposable
     }
 
     /// <summary>
-    /// The child's argv as /proc shows it, or null if it has exited already. posix_spawn returns as soon as the
-    /// kernel has let go of this process's memory in the child's exec, which is before it has finished loading
-    /// the new program: for a moment /proc/PID/cmdline reads empty (here, after two spawns in three). This spins
-    /// (yielding, never sleeping) through that moment, for callers that recognise processes by command line.
+    /// The child's argv as /proc shows it, or null if it has exited already. posix_spawn returns as soon as the kernel
+    /// has let go of this process's memory in the child's exec, which is before the exec is done: for a moment
+    /// /proc/PID/cmdline still shows this process's command line (the child ran on our memory until then), then
+    /// reads empty until the new program's arguments are in place (here, two spawns in three return inside that
+    /// window). This spins (yielding, never sleeping) through it, for callers that recognise processes by command line.
     /// </summary>
     public string[]? WaitForCommandLine()
     {
@@ -202,8 +203,9 @@ public sealed unsafe class ChildProcess : IDisposable
         var spin = new SpinWait();
         while (true)
         {
-            // Not reaped yet, so the pid is still the child's; a zombie's command line reads empty.
-            if (ProcFs.CommandLine(Pid) is { Length: > 0 } argv)
+            // Not reaped yet, so the pid is still the child's; a zombie's command line reads empty. A child that runs
+            // exactly our own command line is told apart only by time: after the deadline, it is taken as it is.
+            if (ProcFs.CommandLine(Pid) is { Length: > 0 } argv && (!argv.SequenceEqual(OwnCommandLine.Value) || deadline.MillisecondsLeft == 0))
                 return argv;
             if (_process.HasExited)
                 return null;
@@ -212,6 +214,8 @@ public sealed unsafe class ChildProcess : IDisposable
             spin.SpinOnce(sleep1Threshold: -1);
         }
     }
+
+    private static readonly Lazy<string[]> OwnCommandLine = new(() => ProcFs.CommandLine(Environment.ProcessId) ?? []);
 
     /// <summary>
     /// Lets the child run on its own (a daemon): nobody waits for it here, and it is reaped in the background

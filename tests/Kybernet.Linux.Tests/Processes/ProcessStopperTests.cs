@@ -16,8 +16,8 @@ public sealed class ProcessStopperTests
 
         ProcessStopper.StopInTurn([first.Pid, second.Pid], argv => argv.Contains(marker), Generous);
 
-        Assert.Equal(128 + Signals.SIGTERM, first.Wait(Generous).ExitCode);
-        Assert.Equal(128 + Signals.SIGTERM, second.Wait(Generous).ExitCode);
+        Assert.Equal((128 + Signals.SIGTERM, false), Ended(first));
+        Assert.Equal((128 + Signals.SIGTERM, false), Ended(second));
     }
 
     [Fact]
@@ -28,14 +28,15 @@ public sealed class ProcessStopperTests
         try
         {
             var ready = Path.Combine(dir.FullName, "ready");
-            Tool.Run("mkfifo", ready);
-            // An ignored signal stays ignored across exec: this sleep does not die of SIGTERM. The FIFO says the trap is set.
-            using var stubborn = Sleeper(marker, $"trap '' TERM; echo > {ready}; exec sleep MARKER");
+            var never = Path.Combine(dir.FullName, "never");
+            Tool.Run("mkfifo", ready, never);
+            // A shell that ignores SIGTERM, says so through one FIFO, then blocks opening another that nobody writes.
+            using var stubborn = Sleeper(marker, $"trap '' TERM; echo > {ready}; read line < {never} # MARKER");
             File.ReadAllText(ready);
 
             ProcessStopper.StopInTurn([stubborn.Pid], argv => argv.Any(a => a.Contains(marker)), TimeSpan.FromMilliseconds(200));
 
-            Assert.Equal(128 + Signals.SIGKILL, stubborn.Wait(Generous).ExitCode);
+            Assert.Equal((128 + Signals.SIGKILL, false), Ended(stubborn));
         }
         finally
         {
@@ -51,7 +52,7 @@ public sealed class ProcessStopperTests
 
         ProcessStopper.StopInTurn([child.Pid], argv => argv.Contains(marker), Generous, kill: true);
 
-        Assert.Equal(128 + Signals.SIGKILL, child.Wait(Generous).ExitCode);
+        Assert.Equal((128 + Signals.SIGKILL, false), Ended(child));
     }
 
     [Fact]
@@ -62,5 +63,12 @@ public sealed class ProcessStopperTests
         ProcessStopper.StopInTurn([child.Pid], argv => argv.Contains("not this one"), Generous);
 
         Assert.True(ProcFs.IsAlive(child.Pid));
+    }
+
+    /// <summary>How the child ended, and whether it had to be killed at the end of a generous wait (it should not).</summary>
+    private static (int ExitCode, bool TimedOut) Ended(ChildProcess child)
+    {
+        var result = child.Wait(Generous);
+        return (result.ExitCode, result.TimedOut);
     }
 }
