@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Kybernet.Linux.Namespaces;
+using Kybernet.Linux.Processes;
 
 namespace Kybernet.Bench;
 
@@ -106,30 +107,23 @@ public static class CniBenchmark
     private static double Call(NetworkNamespace node, Variant v, string command, JsonObject config, string containerId, NetworkNamespace pod, string? wrapper = null)
     {
         var plugin = Path.Combine(v.BinDirectory, v.BridgeType);
-        var psi = wrapper is null ? new ProcessStartInfo(plugin) : new ProcessStartInfo(wrapper);
-        if (wrapper is not null)
+        var environment = ChildProcessOptions.CurrentEnvironment();
+        environment["CNI_COMMAND"] = command;
+        environment["CNI_CONTAINERID"] = containerId;
+        environment["CNI_NETNS"] = pod.Path;
+        environment["CNI_IFNAME"] = "eth0";
+        environment["CNI_PATH"] = v.BinDirectory;
+        var options = (wrapper is null ? new ChildProcessOptions(plugin) : new ChildProcessOptions(wrapper, "-f", "%M", plugin)) with
         {
-            psi.ArgumentList.Add("-f");
-            psi.ArgumentList.Add("%M");
-            psi.ArgumentList.Add(plugin);
-        }
-        psi.RedirectStandardInput = psi.RedirectStandardOutput = psi.RedirectStandardError = true;
-        psi.Environment["CNI_COMMAND"] = command;
-        psi.Environment["CNI_CONTAINERID"] = containerId;
-        psi.Environment["CNI_NETNS"] = pod.Path;
-        psi.Environment["CNI_IFNAME"] = "eth0";
-        psi.Environment["CNI_PATH"] = v.BinDirectory;
+            Environment = environment,
+            Stdin = ChildStdio.Input(config.ToJsonString()),
+        };
         var stopwatch = Stopwatch.StartNew();
-        using var process = node.StartProcess(psi);
-        process.StandardInput.Write(config.ToJsonString());
-        process.StandardInput.Close();
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
+        var result = ChildProcess.Run(options, TimeSpan.FromMinutes(2), inside: node);
         stopwatch.Stop();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{v.Name} {command} {containerId} failed: {stdout} {stderr.Result}");
-        LastStderr = stderr.Result;
+        if (!result.Succeeded)
+            throw new InvalidOperationException($"{v.Name} {command} {containerId} failed{(result.TimedOut ? " (no answer in 2 minutes)" : "")}: {result.Stdout} {result.Stderr}");
+        LastStderr = result.Stderr;
         return stopwatch.Elapsed.TotalMilliseconds;
     }
 

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Kybernet.Lab;
 using Kybernet.Linux.Namespaces;
 using Kybernet.Linux.Netlink;
+using Kybernet.Linux.Processes;
 using Kybernet.Linux;
 
 namespace Kybernet.Bench;
@@ -31,7 +32,7 @@ public static class OverlayBenchmark
 
         Cleanup();
         var paths = new List<BenchPath>();
-        var servers = new List<Process>();
+        var servers = new List<ChildProcess>();
         var results = new Dictionary<(string, int), List<double>>();
         var wall = Stopwatch.StartNew();
         try
@@ -44,12 +45,11 @@ public static class OverlayBenchmark
 
             foreach (var p in paths)
             {
-                var server = p.Server.StartProcess(Psi("iperf3", "-s", "-B", p.ServerIp.ToString()));
-                servers.Add(server);
-                server.OutputDataReceived += (_, _) => { }; // drained, so the pipe never fills
-                server.ErrorDataReceived += (_, _) => { };
-                server.BeginOutputReadLine();
-                server.BeginErrorReadLine();
+                servers.Add(ChildProcess.Start(new ChildProcessOptions("iperf3", "-s", "-B", p.ServerIp.ToString())
+                {
+                    Stdout = ChildStdio.Null,
+                    Stderr = ChildStdio.Null,
+                }, inside: p.Server));
                 foreach (var n in streams)
                     results[(p.Name, n)] = [];
             }
@@ -71,17 +71,7 @@ public static class OverlayBenchmark
         finally
         {
             foreach (var s in servers)
-            {
-                try
-                {
-                    s.Kill();
-                    s.WaitForExit();
-                }
-                catch (InvalidOperationException)
-                {
-                }
-                s.Dispose();
-            }
+                s.Dispose(); // killed and reaped
             foreach (var p in paths)
                 p.Dispose();
             Cleanup();
@@ -298,28 +288,19 @@ public static class OverlayBenchmark
         string last = "";
         for (int attempt = 0; attempt < 10; attempt++)
         {
-            using var client = p.Client.StartProcess(Psi("iperf3", "-c", p.ServerIp.ToString(), "-t", seconds.ToString(), "-P", streams.ToString(), "-J"));
-            var stdout = client.StandardOutput.ReadToEndAsync();
-            var stderr = client.StandardError.ReadToEnd();
-            client.WaitForExit();
-            last = stdout.Result + stderr;
-            if (client.ExitCode == 0)
+            var client = ChildProcess.Run(
+                new ChildProcessOptions("iperf3", "-c", p.ServerIp.ToString(), "-t", seconds.ToString(), "-P", streams.ToString(), "-J"),
+                TimeSpan.FromSeconds(seconds + 60), inside: p.Client);
+            last = client.Stdout + client.Stderr;
+            if (client.Succeeded)
             {
-                var bps = JsonNode.Parse(stdout.Result)?["end"]?["sum_received"]?["bits_per_second"]?.GetValue<double>();
+                var bps = JsonNode.Parse(client.Stdout)?["end"]?["sum_received"]?["bits_per_second"]?.GetValue<double>();
                 if (bps is double v)
                     return v / 1e9;
             }
             Thread.Sleep(300);
         }
         throw new InvalidOperationException($"iperf3 over {p.Name} failed: {last}");
-    }
-
-    private static ProcessStartInfo Psi(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-            psi.ArgumentList.Add(a);
-        return psi;
     }
 
     private static double MedianOf(List<double> values)

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using Kybernet.Linux;
 using Kybernet.Linux.Namespaces;
 using Kybernet.Linux.Netlink;
+using Kybernet.Linux.Processes;
 
 namespace Kybernet.Lab;
 
@@ -205,14 +205,18 @@ public sealed class Lab(LabStateStore store, LabPrograms? programs = null)
         return topology with { Pods = topology.Pods.Where(p => p.Name != pod).ToList() };
     });
 
-    /// <summary>Starts a command inside a machine's namespace, with the caller's stdio unless redirected.</summary>
-    public static Process Start(LabMachine machine, ProcessStartInfo startInfo) => Start(machine.Namespace, startInfo);
-
-    /// <summary>Starts a command inside a lab namespace (a machine's or a pod's).</summary>
-    public static Process Start(string netns, ProcessStartInfo startInfo)
+    /// <summary>Starts a command inside a lab namespace (a machine's or a pod's); the caller waits for it.</summary>
+    public static ChildProcess Start(string netns, ChildProcessOptions options)
     {
         using var ns = NetworkNamespace.Open(netns);
-        return ns.StartProcess(startInfo);
+        return ChildProcess.Start(options, inside: ns);
+    }
+
+    /// <summary>Runs a command inside a lab namespace to its end, killed after <paramref name="timeout"/>.</summary>
+    public static ChildProcessResult Run(string netns, ChildProcessOptions options, TimeSpan timeout)
+    {
+        using var child = Start(netns, options);
+        return child.Wait(timeout);
     }
 
     /// <summary>Load, change and save the state under the lab's lock, so concurrent commands (two `pod add`s) do not lose each other's changes.</summary>

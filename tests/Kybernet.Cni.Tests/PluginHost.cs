@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Kybernet.Cni;
 using Kybernet.Linux.Namespaces;
+using Kybernet.Linux.Processes;
 
 namespace Kybernet.Cni.Tests;
 
@@ -47,30 +47,22 @@ public sealed class PluginHost : IDisposable
     public PluginOutcome Invoke(NetworkNamespace host, string plugin, string command, JsonObject config,
         string containerId = "", string? netns = null, string ifName = "eth0", string? args = null)
     {
-        var psi = new ProcessStartInfo(plugin.Contains('/') ? plugin : Path.Combine(BinDirectory, plugin))
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        psi.Environment["CNI_COMMAND"] = command;
-        psi.Environment["CNI_CONTAINERID"] = containerId;
-        psi.Environment["CNI_NETNS"] = netns ?? "";
-        psi.Environment["CNI_IFNAME"] = ifName;
-        psi.Environment["CNI_PATH"] = string.Join(':', ExtraPath.Prepend(BinDirectory));
+        var environment = ChildProcessOptions.CurrentEnvironment();
+        environment["CNI_COMMAND"] = command;
+        environment["CNI_CONTAINERID"] = containerId;
+        environment["CNI_NETNS"] = netns ?? "";
+        environment["CNI_IFNAME"] = ifName;
+        environment["CNI_PATH"] = string.Join(':', ExtraPath.Prepend(BinDirectory));
         if (args is not null)
-            psi.Environment["CNI_ARGS"] = args;
-        using var process = host.StartProcess(psi);
-        try
+            environment["CNI_ARGS"] = args;
+        var options = new ChildProcessOptions(plugin.Contains('/') ? plugin : Path.Combine(BinDirectory, plugin))
         {
-            process.StandardInput.Write(config.ToJsonString());
-            process.StandardInput.Close();
-        }
-        catch (IOException) { } // it exited without reading: its exit code and output tell why
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return new PluginOutcome(process.ExitCode, stdout.Length == 0 ? null : (JsonObject)JsonNode.Parse(stdout)!, stderr.Result);
+            Environment = environment,
+            Stdin = ChildStdio.Input(config.ToJsonString()),
+        };
+        var result = ChildProcess.Run(options, TimeSpan.FromMinutes(2), inside: host);
+        Assert.False(result.TimedOut, $"{plugin} {command} gave no answer in 2 minutes");
+        return new PluginOutcome(result.ExitCode, result.Stdout.Length == 0 ? null : (JsonObject)JsonNode.Parse(result.Stdout)!, result.Stderr);
     }
 
     /// <summary>The NativeAOT build itself (a single file that can be copied anywhere); ./test makes it.</summary>

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using Kybernet.Linux.Namespaces;
+using Kybernet.Linux.Processes;
 
 namespace Kybernet.Lab.Tests;
 
@@ -44,7 +44,7 @@ public sealed class LabEtcdTests : IDisposable
         Assert.All(_lab.EtcdStatus(topology), s => Assert.True(s.Running && s.Healthy, s.ToString()));
 
         var victim = topology.Etcd[1];
-        Assert.Equal(0, kill(victim.Pid, 9));
+        Assert.True(Signals.Send(victim.Pid, Signals.SIGKILL));
 
         // A killed leader is replaced within a couple of election timeouts: retry, bounded.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
@@ -117,26 +117,10 @@ public sealed class LabEtcdTests : IDisposable
     /// <summary>etcdctl (v3) run inside <paramref name="machine"/>'s namespace, so its traffic never leaves the lab.</summary>
     private static (int Code, string Stdout, string Stderr) RunEtcdctl(LabMachine machine, string endpoints, string[] args)
     {
-        var psi = new ProcessStartInfo("/usr/bin/etcdctl")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment = { ["ETCDCTL_API"] = "3" },
-        };
-        psi.ArgumentList.Add($"--endpoints={endpoints}");
-        psi.ArgumentList.Add("--command-timeout=5s");
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Lab.Start(machine, psi);
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromSeconds(30)))
-        {
-            p.Kill();
-            p.WaitForExit();
-        }
-        return (p.ExitCode, stdout.Result, stderr.Result);
+        var environment = ChildProcessOptions.CurrentEnvironment();
+        environment["ETCDCTL_API"] = "3";
+        var options = new ChildProcessOptions("/usr/bin/etcdctl", [$"--endpoints={endpoints}", "--command-timeout=5s", .. args]) { Environment = environment };
+        var result = Lab.Run(machine.Namespace, options, TimeSpan.FromSeconds(30));
+        return (result.ExitCode, result.Stdout, result.Stderr);
     }
-
-    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int sig);
 }

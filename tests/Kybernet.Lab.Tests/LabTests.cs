@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using Kybernet.Linux.Namespaces;
+using Kybernet.Linux.Processes;
 
 namespace Kybernet.Lab.Tests;
 
@@ -45,7 +45,7 @@ public sealed class LabTests : IDisposable
         var topology = _lab.Up(LabTopology.Plan(_name, 1));
         // Asked, not sent: a machine's default route ends at the lab's own bridge, and the underlay
         // namespace has no route onwards, so nothing can leave the lab.
-        Assert.Contains("via 192.168.200.1 dev eth0", Run(topology.Machine("node-1"), "ip", "route", "get", "192.0.2.1"));
+        Assert.Contains("via 192.168.200.1 dev eth0", Run(topology.Machine("node-1"), "ip", "route", "get", "192.0.2.1").Stdout);
         var underlayRoutes = HostSnapshot.Run("ip", "-n", topology.UnderlayNamespace, "route", "show", "table", "all");
         Assert.DoesNotContain("default", underlayRoutes);
     }
@@ -86,25 +86,8 @@ public sealed class LabTests : IDisposable
 
     private static int Ping(LabMachine from, LabMachine to) => Ping(from, to.Address.Address.ToString());
 
-    private static int Ping(LabMachine from, string address)
-    {
-        using var p = Lab.Start(from, Quiet("ping", "-c1", "-W1", address));
-        p.WaitForExit();
-        return p.ExitCode;
-    }
+    private static int Ping(LabMachine from, string address) => Run(from, "ping", "-c1", "-W1", address).ExitCode;
 
-    private static string Run(LabMachine machine, params string[] argv)
-    {
-        using var p = Lab.Start(machine, Quiet(argv));
-        var output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return output;
-    }
-
-    private static ProcessStartInfo Quiet(params string[] argv)
-    {
-        var psi = new ProcessStartInfo(argv[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in argv.Skip(1)) psi.ArgumentList.Add(a);
-        return psi;
-    }
+    private static ChildProcessResult Run(LabMachine machine, params string[] argv) =>
+        Lab.Run(machine.Namespace, new ChildProcessOptions(argv[0], argv[1..]), TimeSpan.FromSeconds(60));
 }

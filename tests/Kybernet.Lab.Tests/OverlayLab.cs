@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Kybernet.Linux.Namespaces;
+using Kybernet.Linux.Processes;
 
 namespace Kybernet.Lab.Tests;
 
@@ -61,14 +61,8 @@ public sealed class OverlayLab : IDisposable
     /// <summary>One ping from a pod or machine namespace; <paramref name="payload"/> bytes of ICMP data, DF set when asked.</summary>
     public static bool Ping(string netns, IPAddress target, int payload = 56, bool dontFragment = false)
     {
-        var start = new ProcessStartInfo("ping") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "-c1", "-W1", "-s", payload.ToString() }.Concat(dontFragment ? ["-M", "do"] : []).Append(target.ToString()))
-            start.ArgumentList.Add(arg);
-        using var process = Lab.Start(netns, start);
-        process.StandardOutput.ReadToEnd();
-        process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return process.ExitCode == 0;
+        var args = new[] { "-c1", "-W1", "-s", payload.ToString() }.Concat(dontFragment ? ["-M", "do"] : []).Append(target.ToString()).ToList();
+        return Lab.Run(netns, new ChildProcessOptions("ping", args), TimeSpan.FromSeconds(60)).Succeeded;
     }
 
     /// <summary>

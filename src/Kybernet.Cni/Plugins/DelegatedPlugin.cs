@@ -30,15 +30,20 @@ public static class DelegatedPlugin
     public static RunningPlugin Start(string type, string command, CniRequest request)
     {
         var env = request.Environment;
-        var variables = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
-            .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
+        var variables = ChildProcessOptions.CurrentEnvironment();
         variables["CNI_COMMAND"] = command;
         variables["CNI_CONTAINERID"] = env.ContainerId;
         variables["CNI_NETNS"] = env.Netns ?? "";
         variables["CNI_IFNAME"] = env.IfName;
         variables["CNI_ARGS"] = string.Join(';', env.Args.Select(a => $"{a.Key}={a.Value}"));
         variables["CNI_PATH"] = string.Join(':', env.Path);
-        var child = Subprocess.Start(Find(type, env.Path), [], variables, System.Text.Encoding.UTF8.GetBytes(request.Config.Text));
+        // Its stderr is ours: what it prints there (KYBERNET_CNI_TRACE, say) reaches the runtime as our own.
+        var child = ChildProcess.Start(new ChildProcessOptions(Find(type, env.Path))
+        {
+            Environment = variables,
+            Stdin = ChildStdio.Input(request.Config.Text),
+            Stderr = ChildStdio.Inherit,
+        });
         return new RunningPlugin(type, command, child);
     }
 
@@ -60,7 +65,7 @@ public static class DelegatedPlugin
 }
 
 /// <summary>A delegated plugin that is running; <see cref="Wait"/> collects its answer or its error.</summary>
-public sealed class RunningPlugin(string type, string command, Subprocess process)
+public sealed class RunningPlugin(string type, string command, ChildProcess process)
 {
     private JsonObject? _output;
     private bool _done;
@@ -73,9 +78,9 @@ public sealed class RunningPlugin(string type, string command, Subprocess proces
     {
         if (_done)
             return _output;
-        var (exitCode, text) = process.Wait(timeout);
+        var (exitCode, text, _, timedOut) = process.Wait(timeout);
         _done = true;
-        if (process.TimedOut)
+        if (timedOut)
             throw new CniException(CniErrorCode.TryAgainLater, $"{type} {command}: no answer within {timeout.TotalSeconds:0} s, killed");
 
         JsonObject? output = null;

@@ -109,12 +109,17 @@ public static class CniRuntime
         if (Environment.GetEnvironmentVariable("KYBERNET_CNI_TRACE") is { } trace)
             variables["KYBERNET_CNI_TRACE"] = trace;
         var executable = DelegatedPlugin.Find(type, path);
-        var stdin = System.Text.Encoding.UTF8.GetBytes(config.ToJsonString());
         try
         {
-            // posix_spawn from the namespace's thread: the plugin is born in the node's namespace, in a process
-            // group of its own, so a Ctrl-C meant for the runtime does not cut a plugin off half-way.
-            var child = attachment.HostNamespace.Run(() => Subprocess.Start(executable, [], variables, stdin, ownProcessGroup: true));
+            // Spawned from the namespace's thread: the plugin is born in the node's namespace, in a process group
+            // of its own, so a Ctrl-C meant for the runtime does not cut a plugin off half-way. Waited for here.
+            var child = ChildProcess.Start(new ChildProcessOptions(executable)
+            {
+                Environment = variables,
+                Stdin = ChildStdio.Input(config.ToJsonString()),
+                Stderr = ChildStdio.Inherit,
+                Grouping = ChildGrouping.OwnProcessGroup,
+            }, inside: attachment.HostNamespace);
             return new RunningPlugin(type, command, child).Wait(PluginTimeout);
         }
         catch (Exception e) when (e is not CniException)

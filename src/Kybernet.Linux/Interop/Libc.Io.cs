@@ -9,7 +9,7 @@ internal static unsafe partial class Libc
     public const int UDP_SEGMENT = 103, UDP_GRO = 104; // <linux/udp.h>
     public const int SO_SNDBUFFORCE = 32;
     public const int MSG_DONTWAIT = 0x40, MSG_TRUNC = 0x20, MSG_CTRUNC = 0x08;
-    public const short POLLIN = 0x1, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20;
+    public const short POLLIN = 0x1, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20;
 
     /// <summary>struct iovec.</summary>
     [StructLayout(LayoutKind.Sequential)]

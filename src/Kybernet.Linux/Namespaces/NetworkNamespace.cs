@@ -146,14 +146,6 @@ public sealed class NetworkNamespace : IDisposable
         return fd;
     });
 
-    /// <summary>
-    /// Starts a process inside this namespace. The runtime forks from the calling thread and a child
-    /// inherits that thread's namespaces, so starting it from a thread inside is enough: no `ip netns exec`.
-    /// </summary>
-    public System.Diagnostics.Process StartProcess(System.Diagnostics.ProcessStartInfo startInfo) =>
-        Run(() => System.Diagnostics.Process.Start(startInfo)
-            ?? throw new InvalidOperationException($"start {startInfo.FileName} in {Describe()}"));
-
     public void Dispose()
     {
         int fd = Interlocked.Exchange(ref _fd, -1);

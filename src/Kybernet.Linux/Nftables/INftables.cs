@@ -2,7 +2,7 @@ namespace Kybernet.Linux.Nftables;
 
 /// <summary>
 /// The seam between code that computes nftables state and the kernel that holds it. <see cref="NftCli"/>
-/// is the real one; <see cref="RecordingNftables"/> is the fake for tests of the pure code around it.
+/// is the real one; <see cref="FakeNftables"/> models a ruleset for tests of the code around it.
 /// </summary>
 public interface INftables
 {

@@ -23,7 +23,7 @@ public sealed record NftChain(NftTable Table, string Name) : NftObject
 
     internal override string Render(NftVerb verb) => verb switch
     {
-        NftVerb.Add => $"add chain {Spec}{Body()}",
+        NftVerb.Add or NftVerb.Create => $"{NftSyntax.Lower(verb)} chain {Spec}{Body()}",
         NftVerb.Flush or NftVerb.Delete => $"{NftSyntax.Lower(verb)} chain {Spec}",
         _ => throw Unsupported(verb),
     };

@@ -1,27 +1,32 @@
-using System.ComponentModel;
-using System.Diagnostics;
-using System.Text;
 using Kybernet.Linux.Namespaces;
+using Kybernet.Linux.Processes;
 
 namespace Kybernet.Linux.Nftables;
 
 /// <summary>
 /// The real <see cref="INftables"/>: runs the nft tool inside one network namespace. A transaction is
 /// one `nft -f -` process reading the script on stdin, which nft commits as a single kernel batch.
-/// The process is started from a thread inside the namespace: a forked child keeps its parent
-/// thread's namespace, so nft only ever sees this namespace's ruleset.
+/// The process is spawned from the namespace thread (a child keeps its parent thread's namespace, so nft
+/// only ever sees this namespace's ruleset) and waited for elsewhere, with a bound (<see cref="Timeout"/>).
 /// </summary>
 public sealed class NftCli : INftables
 {
+    /// <summary>Long enough for a ruleset of tens of thousands of rules; a hung nft is killed after it.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
     private readonly string _nftPath;
 
-    public NftCli(NetworkNamespace networkNamespace, string nftPath = "nft")
+    public NftCli(NetworkNamespace networkNamespace, string nftPath = "nft", TimeSpan? timeout = null)
     {
         Namespace = networkNamespace;
         _nftPath = nftPath;
+        Timeout = timeout ?? DefaultTimeout;
     }
 
     public NetworkNamespace Namespace { get; }
+
+    /// <summary>How long one nft run may take before it is killed and its operation fails.</summary>
+    public TimeSpan Timeout { get; }
 
     public void Apply(NftTransaction transaction)
     {
@@ -62,53 +67,37 @@ public sealed class NftCli : INftables
         throw new NftablesException(operation, NftMessage(result));
     }
 
-    private (int ExitCode, string Stdout, string Stderr) RunNft(string operation, string? stdin, params string[] args) => Namespace.Run(() =>
+    /// <summary>
+    /// Runs nft with <paramref name="args"/>: spawned from the namespace thread (so it sees only this namespace's
+    /// ruleset), waited for on the calling thread, so a large or hung transaction never blocks the namespace work
+    /// of the rest of the process. At the timeout nft is killed and that is the operation's error.
+    /// </summary>
+    private ChildProcessResult RunNft(string operation, string? stdin, params string[] args)
     {
-        var start = new ProcessStartInfo(_nftPath)
-        {
-            RedirectStandardInput = stdin is not null,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        if (stdin is not null)
-            start.StandardInputEncoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
-
-        Process process;
+        ChildProcess nft;
         try
         {
-            process = Process.Start(start) ?? throw new NftablesException(operation, $"could not start {_nftPath}");
+            nft = ChildProcess.Start(new ChildProcessOptions(_nftPath, args)
+            {
+                Stdin = stdin is null ? ChildStdio.Null : ChildStdio.Input(stdin),
+                // Its own group: a terminal's Ctrl-C does not cut a transaction off, and a timeout kills all of it.
+                Grouping = ChildGrouping.OwnProcessGroup,
+            }, inside: Namespace);
         }
-        catch (Win32Exception e)
+        catch (LinuxException e)
         {
             throw new NftablesException(operation, $"could not start {_nftPath}: {e.Message}", e);
         }
-
-        using (process)
+        using (nft)
         {
-            // Drain both pipes while writing, so neither side blocks on a full pipe.
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            if (stdin is not null)
-            {
-                try
-                {
-                    process.StandardInput.Write(stdin);
-                    process.StandardInput.Close();
-                }
-                catch (IOException)
-                {
-                    // nft quit before reading everything; its stderr says why.
-                }
-            }
-            process.WaitForExit();
-            return (process.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
+            var result = nft.Wait(Timeout);
+            return result.TimedOut
+                ? throw new NftablesException(operation, $"nft gave no answer within {Timeout.TotalSeconds:0.###} s and was killed")
+                : result;
         }
-    });
+    }
 
-    private static string NftMessage((int ExitCode, string Stdout, string Stderr) result)
+    private static string NftMessage(ChildProcessResult result)
     {
         var message = result.Stderr.Trim();
         return message.Length > 0 ? message : $"nft exited with code {result.ExitCode}";

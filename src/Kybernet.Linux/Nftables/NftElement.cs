@@ -37,9 +37,9 @@ public sealed record NftElement : NftObject
 
     internal override string Render(NftVerb verb) => verb switch
     {
-        NftVerb.Add when InMap && Value is null => throw new ArgumentException($"nftables map {SetName} element needs a value", nameof(Value)),
-        NftVerb.Add when !InMap && Value is not null => throw new ArgumentException($"nftables set {SetName} element cannot have a value", nameof(Value)),
-        NftVerb.Add => $"add element {Target} {{ {RenderKey()}{CommentSuffix(Comment, "element comment")}{RenderValue()} }}",
+        NftVerb.Add or NftVerb.Create when InMap && Value is null => throw new ArgumentException($"nftables map {SetName} element needs a value", nameof(Value)),
+        NftVerb.Add or NftVerb.Create when !InMap && Value is not null => throw new ArgumentException($"nftables set {SetName} element cannot have a value", nameof(Value)),
+        NftVerb.Add or NftVerb.Create => $"{NftSyntax.Lower(verb)} element {Target} {{ {RenderKey()}{CommentSuffix(Comment, "element comment")}{RenderValue()} }}",
         // nft matches elements by key alone; a comment or value here would be a syntax error.
         NftVerb.Delete => $"delete element {Target} {{ {RenderKey()} }}",
         _ => throw Unsupported(verb),

@@ -15,7 +15,7 @@ public sealed record NftMap(NftTable Table, string Name, string KeyType, string 
 
     internal override string Render(NftVerb verb) => verb switch
     {
-        NftVerb.Add => $"add map {Spec} {NftSetBody.Render(
+        NftVerb.Add or NftVerb.Create => $"{NftSyntax.Lower(verb)} map {Spec} {NftSetBody.Render(
             $"type {NftSyntax.DataType(KeyType, "map key type")} : {NftSyntax.DataType(ValueType, "map value type")}", Flags, Comment, "map")}",
         NftVerb.Flush or NftVerb.Delete => $"{NftSyntax.Lower(verb)} map {Spec}",
         _ => throw Unsupported(verb),

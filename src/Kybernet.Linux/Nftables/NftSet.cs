@@ -13,7 +13,7 @@ public sealed record NftSet(NftTable Table, string Name, string Type) : NftObjec
 
     internal override string Render(NftVerb verb) => verb switch
     {
-        NftVerb.Add => $"add set {Spec} {NftSetBody.Render($"type {NftSyntax.DataType(Type, "set type")}", Flags, Comment, "set")}",
+        NftVerb.Add or NftVerb.Create => $"{NftSyntax.Lower(verb)} set {Spec} {NftSetBody.Render($"type {NftSyntax.DataType(Type, "set type")}", Flags, Comment, "set")}",
         NftVerb.Flush or NftVerb.Delete => $"{NftSyntax.Lower(verb)} set {Spec}",
         _ => throw Unsupported(verb),
     };

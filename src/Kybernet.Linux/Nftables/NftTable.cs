@@ -12,8 +12,8 @@ public sealed record NftTable(NftFamily Family, string Name) : NftObject
 
     internal override string Render(NftVerb verb) => verb switch
     {
-        NftVerb.Add when Comment is not null => $"add table {Spec} {{ comment {NftSyntax.Comment(Comment, "table comment")} ; }}",
-        NftVerb.Add => $"add table {Spec}",
+        NftVerb.Add or NftVerb.Create when Comment is not null => $"{NftSyntax.Lower(verb)} table {Spec} {{ comment {NftSyntax.Comment(Comment, "table comment")} ; }}",
+        NftVerb.Add or NftVerb.Create => $"{NftSyntax.Lower(verb)} table {Spec}",
         NftVerb.Flush or NftVerb.Delete => $"{NftSyntax.Lower(verb)} table {Spec}",
         _ => throw Unsupported(verb),
     };

@@ -18,6 +18,9 @@ public sealed class NftTransaction
     /// <summary>Creates the object, or keeps an existing one; a rule is appended to its chain.</summary>
     public NftTransaction Add(NftObject target) => Append(NftVerb.Add, target);
 
+    /// <summary>Creates the object; unlike <see cref="Add"/>, nft fails the whole transaction if it exists already. Not for rules.</summary>
+    public NftTransaction Create(NftObject target) => Append(NftVerb.Create, target);
+
     /// <summary>Puts the rule first in its chain.</summary>
     public NftTransaction Insert(NftRule rule) => Append(NftVerb.Insert, rule);
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Runtime.InteropServices;
 using Kybernet.Lab;
+using Kybernet.Linux.Processes;
 using Kybernet.Overlay.Agent;
 
 namespace Kybernet.Cli.Commands;
@@ -285,13 +286,15 @@ internal static class LabCommand
     /// <summary>Runs argv inside a namespace with the caller's terminal; Ctrl-C belongs to the child (same process group).</summary>
     private static int RunInside(string netns, string[] args)
     {
-        var startInfo = new ProcessStartInfo(args[0]);
-        foreach (var a in args.Skip(1))
-            startInfo.ArgumentList.Add(a);
+        var options = new ChildProcessOptions(args[0], args[1..])
+        {
+            Stdin = ChildStdio.Inherit,
+            Stdout = ChildStdio.Inherit,
+            Stderr = ChildStdio.Inherit,
+        };
         using var ignoreInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => c.Cancel = true);
-        using var process = Kybernet.Lab.Lab.Start(netns, startInfo);
-        process.WaitForExit();
-        return process.ExitCode;
+        using var child = Kybernet.Lab.Lab.Start(netns, options);
+        return child.Wait(Timeout.InfiniteTimeSpan).ExitCode;
     }
 
     private static Command Down()

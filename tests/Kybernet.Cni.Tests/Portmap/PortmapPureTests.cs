@@ -6,7 +6,7 @@ using static Kybernet.Cni.Tests.Portmap.PortmapConfigs;
 
 namespace Kybernet.Cni.Tests.Portmap;
 
-/// <summary>Pure tests of kybernet-portmap over the recording fake: the transaction it renders and the errors it gives (no root, no kernel).</summary>
+/// <summary>Pure tests of kybernet-portmap over the stateful fake: the transaction it renders, the state it leaves and the errors it gives (no root, no kernel).</summary>
 public class PortmapPureTests
 {
     [Fact]
@@ -33,7 +33,7 @@ public class PortmapPureTests
             add element ip kybernet-portmap hairpins { 10.244.1.2 . 10.244.1.2 comment "c1/eth0" }
 
             """;
-        var nft = new RecordingNftables();
+        var nft = new FakeNftables();
         var request = Request(CniCommand.Add, Config(PrevResult(), Mapping(8080, 80), Mapping(9053, 53, "UDP", "192.168.77.1")));
 
         var result = new PortmapPlugin(nft).Add(request);
@@ -43,9 +43,30 @@ public class PortmapPureTests
     }
 
     [Fact]
+    public void Del_removes_only_its_own_attachments_mappings_judged_by_the_resulting_table()
+    {
+        var nft = new FakeNftables();
+        var plugin = new PortmapPlugin(nft);
+        var first = Config(PrevResult(), Mapping(8080, 80), Mapping(9053, 53, "UDP", "192.168.77.1"));
+        var second = Config(PrevResult("10.244.1.3/24"), Mapping(8081, 81));
+        plugin.Add(Request(CniCommand.Add, first, containerId: "c1"));
+        plugin.Add(Request(CniCommand.Add, second, containerId: "c2"));
+
+        plugin.Del(Request(CniCommand.Del, Config(null), containerId: "c1"));
+
+        var table = nft.ListTable(NftFamily.Ip, "kybernet-portmap")!;
+        Assert.Equal([new NftElementState("tcp . 8081", "10.244.1.3 . 81", "c2/eth0")], table.FindMap("hostports")!.Elements);
+        Assert.Empty(table.FindMap("hostip-hostports")!.Elements);
+        Assert.Equal([new NftElementState("10.244.1.3 . 10.244.1.3", null, "c2/eth0")], table.FindSet("hairpins")!.Elements);
+        plugin.Check(Request(CniCommand.Check, second, containerId: "c2"));
+        var gone = Assert.Throws<CniException>(() => plugin.Check(Request(CniCommand.Check, first, containerId: "c1")));
+        Assert.Equal(PortmapErrors.MappingMissingCode, gone.Code);
+    }
+
+    [Fact]
     public void Snat_false_leaves_out_the_hairpin_and_IPv6_host_addresses_are_skipped()
     {
-        var nft = new RecordingNftables();
+        var nft = new FakeNftables();
         var config = Config(PrevResult(), Mapping(8080, 80, hostIp: "0.0.0.0"), Mapping(8081, 81, hostIp: "fd00::1"));
         config["snat"] = false;
 
@@ -58,7 +79,7 @@ public class PortmapPureTests
     [Fact]
     public void No_mappings_returns_prevResult_unchanged_and_touches_nothing()
     {
-        var nft = new RecordingNftables();
+        var nft = new FakeNftables();
         var request = Request(CniCommand.Add, Config(PrevResult()));
 
         var result = new PortmapPlugin(nft).Add(request);
@@ -84,7 +105,7 @@ public class PortmapPureTests
     [MemberData(nameof(BadMappings))]
     public void Invalid_mappings_are_config_errors_naming_the_field(JsonNode mapping, string field)
     {
-        var nft = new RecordingNftables();
+        var nft = new FakeNftables();
         var error = Assert.Throws<CniException>(() => new PortmapPlugin(nft).Add(Request(CniCommand.Add, Config(PrevResult(), mapping))));
 
         Assert.Equal(CniErrorCode.InvalidConfig, error.Code);
@@ -96,7 +117,7 @@ public class PortmapPureTests
     public void The_same_host_port_twice_in_one_config_names_both_entries()
     {
         var config = Config(PrevResult(), Mapping(8080, 80), Mapping(9000, 90, "udp"), Mapping(8080, 81, "tcp"));
-        var error = Assert.Throws<CniException>(() => new PortmapPlugin(new RecordingNftables()).Add(Request(CniCommand.Add, config)));
+        var error = Assert.Throws<CniException>(() => new PortmapPlugin(new FakeNftables()).Add(Request(CniCommand.Add, config)));
 
         Assert.Equal(CniErrorCode.InvalidConfig, error.Code);
         Assert.Contains("\"runtimeConfig.portMappings[2]\"", error.Message);
@@ -107,7 +128,7 @@ public class PortmapPureTests
     [Fact]
     public void Add_needs_prevResult_with_an_IPv4_container_address()
     {
-        var plugin = new PortmapPlugin(new RecordingNftables());
+        var plugin = new PortmapPlugin(new FakeNftables());
         var missing = Assert.Throws<CniException>(() => plugin.Add(Request(CniCommand.Add, Config(null, Mapping(8080, 80)))));
         Assert.Equal((CniErrorCode.InvalidConfig, true), (missing.Code, missing.Message.Contains("\"prevResult\"")));
 
@@ -120,7 +141,7 @@ public class PortmapPureTests
     [Fact]
     public void Del_and_Gc_without_a_table_apply_nothing()
     {
-        var nft = new RecordingNftables();
+        var nft = new FakeNftables();
         var plugin = new PortmapPlugin(nft);
         plugin.Del(Request(CniCommand.Del, Config(null)));
         var gc = Config(null);

@@ -1,4 +1,5 @@
 using Kybernet.Linux.Namespaces;
+using Kybernet.Linux.Processes;
 
 namespace Kybernet.Linux.Tests.Namespaces;
 
@@ -53,13 +54,10 @@ public class NetworkNamespaceTests
     }
 
     [Fact]
-    public void StartProcess_runs_the_child_inside_the_namespace()
+    public void A_child_started_inside_runs_in_the_namespace()
     {
         using var ns = new TestNamespace();
-        var psi = new System.Diagnostics.ProcessStartInfo("readlink", "/proc/self/ns/net") { RedirectStandardOutput = true };
-        using var child = ns.Namespace.StartProcess(psi);
-        var childNs = child.StandardOutput.ReadToEnd().Trim();
-        child.WaitForExit();
+        var childNs = ChildProcess.Run(new ChildProcessOptions("readlink", "/proc/self/ns/net"), TimeSpan.FromSeconds(60), inside: ns).Stdout.Trim();
         Assert.Equal(ns.Namespace.Run(() => InodeOf("/proc/thread-self/ns/net")), childNs);
         Assert.NotEqual(InodeOf("/proc/thread-self/ns/net"), childNs);
     }

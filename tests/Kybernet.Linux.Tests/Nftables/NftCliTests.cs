@@ -1,4 +1,6 @@
+using Kybernet.Linux.Netlink;
 using Kybernet.Linux.Nftables;
+using Kybernet.Linux.Processes;
 using static Kybernet.Linux.Tests.Nftables.KubeProxyLikeTable;
 
 namespace Kybernet.Linux.Tests.Nftables;
@@ -122,6 +124,89 @@ public class NftCliTests
             nft.Apply(new NftTransaction()); // empty: nothing to run
             Assert.Equal("", nft.ListRulesetText());
         });
+    }
+
+    [Fact]
+    public async Task A_hung_nft_does_not_hold_up_namespace_work_elsewhere()
+    {
+        using var fake = new FakeNft(announce: true);
+        using var ns = new TestNamespace();
+        using var other = new TestNamespace();
+        var hung = new NftCli(ns, fake.Path, timeout: TimeSpan.FromMinutes(10));
+        var apply = Task.Run(() => hung.Apply(FirstSync()));
+        int pid = fake.WaitUntilStarted(apply);
+        try
+        {
+            // While that nft hangs: netlink in another namespace (its socket is opened on the namespace thread),
+            // plain work in the hung one's namespace, and a whole real nft transaction next door. Bounded, so a
+            // runner that waited for nft on the namespace thread fails here instead of hanging the run.
+            var work = Task.Run(() =>
+            {
+                using (var netlink = RtNetlink.Open(other))
+                    Assert.Contains(netlink.Links.List(), link => link.Name == "lo");
+                Assert.Equal(ns.Namespace.Run(() => new FileInfo("/proc/thread-self/ns/net").LinkTarget), ProcFs.NetworkNamespaceOf(pid));
+                var real = new NftCli(other);
+                real.Apply(FirstSync());
+                Assert.NotNull(real.ListTable(NftFamily.Ip, "kube-proxy"));
+            });
+            await work.WaitAsync(TimeSpan.FromMinutes(2)); // a TimeoutException if it waited for the hung nft
+            Assert.False(apply.IsCompleted, "the fake nft is still hanging");
+        }
+        finally
+        {
+            Signals.Send(pid, Signals.SIGKILL); // the fake nft this test started; Apply has not reaped it, so the pid is its own
+        }
+        var error = await Assert.ThrowsAsync<NftablesException>(() => apply);
+        Assert.Equal($"apply nftables transaction ({FirstSync().Summary}) in netns {ns.Name}: nft exited with code 137", error.Message);
+    }
+
+    [Fact]
+    public void A_hung_nft_is_killed_at_its_timeout_and_names_the_operation()
+    {
+        using var fake = new FakeNft(announce: false);
+        using var ns = new TestNamespace();
+        var nft = new NftCli(ns, fake.Path, timeout: TimeSpan.FromMilliseconds(300));
+
+        var apply = Assert.Throws<NftablesException>(() => nft.Apply(FirstSync()));
+        var list = Assert.Throws<NftablesException>(() => nft.ListTable(NftFamily.Ip, "kube-proxy"));
+
+        Assert.Equal($"apply nftables transaction ({FirstSync().Summary}) in netns {ns.Name}: nft gave no answer within 0.3 s and was killed", apply.Message);
+        Assert.Equal($"list nftables table ip kube-proxy in netns {ns.Name}", list.Operation);
+        Assert.Empty(ProcFs.Find(argv => argv.Contains(fake.Marker))); // killed and reaped
+    }
+
+    /// <summary>An nft that hangs: a script that sleeps, after telling its pid through a FIFO when asked to.</summary>
+    private sealed class FakeNft : IDisposable
+    {
+        private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("kyt-nft-");
+
+        public FakeNft(bool announce)
+        {
+            Marker = $"3{Random.Shared.Next(100000, 999999)}"; // a sleep length no other process has
+            if (announce)
+                Tool.Run("mkfifo", Started);
+            File.WriteAllText(Path, $"#!/bin/sh\n{(announce ? $"echo $$ > {Started}\n" : "")}exec sleep {Marker}\n");
+            File.SetUnixFileMode(Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        public string Path => System.IO.Path.Combine(_dir.FullName, "nft");
+        public string Marker { get; }
+        private string Started => System.IO.Path.Combine(_dir.FullName, "started");
+
+        /// <summary>The fake's pid once it runs (it execs sleep, so the pid stays); the apply's own failure if that ends first.</summary>
+        public int WaitUntilStarted(Task apply)
+        {
+            var started = Task.Run(() => File.ReadAllText(Started));
+            if (Task.WaitAny(started, apply) == 1)
+            {
+                File.WriteAllText(Started, "0"); // lets the reader go
+                apply.GetAwaiter().GetResult();
+                throw new InvalidOperationException("the fake nft returned without hanging");
+            }
+            return int.Parse(started.Result);
+        }
+
+        public void Dispose() => _dir.Delete(recursive: true);
     }
 
     /// <summary>Runs the test in a fresh namespace and checks the root namespace's ruleset did not change.</summary>

@@ -84,6 +84,27 @@ public class NftTransactionRenderTests
     }
 
     [Fact]
+    public void Create_renders_like_add_and_is_refused_for_rules()
+    {
+        var set = new NftSet(Table, "s", "ipv4_addr");
+        var tx = new NftTransaction()
+            .Create(Table with { Comment = "x" })
+            .Create(new NftChain(Table, "in") { Type = NftChainType.Filter, Hook = NftHook.Input, Priority = "0" })
+            .Create(set)
+            .Create(new NftMap(Table, "m", "ipv4_addr", "verdict"))
+            .Create(new NftElement(set, "10.0.0.1"));
+        Assert.Equal("""
+            create table inet t { comment "x" ; }
+            create chain inet t in { type filter hook input priority 0 ; }
+            create set inet t s { type ipv4_addr ; }
+            create map inet t m { type ipv4_addr : verdict ; }
+            create element inet t s { 10.0.0.1 }
+
+            """, tx.Render());
+        Assert.Throws<ArgumentException>(() => tx.Create(new NftRule(Chain, "accept")));
+    }
+
+    [Fact]
     public void Empty_transaction_renders_nothing()
     {
         var tx = new NftTransaction();
