@@ -116,7 +116,7 @@ public static class OverlayBenchmark
         public List<NetworkNamespace> Namespaces { get; } = [];
 
         /// <summary>The lab a backend's path runs in; brought down on dispose.</summary>
-        public (Lab.Lab Lab, string Name, string DataDir)? Lab { get; set; }
+        public (LabCluster Lab, string Name, string DataDir)? Lab { get; set; }
 
         public NetworkNamespace Make(string role)
         {
@@ -262,7 +262,7 @@ public static class OverlayBenchmark
         var p = new BenchPath(backend, ipMasq ? $"Kybernet {backend} + ip-masq" : $"Kybernet {backend}");
         string name = LabName(backend) + (ipMasq ? "m" : "");
         string dataDir = LabDataDir(name);
-        var lab = new Lab.Lab(new LabStateStore(dataDir), new LabPrograms([Path.Combine(AppContext.BaseDirectory, "kybernet")], NativeBinary()));
+        var lab = new LabCluster(new LabStateStore(dataDir), new LabPrograms([Path.Combine(AppContext.BaseDirectory, "kybernet")], NativeBinary()));
         p.Lab = (lab, name, dataDir);
         lab.Up(LabTopology.Plan(name, 2, etcdMembers: 1, backend: backend) with { IpMasq = ipMasq });
         var client = lab.AddPod(name, "node-1", "client");
@@ -323,7 +323,7 @@ public static class OverlayBenchmark
         foreach (var name in LabTopology.Backends.Select(LabName).Append(LabName("vxlan") + "m"))
         {
             var dataDir = LabDataDir(name);
-            new Lab.Lab(new LabStateStore(dataDir)).Down(name);
+            new LabCluster(new LabStateStore(dataDir)).Down(name);
             if (Directory.Exists(dataDir))
                 Directory.Delete(dataDir, recursive: true);
         }

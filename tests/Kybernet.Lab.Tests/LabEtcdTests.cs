@@ -12,9 +12,9 @@ public sealed class LabEtcdTests : IDisposable
     private static int _counter;
     private readonly string _name = $"t{Environment.ProcessId:x}m{Interlocked.Increment(ref _counter)}";
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), $"kyt-lab-{Guid.NewGuid():N}");
-    private readonly Lab _lab;
+    private readonly LabCluster _lab;
 
-    public LabEtcdTests() => _lab = new Lab(new LabStateStore(_dataDir));
+    public LabEtcdTests() => _lab = new LabCluster(new LabStateStore(_dataDir));
 
     public void Dispose()
     {
@@ -120,7 +120,7 @@ public sealed class LabEtcdTests : IDisposable
         var environment = ChildProcessOptions.CurrentEnvironment();
         environment["ETCDCTL_API"] = "3";
         var options = new ChildProcessOptions("/usr/bin/etcdctl", [$"--endpoints={endpoints}", "--command-timeout=5s", .. args]) { Environment = environment };
-        var result = Lab.Run(machine.Namespace, options, TimeSpan.FromSeconds(30));
+        var result = LabCluster.Run(machine.Namespace, options, TimeSpan.FromSeconds(30));
         return (result.ExitCode, result.Stdout, result.Stderr);
     }
 }

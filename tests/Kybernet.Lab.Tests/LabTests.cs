@@ -8,9 +8,9 @@ public sealed class LabTests : IDisposable
     private static int _counter;
     private readonly string _name = $"t{Environment.ProcessId:x}l{Interlocked.Increment(ref _counter)}";
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), $"kyt-lab-{Guid.NewGuid():N}");
-    private readonly Lab _lab;
+    private readonly LabCluster _lab;
 
-    public LabTests() => _lab = new Lab(new LabStateStore(_dataDir));
+    public LabTests() => _lab = new LabCluster(new LabStateStore(_dataDir));
 
     public void Dispose()
     {
@@ -89,5 +89,5 @@ public sealed class LabTests : IDisposable
     private static int Ping(LabMachine from, string address) => Run(from, "ping", "-c1", "-W1", address).ExitCode;
 
     private static ChildProcessResult Run(LabMachine machine, params string[] argv) =>
-        Lab.Run(machine.Namespace, new ChildProcessOptions(argv[0], argv[1..]), TimeSpan.FromSeconds(60));
+        LabCluster.Run(machine.Namespace, new ChildProcessOptions(argv[0], argv[1..]), TimeSpan.FromSeconds(60));
 }

@@ -22,7 +22,7 @@ public sealed class OverlayLab : IDisposable
     public OverlayLab(string backend, int nodes = 2, int etcdMembers = 1, TimeSpan? leaseTtl = null, string subnetManager = "etcd", TimeSpan? resyncPeriod = null)
     {
         Name = $"t{Environment.ProcessId:x}o{Interlocked.Increment(ref _counter)}";
-        Lab = new Lab(new LabStateStore(_dataDir), Programs());
+        Lab = new LabCluster(new LabStateStore(_dataDir), Programs());
         try
         {
             Topology = Lab.Up(LabTopology.Plan(Name, nodes, etcdMembers: etcdMembers, backend: backend, leaseTtl: leaseTtl, subnetManager: subnetManager, resyncPeriod: resyncPeriod));
@@ -36,7 +36,7 @@ public sealed class OverlayLab : IDisposable
 
     public string Name { get; }
 
-    public Lab Lab { get; }
+    public LabCluster Lab { get; }
 
     public LabTopology Topology { get; private set; } = null!;
 
@@ -62,7 +62,7 @@ public sealed class OverlayLab : IDisposable
     public static bool Ping(string netns, IPAddress target, int payload = 56, bool dontFragment = false)
     {
         var args = new[] { "-c1", "-W1", "-s", payload.ToString() }.Concat(dontFragment ? ["-M", "do"] : []).Append(target.ToString()).ToList();
-        return Lab.Run(netns, new ChildProcessOptions("ping", args), TimeSpan.FromSeconds(60)).Succeeded;
+        return LabCluster.Run(netns, new ChildProcessOptions("ping", args), TimeSpan.FromSeconds(60)).Succeeded;
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ public sealed record ValidAttachment(string ContainerId, string IfName)
 
 public static class ValidAttachments
 {
-    public static IReadOnlyList<ValidAttachment> Parse(NetworkConfig config)
+    public static IReadOnlyList<ValidAttachment> Parse(CniNetworkConfig config)
     {
         var list = JsonConfig.Array(config.Json, ValidAttachment.Key) ?? [];
         var result = new List<ValidAttachment>();

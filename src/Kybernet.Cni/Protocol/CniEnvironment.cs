@@ -7,7 +7,7 @@ namespace Kybernet.Cni.Protocol;
 /// </summary>
 public sealed record CniEnvironment
 {
-    public required CniCommand Command { get; init; }
+    public required CniOperation Command { get; init; }
     public string ContainerId { get; init; } = "";
     public string? Netns { get; init; }
     public string IfName { get; init; } = "";
@@ -23,14 +23,14 @@ public sealed record CniEnvironment
         string Get(string name) => variables.TryGetValue(name, out var v) ? v : "";
 
         var commandText = Get("CNI_COMMAND");
-        CniCommand command = commandText switch
+        CniOperation command = commandText switch
         {
-            "ADD" => CniCommand.Add,
-            "DEL" => CniCommand.Del,
-            "CHECK" => CniCommand.Check,
-            "VERSION" => CniCommand.Version,
-            "STATUS" => CniCommand.Status,
-            "GC" => CniCommand.Gc,
+            "ADD" => CniOperation.Add,
+            "DEL" => CniOperation.Del,
+            "CHECK" => CniOperation.Check,
+            "VERSION" => CniOperation.Version,
+            "STATUS" => CniOperation.Status,
+            "GC" => CniOperation.Gc,
             "" => throw CniException.InvalidEnvironment("CNI_COMMAND", "is not set (expected ADD, DEL, CHECK, VERSION, STATUS or GC)"),
             _ => throw CniException.InvalidEnvironment("CNI_COMMAND", $"\"{commandText}\" is not a CNI command (expected ADD, DEL, CHECK, VERSION, STATUS or GC)"),
         };
@@ -50,9 +50,9 @@ public sealed record CniEnvironment
 
     private void Validate()
     {
-        if (Command is CniCommand.Version)
+        if (Command is CniOperation.Version)
             return;
-        if (Command is CniCommand.Add or CniCommand.Del or CniCommand.Check)
+        if (Command is CniOperation.Add or CniOperation.Del or CniOperation.Check)
         {
             if (ContainerId.Length == 0)
                 throw CniException.InvalidEnvironment("CNI_CONTAINERID", "is not set");
@@ -64,10 +64,10 @@ public sealed record CniEnvironment
             if (!IsValidInterfaceName(IfName))
                 throw CniException.InvalidEnvironment("CNI_IFNAME",
                     $"\"{IfName}\" is not a valid interface name (1-15 bytes, not . or .., no '/', ':' or whitespace)");
-            if (Netns is null && Command is not CniCommand.Del)
+            if (Netns is null && Command is not CniOperation.Del)
                 throw CniException.InvalidEnvironment("CNI_NETNS", "is not set");
         }
-        if (Path.Count == 0 && Command is not CniCommand.Status)
+        if (Path.Count == 0 && Command is not CniOperation.Status)
             throw CniException.InvalidEnvironment("CNI_PATH", "is not set");
         if (Args.Keys.Except(KnownArgs).ToList() is { Count: > 0 } unknown && !IgnoreUnknownArgs)
             throw CniException.InvalidEnvironment("CNI_ARGS", $"has unknown keys: {string.Join(", ", unknown)} (set IgnoreUnknown=true to allow them)");

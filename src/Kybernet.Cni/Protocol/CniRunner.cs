@@ -16,7 +16,7 @@ public static class CniRunner
         try
         {
             var env = CniEnvironment.Parse(environment);
-            if (env.Command == CniCommand.Version)
+            if (env.Command == CniOperation.Version)
             {
                 Write(stdout, new JsonObject
                 {
@@ -26,25 +26,25 @@ public static class CniRunner
                 return 0;
             }
 
-            var config = NetworkConfig.Parse(stdin);
+            var config = CniNetworkConfig.Parse(stdin);
             version = config.CniVersion;
             CniVersion.RequireFor(env.Command.ToString().ToUpperInvariant(), version);
             var request = new CniRequest(env, config);
             switch (env.Command)
             {
-                case CniCommand.Add:
+                case CniOperation.Add:
                     Write(stdout, plugin.Add(request).ToJson(version));
                     break;
-                case CniCommand.Del:
+                case CniOperation.Del:
                     plugin.Del(request);
                     break;
-                case CniCommand.Check:
+                case CniOperation.Check:
                     plugin.Check(request);
                     break;
-                case CniCommand.Status:
+                case CniOperation.Status:
                     plugin.Status(request);
                     break;
-                case CniCommand.Gc:
+                case CniOperation.Gc:
                     plugin.Gc(request);
                     break;
             }

@@ -1,7 +1,7 @@
 namespace Kybernet.Cni.Protocol;
 
 /// <summary>What one invocation hands a plugin: the validated environment and config.</summary>
-public sealed record CniRequest(CniEnvironment Environment, NetworkConfig Config);
+public sealed record CniRequest(CniEnvironment Environment, CniNetworkConfig Config);
 
 /// <summary>
 /// A CNI plugin. ADD returns its result; DEL must be idempotent and succeed when the namespace is

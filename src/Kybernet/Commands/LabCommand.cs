@@ -293,7 +293,7 @@ internal static class LabCommand
             Stderr = ChildStdio.Inherit,
         };
         using var ignoreInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => c.Cancel = true);
-        using var child = Kybernet.Lab.Lab.Start(netns, options);
+        using var child = LabCluster.Start(netns, options);
         return child.Wait(Timeout.InfiniteTimeSpan).ExitCode;
     }
 
@@ -314,18 +314,18 @@ internal static class LabCommand
         return command;
     }
 
-    private static Kybernet.Lab.Lab Open(ParseResult parsed, bool existing = false)
+    private static LabCluster Open(ParseResult parsed, bool existing = false)
     {
         var name = parsed.GetValue(Name)!;
         LabTopology.ValidateName(name, existing);
-        return new Kybernet.Lab.Lab(new LabStateStore(parsed.GetValue(DataDir) ?? LabStateStore.DefaultDirectory(name)), LabPrograms.FromCurrentProcess());
+        return new LabCluster(new LabStateStore(parsed.GetValue(DataDir) ?? LabStateStore.DefaultDirectory(name)), LabPrograms.FromCurrentProcess());
     }
 
     private static void PrintMachines(LabTopology topology) =>
         PrintTable(["MACHINE", "ROLE", "NETNS", "ADDRESS"],
             topology.Machines.Select(m => new[] { m.Name, RoleName(m.Role), m.Namespace, m.Address.ToString() }));
 
-    private static void PrintEtcd(Kybernet.Lab.Lab lab, LabTopology topology, IReadOnlyList<EtcdMemberStatus> members) =>
+    private static void PrintEtcd(LabCluster lab, LabTopology topology, IReadOnlyList<EtcdMemberStatus> members) =>
         PrintTable(["ETCD", "MACHINE", "CLIENT", "PEER", "PID", "STATE", "LOG"],
             members.Select(s => new[]
             {
@@ -334,7 +334,7 @@ internal static class LabCommand
             }));
 
     /// <summary>kube mode: where the API server runs, and how to reach it from inside the lab.</summary>
-    private static void PrintServer(Kybernet.Lab.Lab lab, LabTopology topology)
+    private static void PrintServer(LabCluster lab, LabTopology topology)
     {
         if (topology.SubnetManager != "kube")
             return;
@@ -342,7 +342,7 @@ internal static class LabCommand
         Console.WriteLine($"kubectl: kybernet lab exec cp -- kubectl --kubeconfig {lab.Server.KubeconfigPath} get nodes");
     }
 
-    private static void PrintAgents(Kybernet.Lab.Lab lab, IReadOnlyList<AgentStatus> agents) =>
+    private static void PrintAgents(LabCluster lab, IReadOnlyList<AgentStatus> agents) =>
         PrintTable(["AGENT", "PID", "STATE", "SUBNET", "LOG"],
             agents.Select(a => new[]
             {

@@ -10,7 +10,7 @@ namespace Kybernet.Cni.Tests.HostLocal;
 public sealed class HostLocalConfigTests
 {
     private static HostLocalConfig Parse(JsonObject ipam, IReadOnlyDictionary<string, string>? args = null) =>
-        HostLocalConfig.Parse(NetworkConfig.Parse(new JsonObject
+        HostLocalConfig.Parse(CniNetworkConfig.Parse(new JsonObject
         {
             ["cniVersion"] = "1.0.0", ["name"] = "kytnet", ["type"] = "kybernet-host-local", ["ipam"] = ipam,
         }.ToJsonString()), args);

@@ -45,7 +45,7 @@ internal static class PortmapConfigs
         return config;
     }
 
-    public static CniRequest Request(CniCommand command, JsonObject config, string containerId = "c1", string ifName = "eth0") => new(
+    public static CniRequest Request(CniOperation command, JsonObject config, string containerId = "c1", string ifName = "eth0") => new(
         new CniEnvironment { Command = command, ContainerId = containerId, IfName = ifName, Netns = "/run/netns/pod", Path = ["/opt/cni/bin"] },
-        NetworkConfig.Parse(config.ToJsonString()));
+        CniNetworkConfig.Parse(config.ToJsonString()));
 }

@@ -25,7 +25,7 @@ public class PortmapKernelTests
             var config = PodConfig(net);
             var add = net.Invoke("ADD", config);
             Assert.True(add.Succeeded, add.Output?.ToJsonString() + add.Stderr);
-            Assert.Equal(NetworkConfig.Parse(config.ToJsonString()).PrevResult!.ToJson("1.1.0").ToJsonString(), add.Output!.ToJsonString());
+            Assert.Equal(CniNetworkConfig.Parse(config.ToJsonString()).PrevResult!.ToJson("1.1.0").ToJsonString(), add.Output!.ToJsonString());
 
             // A client on another subnet, through prerouting: the pod sees the client's own address.
             Assert.Equal("192.168.77.2", TcpCall(net.Client, NodeIp, 8080));

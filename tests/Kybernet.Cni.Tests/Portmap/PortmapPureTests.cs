@@ -34,7 +34,7 @@ public class PortmapPureTests
 
             """;
         var nft = new FakeNftables();
-        var request = Request(CniCommand.Add, Config(PrevResult(), Mapping(8080, 80), Mapping(9053, 53, "UDP", "192.168.77.1")));
+        var request = Request(CniOperation.Add, Config(PrevResult(), Mapping(8080, 80), Mapping(9053, 53, "UDP", "192.168.77.1")));
 
         var result = new PortmapPlugin(nft).Add(request);
 
@@ -49,17 +49,17 @@ public class PortmapPureTests
         var plugin = new PortmapPlugin(nft);
         var first = Config(PrevResult(), Mapping(8080, 80), Mapping(9053, 53, "UDP", "192.168.77.1"));
         var second = Config(PrevResult("10.244.1.3/24"), Mapping(8081, 81));
-        plugin.Add(Request(CniCommand.Add, first, containerId: "c1"));
-        plugin.Add(Request(CniCommand.Add, second, containerId: "c2"));
+        plugin.Add(Request(CniOperation.Add, first, containerId: "c1"));
+        plugin.Add(Request(CniOperation.Add, second, containerId: "c2"));
 
-        plugin.Del(Request(CniCommand.Del, Config(null), containerId: "c1"));
+        plugin.Del(Request(CniOperation.Del, Config(null), containerId: "c1"));
 
         var table = nft.ListTable(NftFamily.Ip, "kybernet-portmap")!;
         Assert.Equal([new NftElementState("tcp . 8081", "10.244.1.3 . 81", "c2/eth0")], table.FindMap("hostports")!.Elements);
         Assert.Empty(table.FindMap("hostip-hostports")!.Elements);
         Assert.Equal([new NftElementState("10.244.1.3 . 10.244.1.3", null, "c2/eth0")], table.FindSet("hairpins")!.Elements);
-        plugin.Check(Request(CniCommand.Check, second, containerId: "c2"));
-        var gone = Assert.Throws<CniException>(() => plugin.Check(Request(CniCommand.Check, first, containerId: "c1")));
+        plugin.Check(Request(CniOperation.Check, second, containerId: "c2"));
+        var gone = Assert.Throws<CniException>(() => plugin.Check(Request(CniOperation.Check, first, containerId: "c1")));
         Assert.Equal(PortmapErrors.MappingMissingCode, gone.Code);
     }
 
@@ -70,7 +70,7 @@ public class PortmapPureTests
         var config = Config(PrevResult(), Mapping(8080, 80, hostIp: "0.0.0.0"), Mapping(8081, 81, hostIp: "fd00::1"));
         config["snat"] = false;
 
-        new PortmapPlugin(nft).Add(Request(CniCommand.Add, config));
+        new PortmapPlugin(nft).Add(Request(CniOperation.Add, config));
 
         var elements = nft.Last!.Commands.Where(c => c.Object.Kind == NftObjectKind.Element).Select(c => c.Text);
         Assert.Equal(["add element ip kybernet-portmap hostports { tcp . 8080 comment \"c1/eth0\" : 10.244.1.2 . 80 }"], elements);
@@ -80,7 +80,7 @@ public class PortmapPureTests
     public void No_mappings_returns_prevResult_unchanged_and_touches_nothing()
     {
         var nft = new FakeNftables();
-        var request = Request(CniCommand.Add, Config(PrevResult()));
+        var request = Request(CniOperation.Add, Config(PrevResult()));
 
         var result = new PortmapPlugin(nft).Add(request);
 
@@ -106,7 +106,7 @@ public class PortmapPureTests
     public void Invalid_mappings_are_config_errors_naming_the_field(JsonNode mapping, string field)
     {
         var nft = new FakeNftables();
-        var error = Assert.Throws<CniException>(() => new PortmapPlugin(nft).Add(Request(CniCommand.Add, Config(PrevResult(), mapping))));
+        var error = Assert.Throws<CniException>(() => new PortmapPlugin(nft).Add(Request(CniOperation.Add, Config(PrevResult(), mapping))));
 
         Assert.Equal(CniErrorCode.InvalidConfig, error.Code);
         Assert.Contains($"\"{field}\"", error.Message);
@@ -117,7 +117,7 @@ public class PortmapPureTests
     public void The_same_host_port_twice_in_one_config_names_both_entries()
     {
         var config = Config(PrevResult(), Mapping(8080, 80), Mapping(9000, 90, "udp"), Mapping(8080, 81, "tcp"));
-        var error = Assert.Throws<CniException>(() => new PortmapPlugin(new FakeNftables()).Add(Request(CniCommand.Add, config)));
+        var error = Assert.Throws<CniException>(() => new PortmapPlugin(new FakeNftables()).Add(Request(CniOperation.Add, config)));
 
         Assert.Equal(CniErrorCode.InvalidConfig, error.Code);
         Assert.Contains("\"runtimeConfig.portMappings[2]\"", error.Message);
@@ -129,12 +129,12 @@ public class PortmapPureTests
     public void Add_needs_prevResult_with_an_IPv4_container_address()
     {
         var plugin = new PortmapPlugin(new FakeNftables());
-        var missing = Assert.Throws<CniException>(() => plugin.Add(Request(CniCommand.Add, Config(null, Mapping(8080, 80)))));
+        var missing = Assert.Throws<CniException>(() => plugin.Add(Request(CniOperation.Add, Config(null, Mapping(8080, 80)))));
         Assert.Equal((CniErrorCode.InvalidConfig, true), (missing.Code, missing.Message.Contains("\"prevResult\"")));
 
         var ipv6Only = PrevResult();
         ipv6Only["ips"]!.AsArray().RemoveAt(0);
-        var noIpv4 = Assert.Throws<CniException>(() => plugin.Add(Request(CniCommand.Add, Config(ipv6Only, Mapping(8080, 80)))));
+        var noIpv4 = Assert.Throws<CniException>(() => plugin.Add(Request(CniOperation.Add, Config(ipv6Only, Mapping(8080, 80)))));
         Assert.Equal((CniErrorCode.InvalidConfig, true), (noIpv4.Code, noIpv4.Message.Contains("\"prevResult.ips\"")));
     }
 
@@ -143,10 +143,10 @@ public class PortmapPureTests
     {
         var nft = new FakeNftables();
         var plugin = new PortmapPlugin(nft);
-        plugin.Del(Request(CniCommand.Del, Config(null)));
+        plugin.Del(Request(CniOperation.Del, Config(null)));
         var gc = Config(null);
         gc["cni.dev/valid-attachments"] = new JsonArray();
-        plugin.Gc(Request(CniCommand.Gc, gc));
+        plugin.Gc(Request(CniOperation.Gc, gc));
         Assert.Empty(nft.Transactions);
     }
 }

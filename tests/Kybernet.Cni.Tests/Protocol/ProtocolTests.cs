@@ -34,8 +34,8 @@ public class ProtocolTests
         Assert.Contains("CNI_NETNS", Assert.Throws<CniException>(() => CniEnvironment.Parse(Env("CHECK", netns: null))).Message);
         Assert.Contains("CNI_PATH", Assert.Throws<CniException>(() => CniEnvironment.Parse(Env("ADD", path: null))).Message);
         Assert.Null(CniEnvironment.Parse(Env("DEL", netns: null)).Netns); // DEL may come after the namespace is gone
-        Assert.Equal(CniCommand.Version, CniEnvironment.Parse(Env("VERSION", null, null, null, null)).Command);
-        Assert.Equal(CniCommand.Status, CniEnvironment.Parse(Env("STATUS", null, null, null, null)).Command);
+        Assert.Equal(CniOperation.Version, CniEnvironment.Parse(Env("VERSION", null, null, null, null)).Command);
+        Assert.Equal(CniOperation.Status, CniEnvironment.Parse(Env("STATUS", null, null, null, null)).Command);
     }
 
     [Theory]
@@ -72,7 +72,7 @@ public class ProtocolTests
     [InlineData("""{"cniVersion":"1.0.0","name":"n","type":"x","prevResult":{"ips":[{"address":"10.0.0.1"}]}}""", CniErrorCode.InvalidConfig, "prevResult.ips[0].address")]
     public void Bad_configs_get_the_spec_code_and_name_the_field(string config, int code, string named)
     {
-        var error = Assert.Throws<CniException>(() => NetworkConfig.Parse(config));
+        var error = Assert.Throws<CniException>(() => CniNetworkConfig.Parse(config));
         Assert.Equal(code, error.Code);
         Assert.Contains(named, error.Message);
     }

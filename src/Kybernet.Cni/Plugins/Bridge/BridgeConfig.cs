@@ -19,7 +19,7 @@ public sealed record BridgeConfig
     public bool MacSpoofCheck { get; init; }
     public required string IpamType { get; init; }
 
-    public static BridgeConfig Parse(NetworkConfig config)
+    public static BridgeConfig Parse(CniNetworkConfig config)
     {
         var json = config.Json;
         var bridge = JsonConfig.String(json, "bridge") ?? "cni0";

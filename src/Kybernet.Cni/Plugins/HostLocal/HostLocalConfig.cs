@@ -28,7 +28,7 @@ public sealed record HostLocalConfig
 
     public string NetworkDirectory => Path.Combine(DataDir, Name);
 
-    public static HostLocalConfig Parse(NetworkConfig config, IReadOnlyDictionary<string, string>? args = null)
+    public static HostLocalConfig Parse(CniNetworkConfig config, IReadOnlyDictionary<string, string>? args = null)
     {
         var ipam = config.Ipam ?? throw CniException.InvalidConfig("ipam", "is required");
         const string path = "ipam.";

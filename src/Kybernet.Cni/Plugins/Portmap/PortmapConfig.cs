@@ -16,7 +16,7 @@ public sealed record PortmapConfig(bool Snat, IReadOnlyList<PortMapping> Mapping
 
     public int SkippedIpv6 { get; init; }
 
-    public static PortmapConfig Parse(NetworkConfig config)
+    public static PortmapConfig Parse(CniNetworkConfig config)
     {
         var snat = JsonConfig.Bool(config.Json, "snat", fallback: true);
         var mappings = new List<PortMapping>();

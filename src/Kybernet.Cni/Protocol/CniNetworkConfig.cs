@@ -6,7 +6,7 @@ namespace Kybernet.Cni.Protocol;
 /// The fields every plugin's config shares (cniVersion, name, type, ipam, dns, prevResult,
 /// runtimeConfig); plugin-specific keys are read from <see cref="Json"/> by each plugin.
 /// </summary>
-public sealed record NetworkConfig
+public sealed record CniNetworkConfig
 {
     public required string CniVersion { get; init; }
     public required string Name { get; init; }
@@ -22,7 +22,7 @@ public sealed record NetworkConfig
 
     public string? IpamType => Ipam is null ? null : JsonConfig.String(Ipam, "type", "ipam.");
 
-    public static NetworkConfig Parse(string text)
+    public static CniNetworkConfig Parse(string text)
     {
         var json = JsonConfig.Parse(text);
         var version = ReadVersion(json);
@@ -30,7 +30,7 @@ public sealed record NetworkConfig
         if (!CniEnvironment.IsValidContainerId(name)) // the spec gives names and container IDs the same grammar
             throw CniException.InvalidConfig("name", $"\"{name}\" must start with a letter or digit, then letters, digits, '_', '.' or '-'");
         var prev = JsonConfig.Object(json, "prevResult");
-        return new NetworkConfig
+        return new CniNetworkConfig
         {
             CniVersion = version,
             Name = name,

@@ -12,7 +12,7 @@ namespace Kybernet.Lab;
 /// stops every process it started (the etcd members in the control plane, the nodes' agents).
 /// <paramref name="programs"/> is needed only for a lab with an overlay (agents and CNI plugins).
 /// </summary>
-public sealed class Lab(LabStateStore store, LabPrograms? programs = null)
+public sealed class LabCluster(LabStateStore store, LabPrograms? programs = null)
 {
     public LabStateStore Store { get; } = store;
 
