@@ -100,12 +100,12 @@ public class ProtocolTests
     public void Version_lists_every_supported_version_and_check_needs_0_4()
     {
         var output = new StringWriter();
-        Assert.Equal(0, CniRunner.Run(new Plugins.Loopback.LoopbackPlugin(), Env("VERSION", null, null, null, null), "", output));
+        Assert.Equal(0, CniRunner.Run(new Kybernet.Cni.Plugins.Loopback.LoopbackPlugin(), Env("VERSION", null, null, null, null), "", output));
         var json = JsonNode.Parse(output.ToString())!;
         Assert.Equal(["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"], json["supportedVersions"]!.AsArray().Select(v => v!.GetValue<string>()));
 
         output = new StringWriter();
-        Assert.Equal(1, CniRunner.Run(new Plugins.Loopback.LoopbackPlugin(), Env("CHECK"), """{"cniVersion":"0.3.1","name":"n","type":"kybernet-loopback"}""", output));
+        Assert.Equal(1, CniRunner.Run(new Kybernet.Cni.Plugins.Loopback.LoopbackPlugin(), Env("CHECK"), """{"cniVersion":"0.3.1","name":"n","type":"kybernet-loopback"}""", output));
         var error = JsonNode.Parse(output.ToString())!;
         Assert.Equal(CniErrorCode.IncompatibleVersion, error["code"]!.GetValue<int>());
         Assert.Equal("0.3.1", error["cniVersion"]!.GetValue<string>());

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Kybernet.Cni.Protocol;
 using Kybernet.Linux.Netlink;
 
-namespace Kybernet.Cni.Tests.Bridge;
+namespace Kybernet.Cni.Tests.Plugins.Bridge;
 
 public sealed class BridgePluginTests : IDisposable
 {
@@ -230,5 +230,5 @@ public sealed class BridgePluginTests : IDisposable
         Assert.DoesNotContain("kytnet stale", rules);
     }
 
-    private static string HostVeth(string containerId) => Plugins.Bridge.HostVethName.For(containerId, "eth0");
+    private static string HostVeth(string containerId) => Kybernet.Cni.Plugins.Bridge.HostVethName.For(containerId, "eth0");
 }

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using static Kybernet.Cni.Tests.HostLocal.HostLocalHarness;
+using static Kybernet.Cni.Tests.Plugins.HostLocal.HostLocalHarness;
 
-namespace Kybernet.Cni.Tests.HostLocal;
+namespace Kybernet.Cni.Tests.Plugins.HostLocal;
 
 /// <summary>kybernet-host-local next to the reference host-local (containernetworking-plugins): one data dir, one format, one result shape.</summary>
 public sealed class HostLocalInteropTests : IDisposable

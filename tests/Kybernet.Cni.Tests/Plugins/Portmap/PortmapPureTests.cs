@@ -2,9 +2,9 @@ using System.Text.Json.Nodes;
 using Kybernet.Cni.Plugins.Portmap;
 using Kybernet.Cni.Protocol;
 using Kybernet.Linux.Nftables;
-using static Kybernet.Cni.Tests.Portmap.PortmapConfigs;
+using static Kybernet.Cni.Tests.Plugins.Portmap.PortmapConfigs;
 
-namespace Kybernet.Cni.Tests.Portmap;
+namespace Kybernet.Cni.Tests.Plugins.Portmap;
 
 /// <summary>Pure tests of kybernet-portmap over the stateful fake: the transaction it renders, the state it leaves and the errors it gives (no root, no kernel).</summary>
 public class PortmapPureTests

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Kybernet.Cni.Tests.Bridge;
+namespace Kybernet.Cni.Tests.Plugins.Bridge;
 
 /// <summary>
 /// Against Debian's reference plugins (containernetworking-plugins in /usr/lib/cni): the same config

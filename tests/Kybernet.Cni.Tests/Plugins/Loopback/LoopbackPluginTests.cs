@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Kybernet.Cni.Tests.Loopback;
+namespace Kybernet.Cni.Tests.Plugins.Loopback;
 
 public sealed class LoopbackPluginTests : IDisposable
 {

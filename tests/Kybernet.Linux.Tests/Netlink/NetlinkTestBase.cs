@@ -1,6 +1,6 @@
 using Kybernet.Linux.Netlink;
 
-namespace Kybernet.Linux.Tests;
+namespace Kybernet.Linux.Tests.Netlink;
 
 /// <summary>A throwaway namespace and an rtnetlink connection to it, for tests that build links inside.</summary>
 public abstract class NetlinkTestBase : IDisposable

@@ -6,7 +6,7 @@ using Kybernet.Linux.Netlink;
 using Kybernet.Linux.Nftables;
 using Kybernet.Linux;
 
-namespace Kybernet.Cni.Tests.Portmap;
+namespace Kybernet.Cni.Tests.Plugins.Portmap;
 
 /// <summary>
 /// A hand-built node for portmap tests, all in throwaway namespaces: a "node" with bridge cni0

@@ -2,9 +2,9 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Kybernet.Cni.Plugins.HostLocal;
 using Kybernet.Cni.Protocol;
-using static Kybernet.Cni.Tests.HostLocal.HostLocalHarness;
+using static Kybernet.Cni.Tests.Plugins.HostLocal.HostLocalHarness;
 
-namespace Kybernet.Cni.Tests.HostLocal;
+namespace Kybernet.Cni.Tests.Plugins.HostLocal;
 
 /// <summary>Config parsing and validation: pure, in-process.</summary>
 public sealed class HostLocalConfigTests

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using Kybernet.Cni.Protocol;
-using static Kybernet.Cni.Tests.HostLocal.HostLocalHarness;
+using static Kybernet.Cni.Tests.Plugins.HostLocal.HostLocalHarness;
 
-namespace Kybernet.Cni.Tests.HostLocal;
+namespace Kybernet.Cni.Tests.Plugins.HostLocal;
 
 /// <summary>ADD, DEL, CHECK, GC and STATUS of kybernet-host-local, each a real plugin process.</summary>
 public sealed class HostLocalAllocationTests : IDisposable

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Kybernet.Cni.Tests.HostLocal;
+namespace Kybernet.Cni.Tests.Plugins.HostLocal;
 
 /// <summary>
 /// A throwaway namespace to run plugin processes in, a CNI bin dir that also reaches the reference

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Kybernet.Cni.Protocol;
 
-namespace Kybernet.Cni.Tests.Portmap;
+namespace Kybernet.Cni.Tests.Plugins.Portmap;
 
 /// <summary>Configs and requests as a runtime would send them to kybernet-portmap in a conflist after the bridge plugin.</summary>
 internal static class PortmapConfigs

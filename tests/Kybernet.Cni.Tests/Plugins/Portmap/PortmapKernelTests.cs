@@ -3,10 +3,10 @@ using System.Text.Json.Nodes;
 using Kybernet.Cni.Plugins.Portmap;
 using Kybernet.Cni.Protocol;
 using Kybernet.Linux.Nftables;
-using static Kybernet.Cni.Tests.Portmap.PortmapConfigs;
-using static Kybernet.Cni.Tests.Portmap.PortmapNetwork;
+using static Kybernet.Cni.Tests.Plugins.Portmap.PortmapConfigs;
+using static Kybernet.Cni.Tests.Plugins.Portmap.PortmapNetwork;
 
-namespace Kybernet.Cni.Tests.Portmap;
+namespace Kybernet.Cni.Tests.Plugins.Portmap;
 
 /// <summary>
 /// kybernet-portmap as a real process in a hand-built node namespace, with real packets between
