@@ -3,10 +3,10 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Text.Json.Nodes;
 using Kybernet.Lab;
+using Kybernet.Linux;
 using Kybernet.Linux.Namespaces;
 using Kybernet.Linux.Netlink;
 using Kybernet.Linux.Processes;
-using Kybernet.Linux;
 
 namespace Kybernet.Bench;
 

@@ -76,16 +76,20 @@ public static class PodNamespaceBenchmark
 
     private static IEnumerable<(string Name, Action<int> SetUp, Action<int> TearDown)> Variants()
     {
-        yield return ("native", SetUpNative, i =>
-        {
-            _node!.Links.Delete(VethName(i));
-            NetworkNamespace.Delete(PodName(i));
-        });
-        yield return ("ip", SetUpWithIp, i =>
-        {
-            Ip("-n", NodeNamespace, "link", "delete", VethName(i));
-            Ip("netns", "delete", PodName(i));
-        });
+        yield return ("native", SetUpNative, TearDownNative);
+        yield return ("ip", SetUpWithIp, TearDownWithIp);
+    }
+
+    private static void TearDownNative(int i)
+    {
+        _node!.Links.Delete(VethName(i));
+        NetworkNamespace.Delete(PodName(i));
+    }
+
+    private static void TearDownWithIp(int i)
+    {
+        Ip("-n", NodeNamespace, "link", "delete", VethName(i));
+        Ip("netns", "delete", PodName(i));
     }
 
     private static void CreateNode()

@@ -1,5 +1,4 @@
 using System.Text;
-using Kybernet.Agent;
 using Kybernet.Overlay.Subnets;
 using Kybernet.Overlay.Tests.Backends;
 using Kybernet.Store;

@@ -1,5 +1,4 @@
 using System.Net;
-using Kybernet.Agent;
 
 namespace Kybernet.Agent.Tests;
 

@@ -209,7 +209,9 @@ public sealed class ApiSemanticsTests : IClassFixture<ServerFixture>, IDisposabl
         var name = $"{_ns}-node";
         var (created, _) = await _api.Post("/api/v1/nodes", new JsonObject
         {
-            ["apiVersion"] = "v1", ["kind"] = "Node", ["metadata"] = new JsonObject { ["name"] = name },
+            ["apiVersion"] = "v1",
+            ["kind"] = "Node",
+            ["metadata"] = new JsonObject { ["name"] = name },
             ["spec"] = new JsonObject { ["podCIDR"] = "10.244.9.0/24" },
         });
         Assert.Equal(201, created);

@@ -21,7 +21,8 @@ public sealed class RegressionTests(ServerFixture server) : IClassFixture<Server
         var deleting = Task.Run(() => _k.Ok("delete", "namespace", "churn", "--wait=false"));
         var created = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => api.Post("/api/v1/namespaces/burst/services", new JsonObject
         {
-            ["apiVersion"] = "v1", ["kind"] = "Service",
+            ["apiVersion"] = "v1",
+            ["kind"] = "Service",
             ["metadata"] = new JsonObject { ["name"] = $"s{i}" },
             ["spec"] = new JsonObject { ["type"] = "NodePort", ["ports"] = new JsonArray(new JsonObject { ["port"] = 80 }) },
         })));

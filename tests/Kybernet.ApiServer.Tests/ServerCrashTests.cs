@@ -35,8 +35,10 @@ public sealed class ServerCrashTests : IDisposable
                     {
                         var (status, _) = await api.Post("/api/v1/namespaces/default/configmaps", new JsonObject
                         {
-                            ["apiVersion"] = "v1", ["kind"] = "ConfigMap",
-                            ["metadata"] = new JsonObject { ["name"] = name }, ["data"] = new JsonObject { ["n"] = name },
+                            ["apiVersion"] = "v1",
+                            ["kind"] = "ConfigMap",
+                            ["metadata"] = new JsonObject { ["name"] = name },
+                            ["data"] = new JsonObject { ["n"] = name },
                         });
                         if (status == 201)
                             acknowledged.Add(name);

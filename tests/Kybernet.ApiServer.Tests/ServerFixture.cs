@@ -1,5 +1,4 @@
 using System.Net;
-using Kybernet.ApiServer;
 using Kybernet.Client;
 using Kybernet.Controllers;
 using Kybernet.Store;

@@ -39,7 +39,8 @@ public sealed class ServerLoggingTests : IDisposable
     public async Task An_unknown_log_level_is_refused_with_the_choices()
     {
         using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "kybernet"),
-            ["server", "--data-dir", _dataDir, "--log-level", "loud"]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+            ["server", "--data-dir", _dataDir, "--log-level", "loud"])
+        { RedirectStandardError = true, RedirectStandardOutput = true })!;
         var error = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         Assert.Equal(1, process.ExitCode);

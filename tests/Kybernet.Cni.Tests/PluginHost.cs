@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Kybernet.Cni;
 using Kybernet.Linux.Namespaces;
 using Kybernet.Linux.Processes;
 

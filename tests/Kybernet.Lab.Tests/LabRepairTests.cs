@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace Kybernet.Lab.Tests;
 
 /// <summary>

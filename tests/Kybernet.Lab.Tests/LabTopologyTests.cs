@@ -1,5 +1,4 @@
 using System.Net;
-using Kybernet.Lab;
 
 namespace Kybernet.Lab.Tests;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using CsCheck;
-using Kybernet.Net;
 
 namespace Kybernet.Net.Tests;
 

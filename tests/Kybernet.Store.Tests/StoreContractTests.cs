@@ -19,13 +19,13 @@ public abstract class StoreContractTests : IAsyncLifetime
 
     public virtual async Task DisposeAsync() => await Store.DisposeAsync();
 
-    static byte[] Bytes(string value) => Encoding.UTF8.GetBytes(value);
+    private static byte[] Bytes(string value) => Encoding.UTF8.GetBytes(value);
 
-    static string Text(ReadOnlyMemory<byte> value) => Encoding.UTF8.GetString(value.Span);
+    private static string Text(ReadOnlyMemory<byte> value) => Encoding.UTF8.GetString(value.Span);
 
-    Task<long> Revision() => Store.CurrentRevisionAsync();
+    private Task<long> Revision() => Store.CurrentRevisionAsync();
 
-    async Task<string?> ValueOf(string key, long revision = 0) =>
+    private async Task<string?> ValueOf(string key, long revision = 0) =>
         await Store.GetAsync(key, revision) is { } kv ? Text(kv.Value) : null;
 
     // ---- revision bookkeeping ----

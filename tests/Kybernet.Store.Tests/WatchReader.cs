@@ -8,9 +8,9 @@ public sealed class WatchReader : IAsyncDisposable
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
-    readonly CancellationTokenSource _cancel = new();
-    readonly IAsyncEnumerator<WatchEvent> _events;
-    Task<bool>? _pending;
+    private readonly CancellationTokenSource _cancel = new();
+    private readonly IAsyncEnumerator<WatchEvent> _events;
+    private Task<bool>? _pending;
 
     public WatchReader(IKeyValueStore store, KeyRange range, long fromRevision) =>
         _events = store.WatchAsync(range, fromRevision, _cancel.Token).GetAsyncEnumerator(_cancel.Token);

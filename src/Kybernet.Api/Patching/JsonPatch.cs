@@ -55,35 +55,35 @@ public static class JsonPatch
             case "replace":
                 return Replace(document, tokens, Value(operation, context), context);
             case "move":
-            {
-                var fromTokens = From(operation, context);
-                if (!TryResolve(document, fromTokens, out _))
-                    throw context.Fail($"\"from\" location \"{StringMember(operation, "from")}\" does not exist");
-                if (JsonPointer.IsProperPrefix(fromTokens, tokens))
-                    throw context.Fail("cannot move a value into one of its own children");
-                if (fromTokens.SequenceEqual(tokens))
-                    return document;
-                document = Remove(document, fromTokens, context, out var moved);
-                return Add(document, tokens, moved?.DeepClone(), context);
-            }
+                {
+                    var fromTokens = From(operation, context);
+                    if (!TryResolve(document, fromTokens, out _))
+                        throw context.Fail($"\"from\" location \"{StringMember(operation, "from")}\" does not exist");
+                    if (JsonPointer.IsProperPrefix(fromTokens, tokens))
+                        throw context.Fail("cannot move a value into one of its own children");
+                    if (fromTokens.SequenceEqual(tokens))
+                        return document;
+                    document = Remove(document, fromTokens, context, out var moved);
+                    return Add(document, tokens, moved?.DeepClone(), context);
+                }
             case "copy":
-            {
-                var fromTokens = From(operation, context);
-                if (!TryResolve(document, fromTokens, out var source))
-                    throw context.Fail($"\"from\" location \"{StringMember(operation, "from")}\" does not exist");
-                return Add(document, tokens, source?.DeepClone(), context);
-            }
+                {
+                    var fromTokens = From(operation, context);
+                    if (!TryResolve(document, fromTokens, out var source))
+                        throw context.Fail($"\"from\" location \"{StringMember(operation, "from")}\" does not exist");
+                    return Add(document, tokens, source?.DeepClone(), context);
+                }
             case "test":
-            {
-                var expected = Value(operation, context);
-                if (!TryResolve(document, tokens, out var actual))
-                    throw new PatchException(PatchFailure.TestFailed,
-                        context.Message("test failed: the path does not exist"), index, path);
-                if (!JsonEquality.Equal(actual, expected))
-                    throw new PatchException(PatchFailure.TestFailed,
-                        context.Message($"test failed: expected {Show(expected)}, found {Show(actual)}"), index, path);
-                return document;
-            }
+                {
+                    var expected = Value(operation, context);
+                    if (!TryResolve(document, tokens, out var actual))
+                        throw new PatchException(PatchFailure.TestFailed,
+                            context.Message("test failed: the path does not exist"), index, path);
+                    if (!JsonEquality.Equal(actual, expected))
+                        throw new PatchException(PatchFailure.TestFailed,
+                            context.Message($"test failed: expected {Show(expected)}, found {Show(actual)}"), index, path);
+                    return document;
+                }
             default:
                 throw context.Fail($"unknown operation \"{op}\"");
         }

@@ -1,11 +1,10 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Kybernet.ApiServer.Admission;
 using Kybernet.ApiServer.Http;
 using Kybernet.Net;
 using Kybernet.Store;
-
-using Kybernet.ApiServer.Admission;
 
 namespace Kybernet.ApiServer.Registry;
 

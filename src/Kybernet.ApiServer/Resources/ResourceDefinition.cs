@@ -36,14 +36,14 @@ public sealed record ResourceDefinition
     /// <summary>A resource of a named group, version v1.</summary>
     public static ResourceDefinition Grouped(string group, string kind, string resource, string singular, bool namespaced = true,
         string[]? shortNames = null, string[]? categories = null) => new()
-    {
-        Group = group,
-        Version = "v1",
-        Kind = kind,
-        Resource = resource,
-        Singular = singular,
-        Namespaced = namespaced,
-        ShortNames = shortNames ?? [],
-        Categories = categories ?? [],
-    };
+        {
+            Group = group,
+            Version = "v1",
+            Kind = kind,
+            Resource = resource,
+            Singular = singular,
+            Namespaced = namespaced,
+            ShortNames = shortNames ?? [],
+            Categories = categories ?? [],
+        };
 }

@@ -4,7 +4,7 @@ namespace Kybernet.Client.Queues;
 
 /// <summary>
 /// The loop every controller runs on its queue: take a key, reconcile it, then Forget it on success or put it back with
-/// its backoff on failure (logged with the key and why). <paramref name="workers"/> loops share one queue; the queue
+/// its backoff on failure (logged with the key and why). Several loops (workers) share one queue; the queue
 /// guarantees that one key is never reconciled by two of them at once.
 /// </summary>
 public static class QueueWorkers

@@ -1,6 +1,6 @@
-using Kybernet.Linux.Processes;
 using System.Text.Json.Nodes;
 using Kybernet.Cni.Protocol;
+using Kybernet.Linux.Processes;
 
 namespace Kybernet.Cni.Plugins;
 
@@ -64,7 +64,7 @@ public static class DelegatedPlugin
     private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "...";
 }
 
-/// <summary>A delegated plugin that is running; <see cref="Wait"/> collects its answer or its error.</summary>
+/// <summary>A delegated plugin that is running; <see cref="Wait()"/> collects its answer or its error.</summary>
 public sealed class RunningPlugin(string type, string command, ChildProcess process)
 {
     private JsonObject? _output;

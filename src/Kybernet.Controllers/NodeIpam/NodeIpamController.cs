@@ -1,13 +1,13 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
 using Kybernet.Client;
 using Kybernet.Client.Informers;
 using Kybernet.Client.Queues;
 using Kybernet.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using k8s;
-using k8s.Models;
 
 namespace Kybernet.Controllers.NodeIpam;
 

@@ -134,7 +134,8 @@ internal sealed class NamespaceThread
                 result = work();
             }
             catch (Exception e) { failure = ExceptionDispatchInfo.Capture(e); }
-        }, maxStackSize: 512 * 1024) { IsBackground = true, Name = "kybernet-netns-nested" };
+        }, maxStackSize: 512 * 1024)
+        { IsBackground = true, Name = "kybernet-netns-nested" };
         thread.Start();
         thread.Join();
         failure?.Throw();

@@ -335,8 +335,16 @@ public sealed class Links
         }
         return new LinkInfo
         {
-            Index = header.Index, Name = name, Kind = kind, Flags = header.Flags, Mtu = mtu, Mac = mac,
-            MasterIndex = master, ParentIndex = parent, ParentNamespaceId = parentNs, Vxlan = vxlan,
+            Index = header.Index,
+            Name = name,
+            Kind = kind,
+            Flags = header.Flags,
+            Mtu = mtu,
+            Mac = mac,
+            MasterIndex = master,
+            ParentIndex = parent,
+            ParentNamespaceId = parentNs,
+            Vxlan = vxlan,
         };
     }
 

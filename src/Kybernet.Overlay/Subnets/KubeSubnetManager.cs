@@ -4,12 +4,12 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using k8s;
+using k8s.Models;
 using Kybernet.Client;
 using Kybernet.Client.Informers;
 using Kybernet.Net;
 using Microsoft.Extensions.Logging;
-using k8s;
-using k8s.Models;
 
 namespace Kybernet.Overlay.Subnets;
 

@@ -330,15 +330,15 @@ public sealed class EtcdStore : IKeyValueStore
             case TxnOp.Put put:
                 return new RequestOp { RequestPut = new PutRequest { Key = _keys.Full(put.Key), Value = ByteString.CopyFrom(put.Value.Span), Lease = put.Lease, PrevKv = true } };
             case TxnOp.Delete delete:
-            {
-                var (key, end) = _keys.Range(delete.Range);
-                return new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = key, RangeEnd = end, PrevKv = true } };
-            }
+                {
+                    var (key, end) = _keys.Range(delete.Range);
+                    return new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = key, RangeEnd = end, PrevKv = true } };
+                }
             case TxnOp.Get get:
-            {
-                var (key, end) = _keys.Range(get.Range);
-                return new RequestOp { RequestRange = new RangeRequest { Key = key, RangeEnd = end } };
-            }
+                {
+                    var (key, end) = _keys.Range(get.Range);
+                    return new RequestOp { RequestRange = new RangeRequest { Key = key, RangeEnd = end } };
+                }
             default:
                 throw new ArgumentOutOfRangeException(nameof(op), op, "txn op");
         }

@@ -8,12 +8,12 @@ namespace Kybernet.Store.Sqlite;
 /// </summary>
 internal sealed class CommitSignal
 {
-    TaskCompletionSource _next = NewSource();
+    private TaskCompletionSource _next = NewSource();
 
     public Task Next => Volatile.Read(ref _next).Task;
 
     public void Publish() => Interlocked.Exchange(ref _next, NewSource()).TrySetResult();
 
     // Watchers' continuations run on the pool, never inline on the writer's thread.
-    static TaskCompletionSource NewSource() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static TaskCompletionSource NewSource() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

@@ -117,7 +117,7 @@ internal static class LogReader
     }
 
     /// <summary>Columns key, value, create_revision, revision, version, lease from <paramref name="first"/> on.</summary>
-    static KeyValue ReadKv(SqliteDataReader reader, int first) => new(
+    private static KeyValue ReadKv(SqliteDataReader reader, int first) => new(
         KeyBytes.Decode(reader.GetFieldValue<byte[]>(first)),
         reader.GetFieldValue<byte[]>(first + 1),
         reader.GetInt64(first + 2),
@@ -126,7 +126,7 @@ internal static class LogReader
         reader.GetInt64(first + 5));
 
     /// <summary>The SQL condition for the range on <paramref name="column"/>, its parameters added to the command.</summary>
-    static string KeyFilter(SqliteCommand command, KeyRange range, string column)
+    private static string KeyFilter(SqliteCommand command, KeyRange range, string column)
     {
         var key = KeyBytes.Encode(range.Key);
         command.Parameters.AddWithValue("$lo", key);

@@ -8,7 +8,7 @@ namespace Kybernet.Store.Sqlite;
 /// </summary>
 internal sealed class LogWriter(SqliteConnection connection, SqliteTransaction transaction, long revision)
 {
-    int _sub;
+    private int _sub;
 
     public long Revision => revision;
 
@@ -40,7 +40,7 @@ internal sealed class LogWriter(SqliteConnection connection, SqliteTransaction t
     /// <summary>Reads see this transaction's earlier ops, as in etcd.</summary>
     public List<KeyValue> Get(KeyRange range) => LogReader.Range(connection, transaction, range, revision, 0);
 
-    void Append(byte[] key, byte[] value, long createRevision, long prevRevision, long version, long lease, bool deleted)
+    private void Append(byte[] key, byte[] value, long createRevision, long prevRevision, long version, long lease, bool deleted)
     {
         using var command = LogReader.Command(connection, transaction, """
             INSERT INTO log (revision, sub, key, value, create_revision, prev_revision, version, lease, deleted)

@@ -12,7 +12,7 @@ internal static class SqliteSchema
 {
     public const string FileName = "kybernet.db";
 
-    const string Ddl = """
+    private const string Ddl = """
         CREATE TABLE IF NOT EXISTS log (
             id              INTEGER PRIMARY KEY,
             revision        INTEGER NOT NULL,
@@ -50,7 +50,7 @@ internal static class SqliteSchema
         Execute(writer, Ddl);
     }
 
-    static void Execute(SqliteConnection connection, string sql)
+    private static void Execute(SqliteConnection connection, string sql)
     {
         using var command = connection.CreateCommand();
         command.CommandText = sql;

@@ -4,7 +4,7 @@ namespace Kybernet.Store.Sqlite;
 
 public sealed partial class SqliteStore
 {
-    static readonly TimeSpan LeaseCheckInterval = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan LeaseCheckInterval = TimeSpan.FromMilliseconds(250);
 
     public async Task<long> GrantLeaseAsync(long ttlSeconds, CancellationToken cancellationToken = default)
     {
@@ -31,7 +31,7 @@ public sealed partial class SqliteStore
         Write(log => Revoke(log, leaseId), cancellationToken);
 
     /// <summary>Deletes the lease and its keys, all at one revision (none if it had no keys).</summary>
-    bool Revoke(LogWriter log, long leaseId)
+    private bool Revoke(LogWriter log, long leaseId)
     {
         foreach (var key in LogReader.KeysOfLease(_writer, log.Transaction, leaseId))
             log.Delete(KeyRange.Single(KeyBytes.Decode(key)));
@@ -39,7 +39,7 @@ public sealed partial class SqliteStore
     }
 
     /// <summary>Revokes expired leases, each in a transaction of its own, until the store is disposed.</summary>
-    async Task ExpireLeasesAsync(CancellationToken stopping)
+    private async Task ExpireLeasesAsync(CancellationToken stopping)
     {
         using var timer = new PeriodicTimer(LeaseCheckInterval);
         try

@@ -4,7 +4,7 @@ namespace Kybernet.Store.Sqlite;
 
 public sealed partial class SqliteStore
 {
-    const int WatchBatch = 512;
+    private const int WatchBatch = 512;
 
     public IAsyncEnumerable<WatchEvent> WatchAsync(KeyRange range, long fromRevision, CancellationToken cancellationToken = default)
     {
@@ -18,7 +18,7 @@ public sealed partial class SqliteStore
     /// Reads the log after its own position until caught up, then waits for the next commit. Each
     /// watcher has its own position, so they never block one another or the writer.
     /// </summary>
-    async IAsyncEnumerable<WatchEvent> Watch(KeyRange range, long start, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<WatchEvent> Watch(KeyRange range, long start, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
         // The position of the last row delivered (or skipped): everything after it is still to read.

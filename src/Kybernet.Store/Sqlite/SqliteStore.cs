@@ -12,20 +12,20 @@ namespace Kybernet.Store.Sqlite;
 /// </summary>
 public sealed partial class SqliteStore : IKeyValueStore
 {
-    readonly string _dataDirectory;
-    readonly FileStream _ownership;
-    readonly SqliteConnection _writer;
-    readonly string _readConnectionString;
-    readonly SemaphoreSlim _writeLock = new(1, 1); // guards _writer, _revision's writes, _compactRevision
-    readonly CommitSignal _commits = new();
-    readonly CancellationTokenSource _stopping = new();
-    readonly Task _leaseExpiry;
-    readonly ILogger _log;
-    long _revision;
-    long _compactRevision;
-    bool _disposed;
+    private readonly string _dataDirectory;
+    private readonly FileStream _ownership;
+    private readonly SqliteConnection _writer;
+    private readonly string _readConnectionString;
+    private readonly SemaphoreSlim _writeLock = new(1, 1); // guards _writer, _revision's writes, _compactRevision
+    private readonly CommitSignal _commits = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _leaseExpiry;
+    private readonly ILogger _log;
+    private long _revision;
+    private long _compactRevision;
+    private bool _disposed;
 
-    SqliteStore(string dataDirectory, FileStream ownership, SqliteConnection writer, string readConnectionString, ILogger log)
+    private SqliteStore(string dataDirectory, FileStream ownership, SqliteConnection writer, string readConnectionString, ILogger log)
     {
         _log = log;
         _dataDirectory = dataDirectory;
@@ -181,7 +181,7 @@ public sealed partial class SqliteStore : IKeyValueStore
 
     public override string ToString() => $"sqlite store in {_dataDirectory}";
 
-    static bool Holds(Compare compare, LogWriter log)
+    private static bool Holds(Compare compare, LogWriter log)
     {
         var kv = log.Get(KeyRange.Single(compare.Key)).FirstOrDefault();
         // etcd: a value compare on a missing key is false, whatever the op.
@@ -206,7 +206,7 @@ public sealed partial class SqliteStore : IKeyValueStore
     }
 
     /// <summary>Runs <paramref name="read"/> in a snapshot on a pooled read-only connection.</summary>
-    Task<T> Read<T>(Func<SqliteConnection, SqliteTransaction, T> read, CancellationToken cancellationToken)
+    private Task<T> Read<T>(Func<SqliteConnection, SqliteTransaction, T> read, CancellationToken cancellationToken)
     {
         try
         {
@@ -231,7 +231,7 @@ public sealed partial class SqliteStore : IKeyValueStore
     /// Runs <paramref name="write"/> in the writer's transaction at the next revision, commits it if
     /// it changed anything (then wakes the watchers), and returns its result with the store's revision after it.
     /// </summary>
-    async Task<(T Result, long Revision)> Write<T>(Func<LogWriter, T> write, CancellationToken cancellationToken)
+    private async Task<(T Result, long Revision)> Write<T>(Func<LogWriter, T> write, CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -257,7 +257,7 @@ public sealed partial class SqliteStore : IKeyValueStore
         }
     }
 
-    void SetMeta(SqliteTransaction transaction, string name, long value)
+    private void SetMeta(SqliteTransaction transaction, string name, long value)
     {
         using var command = LogReader.Command(_writer, transaction, "UPDATE meta SET value = $value WHERE name = $name");
         command.Parameters.AddWithValue("$name", name);

@@ -12,7 +12,7 @@ internal static class TxnValidation
         Check(txn.Failure);
     }
 
-    static void Check(IReadOnlyList<TxnOp> ops)
+    private static void Check(IReadOnlyList<TxnOp> ops)
     {
         var puts = new HashSet<string>(StringComparer.Ordinal);
         foreach (var op in ops)

@@ -84,7 +84,8 @@ internal static class LabCommand
             var overlay = parsed.GetValue(backend) is "none" ? null : parsed.GetValue(backend);
             var plan = LabTopology.Plan(name, parsed.GetValue(nodes), network, parsed.GetValue(etcdMembers), overlay, TimeSpan.FromSeconds(parsed.GetValue(leaseTtl)), parsed.GetValue(subnetManager)!,
                     TimeSpan.FromSeconds(parsed.GetValue(resyncPeriod)))
-                with { IpMasq = !parsed.GetValue(noIpMasq) };
+                with
+            { IpMasq = !parsed.GetValue(noIpMasq) };
             var stopwatch = Stopwatch.StartNew();
             var lab = Open(parsed);
             var topology = lab.Up(plan);

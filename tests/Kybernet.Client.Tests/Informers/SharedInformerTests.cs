@@ -146,7 +146,8 @@ public sealed class SharedInformerTests : IAsyncDisposable
         var log = new FakeLogCollector();
         _source.SetList("10", Pod("a", "1"));
         var informer = new SharedInformer<V1Pod>(new ListWatch<V1Pod>("pods", _ => Task.FromResult<(IList<V1Pod>, string)>(([Pod("a", "1")], "10")),
-            (_, _, _, ct) => Never(ct)) { Log = new FakeLogger(log) });
+            (_, _, _, ct) => Never(ct))
+        { Log = new FakeLogger(log) });
         informer.AddHandler(new InformerHandler<V1Pod>(OnAdd: _ => throw new InvalidOperationException("handler bug")));
         var recorder = new Recorder<V1Pod>();
         informer.AddHandler(recorder.Handler);

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Kybernet.Linux.Netlink;
 using static Kybernet.Linux.Tests.Netlink.LinkTests;
 

@@ -9,7 +9,10 @@ internal static class KubeProxyLikeTable
 
     public static readonly NftChain NatPrerouting = new(Table, "nat-prerouting")
     {
-        Type = NftChainType.Nat, Hook = NftHook.Prerouting, Priority = "dstnat", Policy = NftPolicy.Accept,
+        Type = NftChainType.Nat,
+        Hook = NftHook.Prerouting,
+        Priority = "dstnat",
+        Policy = NftPolicy.Accept,
     };
 
     public static readonly NftChain Services = new(Table, "services");

@@ -1,4 +1,3 @@
-using System.Text;
 using Kybernet.Linux.Processes;
 
 namespace Kybernet.Linux.Tests.Processes;

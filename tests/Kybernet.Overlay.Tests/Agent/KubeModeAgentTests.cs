@@ -1,7 +1,4 @@
 using k8s;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Logging.Testing;
 using k8s.Models;
 using Kybernet.Controllers.Tests;
 using Kybernet.Linux.Netlink;
@@ -9,6 +6,9 @@ using Kybernet.Overlay.Agent;
 using Kybernet.Overlay.Backends;
 using Kybernet.Overlay.Subnets;
 using Kybernet.Overlay.Tests.Backends;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Kybernet.Overlay.Tests.Agent;
 

@@ -1,17 +1,17 @@
 using System.Text;
 using Kybernet.Controllers.Tests;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Logging.Testing;
 using Kybernet.Linux;
 using Kybernet.Linux.Netlink;
 using Kybernet.Overlay.Agent;
 using Kybernet.Overlay.Backends;
 using Kybernet.Overlay.Subnets;
+using Kybernet.Overlay.Tests.Backends;
 using Kybernet.Store;
 using Kybernet.Store.Etcd;
 using Kybernet.Store.Tests;
-using Kybernet.Overlay.Tests.Backends;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Kybernet.Overlay.Tests.Agent;
 

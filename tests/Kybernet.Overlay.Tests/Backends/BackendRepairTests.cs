@@ -1,5 +1,4 @@
 using System.Net;
-using Kybernet.Controllers.Tests;
 using Kybernet.Overlay.Backends;
 using Microsoft.Extensions.Logging.Testing;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Kybernet.Overlay;
 
 namespace Kybernet.Overlay.Tests.Backends;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Kybernet.Overlay.Backends;
 
 namespace Kybernet.Overlay.Tests.Backends;
 
@@ -109,7 +108,8 @@ public sealed class UdpAllocationTests : IDisposable
             catch (SocketException)
             {
             }
-        }) { IsBackground = true, Name = "tcp drain" };
+        })
+        { IsBackground = true, Name = "tcp drain" };
         drain.Start();
 
         var chunk = new byte[1 << 20];

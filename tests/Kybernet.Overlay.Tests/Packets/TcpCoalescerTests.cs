@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Kybernet.Linux.Tun;
 using Kybernet.Overlay.Packets;
 using static Kybernet.Overlay.Tests.Packets.PacketBuilder;

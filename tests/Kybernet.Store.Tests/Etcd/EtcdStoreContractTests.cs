@@ -1,5 +1,3 @@
-using Kybernet.Store;
-
 namespace Kybernet.Store.Tests.Etcd;
 
 /// <summary>The one contract suite, against a real etcd (each test under a key prefix of its own).</summary>

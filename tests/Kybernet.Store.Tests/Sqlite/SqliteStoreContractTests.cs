@@ -4,7 +4,7 @@ namespace Kybernet.Store.Tests.Sqlite;
 
 public sealed class SqliteStoreContractTests : StoreContractTests
 {
-    readonly TempDirectory _directory = new();
+    private readonly TempDirectory _directory = new();
 
     protected override Task<IKeyValueStore> CreateStoreAsync() => Task.FromResult<IKeyValueStore>(SqliteStore.Open(_directory.Path));
 

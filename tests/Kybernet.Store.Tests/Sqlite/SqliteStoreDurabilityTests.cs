@@ -7,7 +7,7 @@ namespace Kybernet.Store.Tests.Sqlite;
 /// <summary>What survives the process: a clean close, and a SIGKILL in the middle of writing.</summary>
 public sealed class SqliteStoreDurabilityTests : IDisposable
 {
-    readonly TempDirectory _directory = new();
+    private readonly TempDirectory _directory = new();
 
     public void Dispose() => _directory.Dispose();
 
@@ -83,14 +83,14 @@ public sealed class SqliteStoreDurabilityTests : IDisposable
         Assert.Equal(await store.CurrentRevisionAsync() + 1, await store.PutAsync("/after", "x"u8.ToArray()));
     }
 
-    static (long, long) Parse(string line)
+    private static (long, long) Parse(string line)
     {
         var parts = line.Split(' ');
         return (long.Parse(parts[0]), long.Parse(parts[1]));
     }
 
     /// <summary>Runs the crash writer built beside the tests, with the dotnet host that runs them.</summary>
-    static ProcessStartInfo CrashWriterStart(string dataDirectory)
+    private static ProcessStartInfo CrashWriterStart(string dataDirectory)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Kybernet.Store.CrashWriter.dll");
         var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";

@@ -5,8 +5,8 @@ namespace Kybernet.Store.Tests.Sqlite;
 /// <summary>How SqliteStore's watchers behave when they fall behind (beyond what the contract says).</summary>
 public sealed class SqliteStoreWatchTests : IAsyncLifetime
 {
-    readonly TempDirectory _directory = new();
-    SqliteStore _store = null!;
+    private readonly TempDirectory _directory = new();
+    private SqliteStore _store = null!;
 
     public Task InitializeAsync()
     {

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Kybernet.Cni.Protocol;
 using Kybernet.Linux.Netlink;
 

@@ -146,7 +146,8 @@ public sealed class BridgePlugin : ICniPlugin
         {
             try { DeleteVeth(env); }
             catch (Exception e) { deleteFailure = e; }
-        }) { IsBackground = true, Name = "kybernet-bridge-del" };
+        })
+        { IsBackground = true, Name = "kybernet-bridge-del" };
         deletion.Start();
         deletion.Join(KernelHeadStart);
         var ipamDel = DelegatedPlugin.Start(config.IpamType, "DEL", request);

@@ -1,5 +1,5 @@
-using Kybernet.Linux.Nftables;
 using Kybernet.Linux.Netlink;
+using Kybernet.Linux.Nftables;
 
 namespace Kybernet.Cni.Plugins.Bridge;
 

@@ -40,18 +40,24 @@ public static class PortmapTable
 
     public static readonly NftChain Prerouting = new(Table, "prerouting")
     {
-        Type = NftChainType.Nat, Hook = NftHook.Prerouting, Priority = "dstnat",
+        Type = NftChainType.Nat,
+        Hook = NftHook.Prerouting,
+        Priority = "dstnat",
     };
 
     /// <summary>nft 1.0.6 accepts the name "dstnat" only at the prerouting hook; -100 is the same priority.</summary>
     public static readonly NftChain Output = new(Table, "output")
     {
-        Type = NftChainType.Nat, Hook = NftHook.Output, Priority = "-100",
+        Type = NftChainType.Nat,
+        Hook = NftHook.Output,
+        Priority = "-100",
     };
 
     public static readonly NftChain Postrouting = new(Table, "postrouting")
     {
-        Type = NftChainType.Nat, Hook = NftHook.Postrouting, Priority = "srcnat",
+        Type = NftChainType.Nat,
+        Hook = NftHook.Postrouting,
+        Priority = "srcnat",
     };
 
     private const string LocalDestination = "fib daddr type local";

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Kybernet.Cni.Protocol;
-using Kybernet.Linux.Netlink;
 
 namespace Kybernet.Cni.Tests.Plugins.Bridge;
 

@@ -12,7 +12,10 @@ public sealed class HostLocalConfigTests
     private static HostLocalConfig Parse(JsonObject ipam, IReadOnlyDictionary<string, string>? args = null) =>
         HostLocalConfig.Parse(CniNetworkConfig.Parse(new JsonObject
         {
-            ["cniVersion"] = "1.0.0", ["name"] = "kytnet", ["type"] = "kybernet-host-local", ["ipam"] = ipam,
+            ["cniVersion"] = "1.0.0",
+            ["name"] = "kytnet",
+            ["type"] = "kybernet-host-local",
+            ["ipam"] = ipam,
         }.ToJsonString()), args);
 
     private static JsonObject Ranges(params JsonArray[] sets) =>
@@ -67,7 +70,10 @@ public sealed class HostLocalConfigTests
     {
         var config = Parse(new JsonObject
         {
-            ["type"] = "host-local", ["subnet"] = "10.9.0.0/16", ["rangeStart"] = "10.9.3.1", ["gateway"] = "10.9.0.254",
+            ["type"] = "host-local",
+            ["subnet"] = "10.9.0.0/16",
+            ["rangeStart"] = "10.9.3.1",
+            ["gateway"] = "10.9.0.254",
             ["routes"] = new JsonArray(new JsonObject { ["dst"] = "0.0.0.0/0" }, new JsonObject { ["dst"] = "10.0.0.0/8", ["gw"] = "10.9.0.254" }),
             ["ranges"] = new JsonArray(Set(Range("fd00::/64"))),
             ["dataDir"] = "/tmp/kyt-somewhere",

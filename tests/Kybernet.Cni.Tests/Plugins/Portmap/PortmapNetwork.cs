@@ -2,9 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using Kybernet.Linux;
 using Kybernet.Linux.Netlink;
 using Kybernet.Linux.Nftables;
-using Kybernet.Linux;
 
 namespace Kybernet.Cni.Tests.Plugins.Portmap;
 
