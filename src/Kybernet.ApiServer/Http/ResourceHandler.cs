@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Kybernet.ApiServer.Admission;
 using Kybernet.ApiServer.Lifecycle;
 using Kybernet.ApiServer.Registry;
+using Kybernet.ApiServer.Registry.Subresources;
 using Kybernet.ApiServer.Resources;
 using Kybernet.ApiServer.Storage;
 using Kybernet.ApiServer.Tables;
@@ -32,7 +33,15 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
                 ?? throw new ApiException(404, "NotFound", $"the server could not find the requested resource ({name} of {r.QualifiedResource})");
             if (target.Name is null || !subresource.Verbs.Contains(Verb(method)))
                 throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource ({method} {r.QualifiedResource}/{name})");
-            await Serve(context, target, strategy, subresource);
+            switch (subresource)
+            {
+                case ViewSubresource view:
+                    await Serve(context, target, strategy, view);
+                    break;
+                case ActionSubresource action:
+                    await Act(context, target, action);
+                    break;
+            }
             return;
         }
 
@@ -110,6 +119,15 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
             return;
         }
         await JsonResponses.Write(context, 200, view.Show(obj));
+    }
+
+    /// <summary>A POST to an action subresource: the body read as the kind it takes, then the action's answer.</summary>
+    private static async Task Act(HttpContext context, RequestTarget target, ActionSubresource action)
+    {
+        var body = await ReadObject(context, action.ResponseKind.Kind, action.ResponseKind.ApiVersion);
+        var (status, answer) = await action.PostAsync(
+            new ActionRequest(target.Namespace, target.Name!, body, Negotiation.IsDryRun(context), context), context.RequestAborted);
+        await JsonResponses.Write(context, status, answer);
     }
 
     private async Task Create(HttpContext context, RequestTarget target, ResourceStrategy strategy)

@@ -25,6 +25,9 @@ public class ResourceStrategy(ResourceDefinition resource)
 
     public Subresource? FindSubresource(string name) => Subresources.FirstOrDefault(s => s.Name == name);
 
+    /// <summary>The view subresource of that name (status, scale, finalize), if the kind has one.</summary>
+    public ViewSubresource? FindView(string name) => FindSubresource(name) as ViewSubresource;
+
     // ---- create ----
 
     /// <summary>

@@ -71,7 +71,7 @@ public sealed class DeploymentStrategyTests
     public void Scale_shows_replicas_and_selector_and_a_written_scale_changes_only_replicas()
     {
         Assert.Equal(["status", "scale"], _deployments.Subresources.Select(s => s.Name));
-        var scale = _deployments.FindSubresource("scale")!;
+        var scale = _deployments.FindView("scale")!;
         Assert.Equal(new GroupVersionKind("autoscaling", "v1", "Scale"), scale.ResponseKind);
 
         var d = Workload("Deployment", extra: ""","replicas":2""");

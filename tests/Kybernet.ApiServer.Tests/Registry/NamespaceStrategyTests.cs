@@ -45,7 +45,7 @@ public sealed class NamespaceStrategyTests
         Assert.Equal("Active", Str(next["status"]!["phase"]));
         Assert.Equal("x", Str(next["metadata"]!["labels"]!["tier"])); // the rest of the update stands
 
-        var finalize = _namespaces.FindSubresource("finalize")!;
+        var finalize = _namespaces.FindView("finalize")!;
         Assert.Equal(["update"], finalize.Verbs);
         var written = Namespace(extra: ""","spec":{"finalizers":["example.com/y"]},"status":{"phase":"Gone"}""");
         written["metadata"]!["labels"] = new JsonObject { ["tier"] = "y" };

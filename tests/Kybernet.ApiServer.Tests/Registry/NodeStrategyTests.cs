@@ -29,7 +29,7 @@ public sealed class NodeStrategyTests
         var written = Node("""{"podCIDR":"10.244.2.0/24"}""", """{"conditions":[{"type":"NetworkUnavailable","status":"False"}]}""");
         written["metadata"]!["annotations"] = new JsonObject { ["flannel.alpha.coreos.com/public-ip"] = "192.168.200.11" };
         written["metadata"]!.AsObject().Remove("labels");
-        var stored = _nodes.FindSubresource("status")!.ApplyTo(current, written);
+        var stored = _nodes.FindView("status")!.ApplyTo(current, written);
         Assert.Equal("10.244.1.0/24", Str(stored["spec"]!["podCIDR"]));
         Assert.Equal("NetworkUnavailable", Str(stored["status"]!["conditions"]![0]!["type"]));
         Assert.Equal("192.168.200.11", Str(stored["metadata"]!["annotations"]!["flannel.alpha.coreos.com/public-ip"]));

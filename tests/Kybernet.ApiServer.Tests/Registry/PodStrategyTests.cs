@@ -59,7 +59,7 @@ public sealed class PodStrategyTests
         _pods.PrepareForUpdate(next, current);
         Assert.Equal("Running", Str(next["status"]!["phase"]));
 
-        var status = _pods.FindSubresource("status")!;
+        var status = _pods.FindView("status")!;
         var written = Pod("""[{"name":"other","image":"x"}]""");
         written["metadata"]!["labels"] = new JsonObject { ["x"] = "y" };
         written["status"] = Obj("""{"phase":"Succeeded"}""");

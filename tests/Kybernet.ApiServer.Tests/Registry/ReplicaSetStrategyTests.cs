@@ -19,6 +19,6 @@ public sealed class ReplicaSetStrategyTests
         var reselected = DeploymentStrategyTests.Workload("ReplicaSet", selector: """{"matchLabels":{"app":"db"}}""", labels: """{"app":"db"}""");
         HasCause(_replicaSets.ValidateUpdate(reselected, rs), "FieldValueInvalid", "spec.selector");
         Assert.Equal(["status", "scale"], _replicaSets.Subresources.Select(s => s.Name));
-        Assert.Equal("app=web", Str(_replicaSets.FindSubresource("scale")!.Show(rs)["status"]!["selector"]));
+        Assert.Equal("app=web", Str(_replicaSets.FindView("scale")!.Show(rs)["status"]!["selector"]));
     }
 }

@@ -19,7 +19,7 @@ public sealed class ReplicationControllerStrategyTests
         _rcs.Default(rc);
         Assert.Equal("""{"app":"rc","tier":"a"}""", rc["spec"]!["selector"]!.ToJsonString());
         NoCauses(_rcs.ValidateCreate(rc));
-        Assert.Equal("app=rc,tier=a", Str(_rcs.FindSubresource("scale")!.Show(rc)["status"]!["selector"]));
+        Assert.Equal("app=rc,tier=a", Str(_rcs.FindView("scale")!.Show(rc)["status"]!["selector"]));
     }
 
     [Fact]

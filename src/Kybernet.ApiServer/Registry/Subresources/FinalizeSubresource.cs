@@ -7,7 +7,7 @@ namespace Kybernet.ApiServer.Registry.Subresources;
 /// main resource keeps. The namespace controller removes its "kubernetes" finalizer this way once the
 /// namespace is empty; a terminating namespace with no finalizers left then goes (upstream's FinalizeREST).
 /// </summary>
-public sealed class FinalizeSubresource(ResourceStrategy owner) : Subresource
+public sealed class FinalizeSubresource(ResourceStrategy owner) : ViewSubresource
 {
     public override string Name => "finalize";
 

@@ -9,7 +9,7 @@ namespace Kybernet.ApiServer.Registry.Subresources;
 /// writes); a written Scale changes only the workload's spec.replicas.
 /// </summary>
 /// <param name="selectorOf">The workload's selector as a label query, which each workload kind keeps in its own form.</param>
-public sealed class ScaleSubresource(Func<JsonObject, string> selectorOf) : Subresource
+public sealed class ScaleSubresource(Func<JsonObject, string> selectorOf) : ViewSubresource
 {
     public override string Name => "scale";
 

@@ -6,7 +6,7 @@ namespace Kybernet.ApiServer.Registry.Subresources;
 /// NAME/status: the object as it is; a write changes its status and nothing else (or what else the
 /// kind's strategy allows there). The main resource, in turn, keeps the status.
 /// </summary>
-public sealed class StatusSubresource(ResourceStrategy owner) : Subresource
+public sealed class StatusSubresource(ResourceStrategy owner) : ViewSubresource
 {
     public override string Name => "status";
 
