@@ -130,6 +130,7 @@ public sealed class ListWatch<T>(string description, ListWatch<T>.Lister list, L
     {
         Exception? streamError = null;
         var progressed = false;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         // client-go's spread of 5-10 minutes, so that many watchers do not all reconnect at once.
         var timeout = 300 + Random.Shared.Next(300);
@@ -173,7 +174,13 @@ public sealed class ListWatch<T>(string description, ListWatch<T>.Lister list, L
             }
             // An ERROR event (410 Expired after a compaction) or an event that could not be read: the stream
             // no longer tells every change, so only a new list can.
-            return streamError is null ? (resourceVersion, progressed, null) : (null, progressed, streamError);
+            if (streamError is not null)
+                return (null, progressed, streamError);
+            // A watch the server ends at once without a single event (a proxy in the way, a server refusing quietly)
+            // is a failure, as client-go treats it: backed off and logged, not reopened in a tight loop.
+            if (!progressed && System.Diagnostics.Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(1))
+                return (resourceVersion, false, new InvalidOperationException("the watch ended at once without an event"));
+            return (resourceVersion, progressed, null);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {

@@ -31,8 +31,18 @@ public static class LabProcesses
             Stderr = ChildStdio.AppendTo(logPath),
             Grouping = ChildGrouping.OwnSession,
         }, inside: ns);
-        // One that exited at once has none: its log tells why, and waiting for it to be ready says so.
-        if (child.WaitForCommandLine() is { } started && !isOurs(started))
+        string[]? started;
+        try
+        {
+            // One that exited at once has none: its log tells why, and waiting for it to be ready says so.
+            started = child.WaitForCommandLine();
+        }
+        catch
+        {
+            child.Dispose(); // killed and reaped: never a process the lab has no record of
+            throw;
+        }
+        if (started is not null && !isOurs(started))
         {
             child.Dispose();
             throw new LabException($"started {string.Join(' ', started)} in {machine.Namespace}, but the lab would not recognise it as its own; stopped it");

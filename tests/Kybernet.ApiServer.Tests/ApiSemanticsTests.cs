@@ -137,12 +137,27 @@ public sealed class ApiSemanticsTests : IClassFixture<ServerFixture>, IDisposabl
     public async Task Foreground_deletion_removes_dependents_first()
     {
         var (_, owner) = await _api.Post(Cm, ConfigMap("fg-owner"));
-        var reference = new JsonArray(new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["name"] = "fg-owner", ["uid"] = owner["metadata"]!["uid"]!.DeepClone() });
+        var reference = new JsonArray(new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["name"] = "fg-owner", ["uid"] = owner["metadata"]!["uid"]!.DeepClone(), ["blockOwnerDeletion"] = true });
         await _api.Post(Cm, ConfigMap("fg-dependent", owners: reference));
         var (_, marked) = await _api.Delete($"{Cm}/fg-owner", new JsonObject { ["propagationPolicy"] = "Foreground" });
         Assert.Contains("foregroundDeletion", marked["metadata"]!["finalizers"]!.AsArray().Select(f => f!.GetValue<string>()));
         await Eventually(async () => (await _api.Get($"{Cm}/fg-owner")).Status == 404, "the owner went after its dependent");
         Assert.Equal(404, (await _api.Get($"{Cm}/fg-dependent")).Status);
+    }
+
+    [Fact]
+    public async Task A_uid_in_a_write_is_a_precondition_and_owner_references_must_name_their_owner()
+    {
+        Assert.Equal(201, (await _api.Post(Cm, ConfigMap("uid-guarded"))).Status);
+        var (status, conflict) = await _api.Send(HttpMethod.Patch, $"{Cm}/uid-guarded",
+            JsonNode.Parse("""{"metadata":{"uid":"00000000-0000-0000-0000-000000000000","labels":{"a":"b"}}}"""), "application/merge-patch+json");
+        Assert.Equal(409, status);
+        Assert.Contains("Precondition failed: UID in precondition: 00000000-0000-0000-0000-000000000000", conflict["message"]!.GetValue<string>());
+        Assert.Null((await _api.Get($"{Cm}/uid-guarded")).Body["metadata"]!["labels"]);
+
+        var (invalid, body) = await _api.Post(Cm, ConfigMap("no-owner-uid", owners: new JsonArray(new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["name"] = "x" })));
+        Assert.Equal(422, invalid);
+        Assert.Contains("metadata.ownerReferences[0].uid", body["details"]!["causes"]!.AsArray().Select(c => c!["field"]!.GetValue<string>()));
     }
 
     [Fact]

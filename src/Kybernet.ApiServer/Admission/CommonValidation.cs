@@ -30,6 +30,30 @@ public static class CommonValidation
         }
     }
 
+    /// <summary>
+    /// Each owner reference names its owner fully (apiVersion, kind, name, uid: the garbage collector acts on them), and
+    /// at most one is the controller, as upstream checks.
+    /// </summary>
+    public static void OwnerReferences(JsonNode? references, List<StatusCause> causes)
+    {
+        if (references is not JsonArray list)
+            return;
+        var controllers = 0;
+        for (var i = 0; i < list.Count; i++)
+        {
+            var path = $"metadata.ownerReferences[{i}]";
+            foreach (var field in new[] { "apiVersion", "kind", "name", "uid" })
+            {
+                if (string.IsNullOrEmpty(ObjectMeta.Str(list[i]?[field])))
+                    causes.Add(Causes.Required($"{path}.{field}"));
+            }
+            if (list[i]?["controller"] is JsonValue c && c.TryGetValue(out bool controller) && controller)
+                controllers++;
+        }
+        if (controllers > 1)
+            causes.Add(Causes.Invalid("metadata.ownerReferences", list.ToJsonString(), "Only one reference can have Controller set to true"));
+    }
+
     /// <summary>A required port number, 1-65535.</summary>
     public static void Port(JsonNode? node, string path, List<StatusCause> causes)
     {

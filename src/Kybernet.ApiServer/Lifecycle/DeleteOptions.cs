@@ -17,6 +17,9 @@ public sealed record DeleteOptions(Propagation Propagation, string? Precondition
 {
     public static DeleteOptions Default { get; } = new(Propagation.Background, null, null, false);
 
+    /// <summary>Whether the client named a propagation policy (an object already being deleted then switches to it).</summary>
+    public bool PropagationGiven { get; init; }
+
     public static DeleteOptions From(JsonObject? body, HttpContext context)
     {
         var policy = ObjectMeta.Str(body?["propagationPolicy"]) ?? context.Request.Query["propagationPolicy"].FirstOrDefault();
@@ -33,6 +36,7 @@ public sealed record DeleteOptions(Propagation Propagation, string? Precondition
         return new DeleteOptions(propagation,
             ObjectMeta.Str(body?["preconditions"]?["uid"]),
             ObjectMeta.Str(body?["preconditions"]?["resourceVersion"]),
-            dryRun);
+            dryRun)
+        { PropagationGiven = !string.IsNullOrEmpty(policy) };
     }
 }

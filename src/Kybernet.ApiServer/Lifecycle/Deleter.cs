@@ -33,8 +33,14 @@ public sealed class Deleter(ObjectStore objects, ResourceCatalog catalog)
             {
                 if (ObjectMeta.IsDeleting(current))
                 {
-                    // Already on its way out: deleting it again removes it once nothing holds it (a
-                    // namespace whose finalizers are done); until then it stays as it is.
+                    // Already on its way out: a policy named now switches its garbage-collection finalizer (as upstream);
+                    // deleting it again removes it once nothing holds it (a namespace whose finalizers are done).
+                    if (!options.DryRun && options.PropagationGiven && SwitchPropagation(current, options.Propagation) is { } switched)
+                    {
+                        return strategy.CanRemove(switched)
+                            ? await objects.DeleteAsync(r, ns, name, ObjectMeta.Revision(current), ct)
+                            : await objects.UpdateAsync(r, ns, name, switched, ObjectMeta.Revision(current), ct);
+                    }
                     if (options.DryRun || !strategy.CanRemove(current))
                         return current;
                     return await objects.DeleteAsync(r, ns, name, ObjectMeta.Revision(current), ct);
@@ -65,6 +71,22 @@ public sealed class Deleter(ObjectStore objects, ResourceCatalog catalog)
                 // Changed between our read and our write: decide again on the new state.
             }
         }
+    }
+
+    /// <summary>The object with the finalizer the policy asks for in place of the other one, or null if it has that already.</summary>
+    private static JsonObject? SwitchPropagation(JsonObject current, Propagation propagation)
+    {
+        var finalizers = ObjectMeta.Finalizers(current);
+        var wanted = finalizers.Where(f => f is not (ForegroundFinalizer or OrphanFinalizer)).ToList();
+        if (propagation == Propagation.Foreground)
+            wanted.Add(ForegroundFinalizer);
+        else if (propagation == Propagation.Orphan)
+            wanted.Add(OrphanFinalizer);
+        if (wanted.Order().SequenceEqual(finalizers.Order()))
+            return null;
+        var next = (JsonObject)current.DeepClone();
+        ObjectMeta.Metadata(next)["finalizers"] = new JsonArray([.. wanted.Select(f => (JsonNode?)f)]);
+        return next;
     }
 
     private static void CheckPreconditions(ResourceDefinition r, string name, JsonObject current, DeleteOptions options)

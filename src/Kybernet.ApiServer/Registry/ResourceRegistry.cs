@@ -81,6 +81,11 @@ public sealed class ResourceRegistry(ObjectStore objects, ResourceCatalog catalo
         var r = strategy.Resource;
         var meta = ObjectMeta.Metadata(next);
         var old = ObjectMeta.Metadata(current);
+        // A uid in the body is a precondition (upstream's): a write meant for an object since deleted and made again fails.
+        if (ObjectMeta.Str(meta["uid"]) is { Length: > 0 } uid && uid != ObjectMeta.Uid(current))
+            throw new Http.ApiException(409, "Conflict",
+                $"Operation cannot be fulfilled on {r.QualifiedResource} \"{name}\": Precondition failed: UID in precondition: {uid}, UID in object meta: {ObjectMeta.Uid(current)}",
+                name, r.Group, r.Resource);
         foreach (var keep in new[] { "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation" })
         {
             if (old[keep] is { } value) meta[keep] = value.DeepClone();

@@ -84,6 +84,7 @@ public class ResourceStrategy(ResourceDefinition resource)
     {
         CommonValidation.Name(obj, ValidateName, causes);
         CommonValidation.Labels(obj["metadata"]?["labels"], "metadata.labels", causes);
+        CommonValidation.OwnerReferences(obj["metadata"]?["ownerReferences"], causes);
         Validate(obj, causes);
     }
 

@@ -34,7 +34,7 @@ public sealed class InformerFactory(IKubernetes client, InformerOptions? options
                 return (SharedInformer<T>)existing.Informer;
             var log = _loggers.CreateLogger($"informer {resource.QualifiedName}");
             var informer = new SharedInformer<T>(ListWatches.For<T>(client, resource, ns, fieldSelector, labelSelector, log), _options);
-            var entry = new Entry(informer, () => informer.RunAsync(null, _stop.Token), informer.WaitForSyncAsync);
+            var entry = new Entry(informer, () => RunLoggedAsync(informer.RunAsync(null, _stop.Token), log), informer.WaitForSyncAsync);
             _informers[key] = entry;
             if (_started)
                 _running.Add(Task.Run(entry.Run));
@@ -64,6 +64,19 @@ public sealed class InformerFactory(IKubernetes client, InformerOptions? options
         lock (_lock)
             waits = [.. _informers.Values.Select(e => e.WaitForSync(cancellationToken))];
         return Task.WhenAll(waits);
+    }
+
+    /// <summary>An informer that stops other than by cancellation is a bug the log must show, not a silent freeze.</summary>
+    private async Task RunLoggedAsync(Task run, ILogger log)
+    {
+        try
+        {
+            await run;
+        }
+        catch (Exception e) when (!_stop.IsCancellationRequested)
+        {
+            log.LogCritical(e, "the informer stopped: {Error}", e.Message);
+        }
     }
 
     private sealed record Entry(object Informer, Func<Task> Run, Func<CancellationToken, Task> WaitForSync);

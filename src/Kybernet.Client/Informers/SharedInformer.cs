@@ -85,12 +85,23 @@ public sealed class SharedInformer<T> where T : IKubernetesObject<V1ObjectMeta>
                 }
                 if (!await next)
                     break; // the list+watch ends only when cancelled
-                Apply(updates.Current);
+                try
+                {
+                    Apply(updates.Current);
+                }
+                catch (Exception e)
+                {
+                    // A bug in an indexer must not stop the informer (every cache and waiter on it would freeze): this
+                    // update is skipped, and the next relist or resync brings the cache back in line.
+                    _log.LogError(e, "applying an update (resourceVersion {ResourceVersion}) failed: {Error}", updates.Current.ResourceVersion, e.Message);
+                }
                 next = updates.MoveNextAsync().AsTask();
             }
         }
         finally
         {
+            // Whoever still waits for the first list must not wait for ever for an informer that has stopped.
+            _synced.TrySetCanceled(cancellationToken.IsCancellationRequested ? cancellationToken : new CancellationToken(true));
             // The enumerator cannot be disposed under a pending MoveNext; the list+watch ends it on cancellation.
             if (next is not null && !next.IsCompleted)
             {
@@ -140,6 +151,12 @@ public sealed class SharedInformer<T> where T : IKubernetesObject<V1ObjectMeta>
     private void Upsert(T obj, bool onlyIfChanged)
     {
         var old = Cache.Put(obj);
+        if (old is not null && old.Metadata?.Uid != obj.Metadata?.Uid)
+        {
+            // Deleted and made again under the same name while we were not watching: two objects, told as such.
+            Dispatch(h => h.OnDelete?.Invoke(old), "delete", old);
+            old = default;
+        }
         if (old is null)
             Dispatch(h => h.OnAdd?.Invoke(obj), "add", obj);
         else if (!onlyIfChanged || old.Metadata?.ResourceVersion != obj.Metadata?.ResourceVersion)
@@ -158,7 +175,8 @@ public sealed class SharedInformer<T> where T : IKubernetesObject<V1ObjectMeta>
 
     private void Dispatch(Action<InformerHandler<T>> tell, string what, T obj)
     {
-        foreach (var handler in _handlers)
+        // A snapshot: a handler may remove itself (dispose its registration) while being told.
+        foreach (var handler in _handlers.ToArray())
             Call(handler, tell, what, obj);
     }
 

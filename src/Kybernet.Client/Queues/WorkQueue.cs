@@ -16,6 +16,7 @@ public sealed class WorkQueue<TKey> : IDisposable where TKey : notnull
     private readonly HashSet<TKey> _dirty = [];        // queued, or to be queued again when its processing ends
     private readonly HashSet<TKey> _processing = [];
     private readonly Dictionary<TKey, int> _failures = [];
+    private readonly Dictionary<TKey, DateTimeOffset> _waiting = []; // keys to add later, each at its earliest due time
     private readonly SemaphoreSlim _available = new(0);
     private readonly CancellationTokenSource _shutdown = new();
     private readonly WorkQueueOptions _options;
@@ -42,7 +43,10 @@ public sealed class WorkQueue<TKey> : IDisposable where TKey : notnull
         _available.Release();
     }
 
-    /// <summary>Queues the key once <paramref name="delay"/> has passed.</summary>
+    /// <summary>
+    /// Queues the key once <paramref name="delay"/> has passed. A key waits at most once: asked again while it
+    /// waits, it keeps the earlier of the two times (so re-arming a recheck on every event adds no more work).
+    /// </summary>
     public void AddAfter(TKey key, TimeSpan delay)
     {
         if (IsShutDown)
@@ -52,7 +56,14 @@ public sealed class WorkQueue<TKey> : IDisposable where TKey : notnull
             Add(key);
             return;
         }
-        _ = AddLaterAsync(key, delay);
+        var due = _options.Time.GetUtcNow() + delay;
+        lock (_lock)
+        {
+            if (_waiting.TryGetValue(key, out var pending) && pending <= due)
+                return;
+            _waiting[key] = due;
+        }
+        _ = AddLaterAsync(key, due, delay);
     }
 
     /// <summary>Queues the key after its backoff: base × 2^(failures so far), capped; each call counts as one more failure.</summary>
@@ -132,7 +143,7 @@ public sealed class WorkQueue<TKey> : IDisposable where TKey : notnull
         _available.Dispose();
     }
 
-    private async Task AddLaterAsync(TKey key, TimeSpan delay)
+    private async Task AddLaterAsync(TKey key, DateTimeOffset due, TimeSpan delay)
     {
         try
         {
@@ -145,6 +156,13 @@ public sealed class WorkQueue<TKey> : IDisposable where TKey : notnull
         catch (ObjectDisposedException)
         {
             return; // disposed meanwhile: likewise
+        }
+        lock (_lock)
+        {
+            // Superseded by an earlier time for the same key, which added it (or will).
+            if (!_waiting.TryGetValue(key, out var current) || current != due)
+                return;
+            _waiting.Remove(key);
         }
         Add(key);
     }

@@ -11,9 +11,10 @@ internal sealed record GraphNode(string Uid, ApiResource Resource, string? Names
 
     public bool HasFinalizer(string finalizer) => Finalizers.Contains(finalizer, StringComparer.Ordinal);
 
+    /// <summary>The object as the graph keeps it; an owner reference without a uid names nothing and is left out.</summary>
     public static GraphNode Of(ApiResource resource, ObjectMetadata obj) => new(
         obj.Metadata.Uid ?? "", resource, obj.Metadata.NamespaceProperty, obj.Metadata.Name ?? "",
-        [.. obj.Metadata.OwnerReferences ?? []], obj.Metadata.DeletionTimestamp is not null, [.. obj.Metadata.Finalizers ?? []]);
+        [.. (obj.Metadata.OwnerReferences ?? []).Where(o => !string.IsNullOrEmpty(o.Uid))], obj.Metadata.DeletionTimestamp is not null, [.. obj.Metadata.Finalizers ?? []]);
 }
 
 /// <summary>

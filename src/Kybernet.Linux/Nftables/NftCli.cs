@@ -88,13 +88,20 @@ public sealed class NftCli : INftables
         {
             throw new NftablesException(operation, $"could not start {_nftPath}: {e.Message}", e);
         }
-        using (nft)
+        ChildProcessResult result;
+        try
         {
-            var result = nft.Wait(Timeout);
-            return result.TimedOut
-                ? throw new NftablesException(operation, $"nft gave no answer within {Timeout.TotalSeconds:0.###} s and was killed")
-                : result;
+            using (nft)
+                result = nft.Wait(Timeout);
         }
+        catch (LinuxException e)
+        {
+            // Waiting itself failed (poll, or an nft that would not die): still an nftables failure to the caller.
+            throw new NftablesException(operation, $"waiting for {_nftPath} failed: {e.Message}", e);
+        }
+        return result.TimedOut
+            ? throw new NftablesException(operation, $"nft gave no answer within {Timeout.TotalSeconds:0.###} s and was killed")
+            : result;
     }
 
     private static string NftMessage(ChildProcessResult result)

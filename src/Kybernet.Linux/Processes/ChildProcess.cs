@@ -231,13 +231,29 @@ public sealed unsafe class ChildProcess : IDisposable
         ChildReaper.Adopt(_process);
     }
 
-    /// <summary>A child that was neither waited for nor detached is killed (with its group) and reaped: the owner leaves nothing behind.</summary>
+    /// <summary>
+    /// A child that was neither waited for nor detached is killed (with its group) and reaped: the owner leaves nothing
+    /// behind. Never throws (it runs in `using` blocks, where it would hide the failure that is unwinding): a child
+    /// still there after SIGKILL (stuck in the kernel) is handed to the reaper, which collects it when it goes.
+    /// </summary>
     public void Dispose()
     {
         if (_result is not null || _detached)
             return;
         Kill();
-        Wait(AfterKill);
+        try
+        {
+            Wait(AfterKill);
+        }
+        catch (LinuxException)
+        {
+            if (!_detached)
+            {
+                ClosePipes();
+                _detached = true;
+                ChildReaper.Adopt(_process);
+            }
+        }
     }
 
     public override string ToString() => Describe();

@@ -191,10 +191,7 @@ public sealed class OverlayAgent : IAsyncDisposable
         {
             log.LogWarning("resync: could not check the masquerade table: {Error}", e.Message);
         }
-        if (Volatile.Read(ref _applied) is { } others)
-            Apply(others, resync: true);
-        else
-            log.LogDebug("resync: no lease list yet, the remote subnets' entries wait for it");
+        ReapplyLast();
     }
 
     private async Task RenewAsync(CancellationToken cancellationToken)
@@ -250,10 +247,25 @@ public sealed class OverlayAgent : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The resync's re-apply: the last set, read under the same lock as the watch's applies, so a batch applied meanwhile
+    /// is never undone by an older set.
+    /// </summary>
+    private void ReapplyLast()
+    {
+        lock (_applyGate)
+        {
+            if (Volatile.Read(ref _applied) is { } others)
+                Apply(others, resync: true);
+            else
+                _options.Log.LogDebug("resync: no lease list yet, the remote subnets' entries wait for it");
+        }
+    }
+
     /// <summary>Applies a set of other leases (a watch batch, or the last set again on a resync), one apply at a time.</summary>
     private void Apply(IReadOnlyCollection<SubnetLease> others, bool resync)
     {
-        lock (_applyGate)
+        lock (_applyGate) // re-entered by ReapplyLast, which holds it already
         {
             try
             {

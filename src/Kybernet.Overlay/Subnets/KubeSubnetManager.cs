@@ -143,11 +143,14 @@ public sealed class KubeSubnetManager : ISubnetManager
             // resumed, only changes make batches.
             if (!resumed)
                 yield return new LeaseEventBatch(Drain(out _), Revision(informer.LastResourceVersion));
+            var last = Revision(informer.LastResourceVersion);
             while (await events.Reader.WaitToReadAsync(cancellationToken))
             {
                 var batch = Drain(out var revision);
+                // A relist reports a deletion with the node's last resourceVersion, older than the list's: batches still go forward.
+                last = Math.Max(last, revision);
                 if (batch.Count > 0)
-                    yield return new LeaseEventBatch(batch, revision);
+                    yield return new LeaseEventBatch(batch, last);
             }
         }
         finally
@@ -212,7 +215,7 @@ public sealed class KubeSubnetManager : ISubnetManager
     private async Task<V1Node> WaitForPodCidrAsync(CancellationToken cancellationToken)
     {
         var informer = new SharedInformer<V1Node>(ListWatches.Nodes(_client, $"metadata.name={NodeName}", _options.Log));
-        var changed = new SemaphoreSlim(0);
+        using var changed = new SemaphoreSlim(0);
         using var handler = informer.AddHandler(InformerHandler<V1Node>.OnAny(_ => changed.Release()));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var run = informer.RunAsync(null, stop.Token);

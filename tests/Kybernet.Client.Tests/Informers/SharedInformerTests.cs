@@ -158,6 +158,46 @@ public sealed class SharedInformerTests : IAsyncDisposable
         Assert.Contains("add of default/a: handler bug", error.Message);
     }
 
+    [Fact]
+    public async Task A_name_deleted_and_made_again_while_not_watching_is_told_as_a_delete_and_an_add()
+    {
+        var first = Pod("a", "3");
+        first.Metadata.Uid = "uid-1";
+        _source.SetList("10", first);
+        var recorder = new Recorder<V1Pod>();
+        var informer = Start();
+        informer.AddHandler(recorder.Handler);
+        await recorder.WaitFor(1);
+        recorder.Clear();
+
+        var again = Pod("a", "15");
+        again.Metadata.Uid = "uid-2";
+        _source.SetList("20", again);
+        await _source.Expire();
+
+        Assert.Equal(["delete default/a 3", "add default/a 15"], await recorder.WaitFor(2));
+        Assert.Equal("uid-2", informer.Cache.Get("default/a")!.Uid());
+    }
+
+    [Fact]
+    public async Task A_handler_may_remove_itself_while_it_is_told_something()
+    {
+        _source.SetList("10", Pod("a", "1"));
+        var informer = Start();
+        await informer.WaitForSyncAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        IDisposable? once = null;
+        var told = 0;
+        once = informer.AddHandler(new InformerHandler<V1Pod>(OnUpdate: (_, _) => { told++; once!.Dispose(); }));
+        var recorder = new Recorder<V1Pod>();
+        informer.AddHandler(recorder.Handler);
+
+        await _source.Send(WatchEventType.Modified, Pod("a", "2"));
+        await _source.Send(WatchEventType.Modified, Pod("a", "3"));
+
+        Assert.Equal(["add default/a 1", "update default/a 1->2", "update default/a 2->3"], await recorder.WaitFor(3));
+        Assert.Equal(1, told); // removed after the first, and the informer went on
+    }
+
     private static async IAsyncEnumerable<(WatchEventType, V1Pod)> Never([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         await Task.Delay(Timeout.Infinite, ct);

@@ -71,6 +71,23 @@ public sealed class WorkQueueTests
     }
 
     [Fact]
+    public async Task A_key_asked_for_later_many_times_waits_once_at_the_earliest_time()
+    {
+        var time = new FakeTimeProvider();
+        using var queue = new WorkQueue<string>(new WorkQueueOptions { Time = time });
+        for (var i = 0; i < 20; i++)
+            queue.AddAfter("recheck", TimeSpan.FromMilliseconds(500)); // re-armed on every event
+        queue.AddAfter("recheck", TimeSpan.FromMilliseconds(100));
+
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        await WaitForCount(queue, 1);
+        queue.Done(await queue.TakeAsync().WaitAsync(Bound));
+        time.Advance(TimeSpan.FromMilliseconds(500));
+        await Task.Delay(50); // let any stray timer land: there must be none
+        Assert.Equal(0, queue.Count);
+    }
+
+    [Fact]
     public async Task Shutting_down_ends_waiting_takers()
     {
         using var queue = new WorkQueue<string>();

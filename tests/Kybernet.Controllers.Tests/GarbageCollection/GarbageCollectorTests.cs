@@ -28,12 +28,12 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
     private Task<V1ConfigMap> ConfigMap(string name, params IKubernetesObject<V1ObjectMeta>[] owners) =>
         Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
         {
-            Metadata = new V1ObjectMeta { Name = name, OwnerReferences = owners.Length == 0 ? null : [.. owners.Select(Reference)] },
+            Metadata = new V1ObjectMeta { Name = name, OwnerReferences = owners.Length == 0 ? null : [.. owners.Select(o => Reference(o))] },
             Data = new Dictionary<string, string> { ["k"] = "v" },
         }, Ns);
 
-    private static V1OwnerReference Reference(IKubernetesObject<V1ObjectMeta> owner) =>
-        new() { ApiVersion = owner.ApiVersion ?? "v1", Kind = owner.Kind ?? "ConfigMap", Name = owner.Name(), Uid = owner.Uid() };
+    private static V1OwnerReference Reference(IKubernetesObject<V1ObjectMeta> owner, bool blocking = false) =>
+        new() { ApiVersion = owner.ApiVersion ?? "v1", Kind = owner.Kind ?? "ConfigMap", Name = owner.Name(), Uid = owner.Uid(), BlockOwnerDeletion = blocking ? true : null };
 
     private async Task<V1ConfigMap?> Find(string name)
     {
@@ -73,7 +73,7 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
         await Eventually(async () => await Find("dependent-1") is null, "dependent-1 is collected");
         await Eventually(async () => await Find("grandchild") is null, "the grandchild is collected after its owner the secret");
         Assert.DoesNotContain((await Client.CoreV1.ListNamespacedSecretAsync(Ns)).Items, s => s.Name() == "dependent-2");
-        Assert.Contains("deleting configmaps default/dependent-1: its owner ConfigMap owner is gone", _collector.Log);
+        Assert.Contains("deleting configmaps default/dependent-1 (background): owner ConfigMap owner is gone", _collector.Log);
     }
 
     [Fact]
@@ -96,10 +96,10 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
         var owner = await ConfigMap("fg-owner");
         owner.Kind = "ConfigMap";
         owner.ApiVersion = "v1";
-        // The dependent is held by a finalizer of its own: the owner must wait for it.
+        // The dependent blocks its owner's deletion and is held by a finalizer of its own: the owner must wait for it.
         await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
         {
-            Metadata = new V1ObjectMeta { Name = "fg-dependent", OwnerReferences = [Reference(owner)], Finalizers = ["example.com/hold"] },
+            Metadata = new V1ObjectMeta { Name = "fg-dependent", OwnerReferences = [Reference(owner, blocking: true)], Finalizers = ["example.com/hold"] },
         }, Ns);
 
         await Client.CoreV1.DeleteNamespacedConfigMapAsync("fg-owner", Ns, new V1DeleteOptions { PropagationPolicy = "Foreground" });
@@ -150,5 +150,76 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
         await Eventually(async () => await Find("plain-part") is null, "the plain dependent is collected");
         await Eventually(() => Task.FromResult(_collector.Log.Contains("owner Widget w has apiVersion example.com/v1, which the server does not serve")), "the widget part's problem is logged");
         Assert.NotNull(await Find("widget-part"));
+    }
+
+    [Fact]
+    public async Task Foreground_deletion_releases_a_dependent_that_another_live_owner_keeps()
+    {
+        var a = await ConfigMap("fg-a");
+        var b = await ConfigMap("fg-b");
+        foreach (var o in new[] { a, b }) { o.Kind = "ConfigMap"; o.ApiVersion = "v1"; }
+        await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
+        {
+            Metadata = new V1ObjectMeta { Name = "fg-shared", OwnerReferences = [Reference(a, blocking: true), Reference(b, blocking: true)] },
+        }, Ns);
+
+        await Client.CoreV1.DeleteNamespacedConfigMapAsync("fg-a", Ns, new V1DeleteOptions { PropagationPolicy = "Foreground" });
+
+        await Eventually(async () => await Find("fg-a") is null, "the owner goes once the shared dependent no longer blocks it");
+        var shared = await Find("fg-shared");
+        Assert.NotNull(shared); // b still owns it
+        Assert.Equal(["fg-b"], shared.Metadata.OwnerReferences.Select(o => o.Name));
+    }
+
+    [Fact]
+    public async Task An_owner_waiting_in_the_foreground_goes_when_its_dependent_drops_the_reference()
+    {
+        var owner = await ConfigMap("wait-owner");
+        owner.Kind = "ConfigMap";
+        owner.ApiVersion = "v1";
+        await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
+        {
+            Metadata = new V1ObjectMeta { Name = "wait-dependent", OwnerReferences = [Reference(owner, blocking: true)], Finalizers = ["example.com/hold"] },
+        }, Ns);
+        await Client.CoreV1.DeleteNamespacedConfigMapAsync("wait-owner", Ns, new V1DeleteOptions { PropagationPolicy = "Foreground" });
+        await Eventually(async () => (await Find("wait-dependent"))?.Metadata.DeletionTimestamp is not null, "the dependent is being deleted");
+
+        // The dependent lets go of its owner (its controller adopted it elsewhere, say): the owner must not wait for ever.
+        await Client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"metadata":{"ownerReferences":null}}""", V1Patch.PatchType.MergePatch), "wait-dependent", Ns);
+
+        await Eventually(async () => await Find("wait-owner") is null, "the owner goes once nothing blocks it");
+        await Client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"metadata":{"finalizers":null}}""", V1Patch.PatchType.MergePatch), "wait-dependent", Ns);
+    }
+
+    [Fact]
+    public async Task Orphaning_removes_only_its_own_finalizer()
+    {
+        await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
+        {
+            Metadata = new V1ObjectMeta { Name = "kept-owner", Finalizers = ["example.com/keep"] },
+        }, Ns);
+        await Client.CoreV1.DeleteNamespacedConfigMapAsync("kept-owner", Ns, new V1DeleteOptions { PropagationPolicy = "Orphan" });
+
+        await Eventually(async () => (await Find("kept-owner"))?.Metadata.Finalizers?.Contains(GarbageCollector.OrphanFinalizer) == false, "the orphan finalizer is removed");
+        Assert.Equal(["example.com/keep"], (await Find("kept-owner"))!.Metadata.Finalizers);
+
+        await Client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"metadata":{"finalizers":null}}""", V1Patch.PatchType.MergePatch), "kept-owner", Ns);
+        await Eventually(async () => await Find("kept-owner") is null, "the owner goes with its last finalizer");
+    }
+
+    [Fact]
+    public async Task Deleting_again_with_another_policy_switches_the_finalizer()
+    {
+        await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
+        {
+            Metadata = new V1ObjectMeta { Name = "switch", Finalizers = ["example.com/keep"] },
+        }, Ns);
+        await Client.CoreV1.DeleteNamespacedConfigMapAsync("switch", Ns, new V1DeleteOptions { PropagationPolicy = "Foreground" });
+        var switched = await Client.CoreV1.DeleteNamespacedConfigMapAsync("switch", Ns, new V1DeleteOptions { PropagationPolicy = "Orphan" });
+        Assert.NotNull(switched);
+        var now = (await Find("switch"))!;
+        Assert.Contains(GarbageCollector.OrphanFinalizer, now.Metadata.Finalizers);
+        Assert.DoesNotContain(GarbageCollector.ForegroundFinalizer, now.Metadata.Finalizers);
+        await Client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"metadata":{"finalizers":null}}""", V1Patch.PatchType.MergePatch), "switch", Ns);
     }
 }
