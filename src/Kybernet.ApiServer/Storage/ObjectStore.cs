@@ -35,6 +35,56 @@ public sealed class ObjectStore(IKeyValueStore store)
         return (result.Kvs.Select(Decode).ToList(), result.Revision);
     }
 
+    /// <summary>
+    /// One page of a list (upstream's etcd3 store GetList): the objects <paramref name="matches"/>
+    /// keeps (null: all), in key order, starting at <paramref name="page"/>'s start key, at its
+    /// revision (0: now). With a limit, keys are read in chunks, filtered, and read on (in doubling
+    /// chunks, at the first chunk's revision) until the page holds the limit or the keys run out,
+    /// so a selective filter does not end a list early. The page says where the next one starts
+    /// (null: this was the last) and, when nothing is filtered out, how many objects remain after it.
+    /// </summary>
+    public async Task<ListPage> ListPageAsync(ResourceDefinition r, string? ns, PageRequest page, Func<JsonObject, bool>? matches, CancellationToken ct = default)
+    {
+        var prefix = Prefix(r, ns);
+        var start = page.StartKey ?? prefix;
+        long revision = page.Revision;
+        long chunk = page.Limit;
+        var items = new List<JsonObject>();
+        while (true)
+        {
+            var result = await Store.RangeAsync(KeyRange.PrefixFrom(prefix, start), revision, chunk, ct);
+            revision = result.Revision;
+            string? lastKey = null;
+            int read = 0;
+            bool full = false;
+            foreach (var kv in result.Kvs)
+            {
+                if (page.Limit > 0 && items.Count >= page.Limit)
+                {
+                    full = true;
+                    break;
+                }
+                lastKey = kv.Key;
+                read++;
+                var obj = Decode(kv);
+                if (matches is null || matches(obj))
+                    items.Add(obj);
+            }
+            bool more = full || result.More;
+            if (!more || page.Limit == 0)
+                return new ListPage(items, revision, null, null);
+            if (lastKey is null)
+                throw new InvalidOperationException($"the store said more keys follow {start} at revision {revision}, but returned none");
+            if (items.Count >= page.Limit)
+                return new ListPage(items, revision, lastKey + "\0", matches is null ? result.Count - read : null);
+            chunk = Math.Min(chunk * 2, MaxChunk);
+            start = lastKey + "\0";
+        }
+    }
+
+    /// <summary>The most keys one read of a filtered list asks for (upstream's maxLimit).</summary>
+    private const long MaxChunk = 10000;
+
     /// <summary>Stores a new object; AlreadyExists if the name is taken.</summary>
     public Task<JsonObject> CreateAsync(ResourceDefinition r, string? ns, string name, JsonObject obj, CancellationToken ct = default) =>
         CreateAsync(r, ns, name, obj, [], ct);
@@ -137,6 +187,19 @@ public sealed class ObjectStore(IKeyValueStore store)
         return Encoding.UTF8.GetBytes(copy.ToJsonString());
     }
 }
+
+/// <summary>
+/// Where a page of a list starts and at which revision it is read: <paramref name="StartKey"/> a full
+/// key under the list's prefix (null: its first key), <paramref name="Revision"/> 0 for now, and
+/// <paramref name="Limit"/> 0 for no limit.
+/// </summary>
+public sealed record PageRequest(long Limit = 0, long Revision = 0, string? StartKey = null);
+
+/// <summary>
+/// A page of a list: its objects, the revision it was read at, the full key the next page starts at
+/// (null: none follows), and how many objects follow it (null: unknown, because a filter applied).
+/// </summary>
+public sealed record ListPage(List<JsonObject> Items, long Revision, string? NextKey, long? RemainingItemCount);
 
 /// <summary>A key an object wanted to claim was taken by someone else meanwhile: choose again.</summary>
 public sealed class ClaimTakenException() : Exception("a claimed key was taken meanwhile");
