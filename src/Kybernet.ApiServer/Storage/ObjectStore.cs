@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Kybernet.ApiServer.Http;
 using Kybernet.ApiServer.Resources;
@@ -180,11 +182,34 @@ public sealed class ObjectStore(IKeyValueStore store)
         return obj;
     }
 
+    /// <summary>
+    /// etcd's default request limit (--max-request-bytes, 1.5 MiB): no stored object may be larger,
+    /// on either store, so a cluster behaves the same on SQLite as on etcd.
+    /// </summary>
+    public const int MaxObjectBytes = 1536 * 1024;
+
+    /// <summary>
+    /// Text stays as it is (UTF-8), not escaped as \uXXXX for HTML's sake: what is stored is never
+    /// embedded in a page, and a 1 MiB ConfigMap of non-ASCII text must not count double against
+    /// <see cref="MaxObjectBytes"/>.
+    /// </summary>
+    private static readonly JsonSerializerOptions StoredJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>The stored form of an object; one over <see cref="MaxObjectBytes"/> is refused before any write.</summary>
     private static byte[] Encode(JsonObject obj)
     {
         var copy = (JsonObject)obj.DeepClone();
         (copy["metadata"] as JsonObject)?.Remove("resourceVersion");
-        return Encoding.UTF8.GetBytes(copy.ToJsonString());
+        var bytes = Encoding.UTF8.GetBytes(copy.ToJsonString(StoredJson));
+        if (bytes.Length > MaxObjectBytes)
+        {
+            // Upstream passes etcd's refusal on as a 500 with etcd's message (kubernetes#112152). A 413
+            // with that message lets clients recognise it either way (by reason, or by message as
+            // upstream's own tests do) and does not blame the server for a client's object.
+            throw new ApiException(413, "RequestEntityTooLarge",
+                $"etcdserver: request is too large (the object is {bytes.Length} bytes as stored; the limit is {MaxObjectBytes})");
+        }
+        return bytes;
     }
 }
 
