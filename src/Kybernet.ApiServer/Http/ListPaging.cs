@@ -74,8 +74,9 @@ public static class ListPaging
     {
         var query = context.Request.Query;
         long limit = 0;
-        if (query["limit"].ToString() is { Length: > 0 } text && (!long.TryParse(text, out limit) || limit < 0))
-            throw ApiException.BadRequest($"invalid limit \"{text}\": must be a non-negative integer");
+        if (query["limit"].ToString() is { Length: > 0 } text && !long.TryParse(text, out limit))
+            throw ApiException.BadRequest($"invalid limit \"{text}\": must be an integer");
+        limit = Math.Max(limit, 0); // as upstream: zero or less is no limit
         var version = query["resourceVersion"].ToString();
         var match = query["resourceVersionMatch"].ToString();
 
