@@ -85,7 +85,7 @@ public sealed class ApiServerHost : IAsyncDisposable
             });
         });
         builder.Services.AddSingleton(catalog).AddSingleton(objects).AddSingleton(store).AddSingleton(allocator)
-            .AddSingleton<ResourceRegistry>().AddSingleton<Deleter>().AddSingleton<Discovery>().AddSingleton<OpenApi>()
+            .AddSingleton<ResourceRegistry>().AddSingleton<Deleter>().AddSingleton<Discovery>().AddSingleton<OpenApi>().AddSingleton<Schemas.OpenApiDocuments>()
             .AddSingleton<ResourceHandler>().AddSingleton<Router>().AddSingleton<RequestLog>()
             .AddSingleton<ServiceClaimRepair>();
         var app = builder.Build();

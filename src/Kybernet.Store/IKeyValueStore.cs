@@ -57,7 +57,11 @@ public sealed class CompactedException(long requested, long compactRevision)
 
 /// <summary>A revision in the future was asked for.</summary>
 public sealed class FutureRevisionException(long requested, long current)
-    : Exception($"revision {requested} is newer than the current revision {current}");
+    : Exception($"revision {requested} is newer than the current revision {current}")
+{
+    public long Requested { get; } = requested;
+    public long Current { get; } = current;
+}
 
 public sealed class LeaseNotFoundException(long leaseId) : Exception($"lease {leaseId:x} not found")
 {

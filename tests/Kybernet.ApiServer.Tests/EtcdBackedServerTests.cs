@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using Kybernet.Store.Tests;
 
 namespace Kybernet.ApiServer.Tests;
@@ -36,5 +37,36 @@ public sealed class EtcdBackedServerTests(EtcdServer etcd) : IClassFixture<EtcdS
         Assert.Matches(@"web\s+0/4", _k.Ok("get", "deployments", "-n", "on-etcd"));
         Assert.Contains("NotFound", _k.Run("get", "pod", "nope", "-n", "on-etcd").Stderr);
         Assert.Contains("deployment.apps \"web\" deleted", _k.Ok("delete", "deployment", "web", "-n", "on-etcd"));
+    }
+
+    [Fact]
+    public async Task Lists_page_over_etcd_and_a_compacted_snapshot_is_410()
+    {
+        _k.OkWith(Manifests.Namespace("paged"), "create", "-f", "-");
+        using var api = new ApiClient(_dataDir, _server.Url);
+        foreach (var i in Enumerable.Range(1, 5))
+            Assert.Equal(201, (await api.Post("/api/v1/namespaces/paged/configmaps", new JsonObject
+            {
+                ["apiVersion"] = "v1",
+                ["kind"] = "ConfigMap",
+                ["metadata"] = new JsonObject { ["name"] = $"cm-{i}" },
+            })).Status);
+
+        var chunked = _k.Run("get", "configmaps", "-n", "paged", "--chunk-size=2", "-v=6");
+        Assert.True(chunked.ExitCode == 0, chunked.ToString());
+        Assert.Equal(2, chunked.Stderr.Split('\n').Count(l => l.Contains("/namespaces/paged/configmaps?continue=", StringComparison.Ordinal)));
+        Assert.Equal(5, chunked.Stdout.Split('\n').Count(l => l.StartsWith("cm-", StringComparison.Ordinal)));
+
+        var (_, first) = await api.Get("/api/v1/namespaces/paged/configmaps?limit=2");
+        Assert.Equal(3, first["metadata"]!["remainingItemCount"]!.GetValue<long>());
+        var token = first["metadata"]!["continue"]!.GetValue<string>();
+        Assert.Equal(200, (await api.Delete("/api/v1/namespaces/paged/configmaps/cm-3")).Status);
+        var (_, second) = await api.Get($"/api/v1/namespaces/paged/configmaps?limit=2&continue={token}");
+        Assert.Equal(["cm-3", "cm-4"], second["items"]!.AsArray().Select(i => i!["metadata"]!["name"]!.GetValue<string>()));
+
+        await _store.CompactAsync(await _store.CurrentRevisionAsync());
+        var (status, expired) = await api.Get($"/api/v1/namespaces/paged/configmaps?limit=2&continue={token}");
+        Assert.Equal(410, status);
+        Assert.Equal("Expired", expired["reason"]!.GetValue<string>());
     }
 }

@@ -216,6 +216,33 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Range_from_a_start_key_pages_through_a_prefix_at_one_revision()
+    {
+        foreach (var key in new[] { "/q/a", "/q/b", "/q/c", "/q/d", "/qz", "/p" })
+            await Store.PutAsync(key, Bytes(key));
+        var r = await Revision();
+
+        var first = await Store.RangeAsync(KeyRange.Prefix("/q/"), limit: 2);
+        Assert.Equal(["/q/a", "/q/b"], first.Kvs.Select(kv => kv.Key));
+        Assert.Equal((4L, true), (first.Count, first.More));
+
+        // What a paginated list does: the next page starts just after the last key ("\0" sorts first), at the first page's revision.
+        await Store.PutAsync("/q/bb", Bytes("written between the pages"));
+        await Store.DeleteAsync("/q/c");
+        var next = await Store.RangeAsync(KeyRange.PrefixFrom("/q/", "/q/b\0"), r, limit: 2);
+        Assert.Equal(["/q/c", "/q/d"], next.Kvs.Select(kv => kv.Key));
+        Assert.Equal((2L, false, r), (next.Count, next.More, next.Revision));
+
+        var now = await Store.RangeAsync(KeyRange.PrefixFrom("/q/", "/q/b\0"));
+        Assert.Equal(["/q/bb", "/q/d"], now.Kvs.Select(kv => kv.Key));
+
+        var inclusive = await Store.RangeAsync(KeyRange.PrefixFrom("/q/", "/q/c"), r);
+        Assert.Equal(["/q/c", "/q/d"], inclusive.Kvs.Select(kv => kv.Key));
+        Assert.Empty((await Store.RangeAsync(KeyRange.PrefixFrom("/q/", "/q/e"))).Kvs);
+        Assert.Throws<ArgumentException>(() => KeyRange.PrefixFrom("/q/", "/p"));
+    }
+
+    [Fact]
     public async Task Range_at_an_older_revision_sees_the_values_of_then()
     {
         var r1 = await Store.PutAsync("/a", Bytes("1"));

@@ -14,6 +14,9 @@ public static class Causes
 
     public static StatusCause Forbidden(string field, string message) => new("FieldValueForbidden", $"Forbidden: {message}", field);
 
+    /// <summary>Upstream's field.TooLong (k8s 1.32 wording): the value itself is left out of the message.</summary>
+    public static StatusCause TooLong(string field, long maxBytes) => new("FieldValueTooLong", $"Too long: may not be more than {maxBytes} bytes", field);
+
     public static StatusCause Duplicate(string field, string value) => new("FieldValueDuplicate", $"Duplicate value: \"{value}\"", field);
 
     public static StatusCause NotSupported(string field, string value, IEnumerable<string> supported) =>

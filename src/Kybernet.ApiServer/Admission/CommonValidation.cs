@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using Kybernet.Api.Names;
 using Kybernet.ApiServer.Http;
@@ -53,6 +54,31 @@ public static class CommonValidation
         if (controllers > 1)
             causes.Add(Causes.Invalid("metadata.ownerReferences", list.ToJsonString(), "Only one reference can have Controller set to true"));
     }
+
+    /// <summary>Upstream's TotalAnnotationSizeLimitB: keys and values together, 256 KiB.</summary>
+    public const int MaxAnnotationBytes = 256 * 1024;
+
+    /// <summary>All annotations together (keys and values, in UTF-8) fit in <see cref="MaxAnnotationBytes"/>.</summary>
+    public static void Annotations(JsonNode? annotations, string path, List<StatusCause> causes)
+    {
+        if (annotations is not JsonObject map)
+            return;
+        long total = map.Sum(a => (long)Encoding.UTF8.GetByteCount(a.Key) + Encoding.UTF8.GetByteCount(ObjectMeta.Str(a.Value) ?? ""));
+        if (total > MaxAnnotationBytes)
+            causes.Add(Causes.TooLong(path, MaxAnnotationBytes));
+    }
+
+    /// <summary>The bytes the values of a string map hold (ConfigMap data), decoded from base64 when <paramref name="base64"/> (binaryData, Secret data).</summary>
+    public static long ValueBytes(JsonNode? map, bool base64)
+    {
+        if (map is not JsonObject values)
+            return 0;
+        return values.Sum(v => ObjectMeta.Str(v.Value) is not { } text ? 0L
+            : base64 ? DecodedLength(text) : Encoding.UTF8.GetByteCount(text));
+    }
+
+    /// <summary>The length of what a base64 text decodes to (without decoding it).</summary>
+    private static long DecodedLength(string text) => text.Length / 4 * 3 - (text.EndsWith("==", StringComparison.Ordinal) ? 2 : text.EndsWith('=') ? 1 : 0);
 
     /// <summary>A required port number, 1-65535.</summary>
     public static void Port(JsonNode? node, string path, List<StatusCause> causes)

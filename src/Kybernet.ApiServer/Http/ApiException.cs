@@ -30,6 +30,9 @@ public sealed class ApiException : Exception
     public string? Kind { get; }
     public IReadOnlyList<StatusCause> Causes { get; }
 
+    /// <summary>A continue token the Status carries in its metadata (a 410 for an expired one hands out a fresh one).</summary>
+    public string? Continue { get; init; }
+
     public static ApiException NotFound(string qualifiedResource, string name, string group, string resource) =>
         new(404, "NotFound", $"{qualifiedResource} \"{name}\" not found", name, group, resource);
 
@@ -60,7 +63,7 @@ public sealed class ApiException : Exception
         {
             ["kind"] = "Status",
             ["apiVersion"] = "v1",
-            ["metadata"] = new JsonObject(),
+            ["metadata"] = Continue is null ? new JsonObject() : new JsonObject { ["continue"] = Continue },
             ["status"] = "Failure",
             ["message"] = Message,
             ["reason"] = Reason,

@@ -10,6 +10,8 @@ public static class JsonResponses
 {
     private static readonly JsonNodeOptions NodeOptions = new() { PropertyNameCaseInsensitive = false };
 
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
     public static async Task Write(HttpContext context, int status, JsonNode body, string contentType = "application/json")
     {
         context.Response.StatusCode = status;
@@ -18,20 +20,16 @@ public static class JsonResponses
     }
 
     /// <summary>
-    /// The request body as JSON. Duplicate fields are an error when <paramref name="strict"/> (what
+    /// The request body as JSON (at most <see cref="RequestBody.MaxBytes"/>). Duplicate fields are an error when <paramref name="strict"/> (what
     /// fieldValidation=Strict asks), as is anything that is not JSON (YAML is converted by kubectl).
     /// </summary>
     public static async Task<JsonNode> ReadBody(HttpContext context, bool strict)
     {
+        var body = await RequestBody.ReadAsync(context);
         // kubectl's generators send Kubernetes' protobuf; the kinds they make are decoded to JSON.
         if (context.Request.ContentType?.StartsWith(Protobuf.ProtobufBody.ContentType, StringComparison.Ordinal) == true)
-        {
-            using var buffer = new MemoryStream();
-            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-            return Protobuf.ProtobufBody.Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
-        }
-        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
-        var text = await reader.ReadToEndAsync(context.RequestAborted);
+            return Protobuf.ProtobufBody.Decode(body.Span);
+        var text = Encoding.UTF8.GetString(body.Span.StartsWith(Utf8Bom) ? body.Span[Utf8Bom.Length..] : body.Span);
         if (string.IsNullOrWhiteSpace(text))
             throw ApiException.BadRequest("the request body is empty");
         try

@@ -90,22 +90,23 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
         _ => method.ToLowerInvariant(),
     };
 
+    /// <summary>A list, or one page of it (?limit=, ?continue=: <see cref="ListPaging"/>), as a Table when asked for one.</summary>
     private async Task List(HttpContext context, RequestTarget target)
     {
         var r = target.Resource;
-        var (items, revision) = await objects.ListAsync(r, target.Namespace, context.RequestAborted);
-        var selected = Select(context, r, items).ToList();
+        var page = await ListPaging.ReadAsync(context, objects, r, target.Namespace, Matcher(context, r));
+        var meta = ListPaging.ListMeta(page, r, target.Namespace);
         if (Negotiation.WantsTable(context))
         {
-            await JsonResponses.Write(context, 200, TableWriter.ForList(r, selected, revision), Negotiation.TableContentType);
+            await JsonResponses.Write(context, 200, TableWriter.ForList(r, page.Items, meta), Negotiation.TableContentType);
             return;
         }
         var list = new JsonObject
         {
             ["kind"] = r.Kind + "List",
             ["apiVersion"] = r.ApiVersion,
-            ["metadata"] = new JsonObject { ["resourceVersion"] = revision.ToString() },
-            ["items"] = new JsonArray(selected.Select(i => (JsonNode?)i).ToArray()),
+            ["metadata"] = meta,
+            ["items"] = new JsonArray(page.Items.Select(i => (JsonNode?)i).ToArray()),
         };
         await JsonResponses.Write(context, 200, list);
     }
@@ -208,20 +209,34 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
         await JsonResponses.Write(context, 200, result);
     }
 
+    /// <summary>
+    /// Deletes what the selectors match, reading the collection in pages of <see cref="DeleteChunk"/>
+    /// (each at the then current revision, from where the last one ended), so a big collection is
+    /// never decoded at once. Answers the deleted objects, as upstream does.
+    /// </summary>
     private async Task DeleteCollection(HttpContext context, RequestTarget target)
     {
         var r = target.Resource;
         var options = context.Request.ContentLength is > 0 ? await JsonResponses.ReadBody(context, strict: false) as JsonObject : null;
-        var (items, revision) = await objects.ListAsync(r, target.Namespace, context.RequestAborted);
+        var matches = Matcher(context, r);
         var deleted = new List<JsonObject>();
-        foreach (var item in Select(context, r, items))
+        long revision = 0;
+        string? start = null;
+        do
         {
-            try { deleted.Add(await deleter.Delete(r, ObjectMeta.Namespace(item), ObjectMeta.Name(item)!, DeleteOptions.From(options, context), context.RequestAborted)); }
-            catch (ApiException e) when (e.Code == 404)
+            var page = await objects.ListPageAsync(r, target.Namespace, new PageRequest(DeleteChunk, StartKey: start), matches, context.RequestAborted);
+            revision = Math.Max(revision, page.Revision);
+            foreach (var item in page.Items)
             {
-                // Gone between the list and its delete (another client, the collector): what the request wanted.
+                try { deleted.Add(await deleter.Delete(r, ObjectMeta.Namespace(item), ObjectMeta.Name(item)!, DeleteOptions.From(options, context), context.RequestAborted)); }
+                catch (ApiException e) when (e.Code == 404)
+                {
+                    // Gone between the list and its delete (another client, the collector): what the request wanted.
+                }
             }
+            start = page.NextKey;
         }
+        while (start is not null);
         await JsonResponses.Write(context, 200, new JsonObject
         {
             ["kind"] = r.Kind + "List",
@@ -231,12 +246,17 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
         });
     }
 
-    /// <summary>Objects matching ?labelSelector= and ?fieldSelector=.</summary>
-    public static IEnumerable<JsonObject> Select(HttpContext context, ResourceDefinition r, IEnumerable<JsonObject> items)
+    /// <summary>How many objects a deletecollection reads at a time.</summary>
+    private const int DeleteChunk = 500;
+
+    /// <summary>The filter of ?labelSelector= and ?fieldSelector=; null when there is none (every object matches).</summary>
+    private static Func<JsonObject, bool>? Matcher(HttpContext context, ResourceDefinition r)
     {
         var labels = Negotiation.LabelSelector(context);
         var fields = Negotiation.FieldSelector(context, r);
-        return items.Where(i => (labels is null || labels.Matches(i)) && (fields is null || fields.Matches(i, r.Kind)));
+        if (labels is null && fields is null)
+            return null;
+        return item => (labels is null || labels.Matches(item)) && (fields is null || fields.Matches(item, r.Kind));
     }
 
     /// <summary>The request's object, of the expected kind, with unknown fields handled per fieldValidation.</summary>

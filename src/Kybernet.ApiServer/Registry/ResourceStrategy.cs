@@ -85,6 +85,7 @@ public class ResourceStrategy(ResourceDefinition resource)
         CommonValidation.Name(obj, ValidateName, causes);
         CommonValidation.Labels(obj["metadata"]?["labels"], "metadata.labels", causes);
         CommonValidation.OwnerReferences(obj["metadata"]?["ownerReferences"], causes);
+        CommonValidation.Annotations(obj["metadata"]?["annotations"], "metadata.annotations", causes);
         Validate(obj, causes);
     }
 

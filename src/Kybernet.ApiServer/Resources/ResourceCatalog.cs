@@ -49,7 +49,7 @@ public sealed class ResourceCatalog
         new ServiceStrategy(services),
         new ResourceStrategy(ResourceDefinition.Core("Endpoints", "endpoints", "endpoints", shortNames: ["ep"])),
         new ReplicationControllerStrategy(),
-        new ResourceStrategy(ResourceDefinition.Core("ConfigMap", "configmaps", "configmap", shortNames: ["cm"])),
+        new ConfigMapStrategy(),
         new SecretStrategy(),
         new ResourceStrategy(ResourceDefinition.Core("ServiceAccount", "serviceaccounts", "serviceaccount", shortNames: ["sa"])),
         new ResourceStrategy(ResourceDefinition.Core("Event", "events", "event", shortNames: ["ev"])),

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Kybernet.ApiServer.Http;
 using Kybernet.ApiServer.Resources;
@@ -34,6 +36,56 @@ public sealed class ObjectStore(IKeyValueStore store)
         var result = await Store.RangeAsync(KeyRange.Prefix(Prefix(r, ns)), revision, cancellationToken: ct);
         return (result.Kvs.Select(Decode).ToList(), result.Revision);
     }
+
+    /// <summary>
+    /// One page of a list (upstream's etcd3 store GetList): the objects <paramref name="matches"/>
+    /// keeps (null: all), in key order, starting at <paramref name="page"/>'s start key, at its
+    /// revision (0: now). With a limit, keys are read in chunks, filtered, and read on (in doubling
+    /// chunks, at the first chunk's revision) until the page holds the limit or the keys run out,
+    /// so a selective filter does not end a list early. The page says where the next one starts
+    /// (null: this was the last) and, when nothing is filtered out, how many objects remain after it.
+    /// </summary>
+    public async Task<ListPage> ListPageAsync(ResourceDefinition r, string? ns, PageRequest page, Func<JsonObject, bool>? matches, CancellationToken ct = default)
+    {
+        var prefix = Prefix(r, ns);
+        var start = page.StartKey ?? prefix;
+        long revision = page.Revision;
+        long chunk = page.Limit;
+        var items = new List<JsonObject>();
+        while (true)
+        {
+            var result = await Store.RangeAsync(KeyRange.PrefixFrom(prefix, start), revision, chunk, ct);
+            revision = result.Revision;
+            string? lastKey = null;
+            int read = 0;
+            bool full = false;
+            foreach (var kv in result.Kvs)
+            {
+                if (page.Limit > 0 && items.Count >= page.Limit)
+                {
+                    full = true;
+                    break;
+                }
+                lastKey = kv.Key;
+                read++;
+                var obj = Decode(kv);
+                if (matches is null || matches(obj))
+                    items.Add(obj);
+            }
+            bool more = full || result.More;
+            if (!more || page.Limit == 0)
+                return new ListPage(items, revision, null, null);
+            if (lastKey is null)
+                throw new InvalidOperationException($"the store said more keys follow {start} at revision {revision}, but returned none");
+            if (items.Count >= page.Limit)
+                return new ListPage(items, revision, lastKey + "\0", matches is null ? result.Count - read : null);
+            chunk = Math.Min(chunk * 2, MaxChunk);
+            start = lastKey + "\0";
+        }
+    }
+
+    /// <summary>The most keys one read of a filtered list asks for (upstream's maxLimit).</summary>
+    private const long MaxChunk = 10000;
 
     /// <summary>Stores a new object; AlreadyExists if the name is taken.</summary>
     public Task<JsonObject> CreateAsync(ResourceDefinition r, string? ns, string name, JsonObject obj, CancellationToken ct = default) =>
@@ -130,13 +182,49 @@ public sealed class ObjectStore(IKeyValueStore store)
         return obj;
     }
 
+    /// <summary>
+    /// etcd's default request limit (--max-request-bytes, 1.5 MiB): no stored object may be larger,
+    /// on either store, so a cluster behaves the same on SQLite as on etcd.
+    /// </summary>
+    public const int MaxObjectBytes = 1536 * 1024;
+
+    /// <summary>
+    /// Text stays as it is (UTF-8), not escaped as \uXXXX for HTML's sake: what is stored is never
+    /// embedded in a page, and a 1 MiB ConfigMap of non-ASCII text must not count double against
+    /// <see cref="MaxObjectBytes"/>.
+    /// </summary>
+    private static readonly JsonSerializerOptions StoredJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>The stored form of an object; one over <see cref="MaxObjectBytes"/> is refused before any write.</summary>
     private static byte[] Encode(JsonObject obj)
     {
         var copy = (JsonObject)obj.DeepClone();
         (copy["metadata"] as JsonObject)?.Remove("resourceVersion");
-        return Encoding.UTF8.GetBytes(copy.ToJsonString());
+        var bytes = Encoding.UTF8.GetBytes(copy.ToJsonString(StoredJson));
+        if (bytes.Length > MaxObjectBytes)
+        {
+            // Upstream passes etcd's refusal on as a 500 with etcd's message (kubernetes#112152). A 413
+            // with that message lets clients recognise it either way (by reason, or by message as
+            // upstream's own tests do) and does not blame the server for a client's object.
+            throw new ApiException(413, "RequestEntityTooLarge",
+                $"etcdserver: request is too large (the object is {bytes.Length} bytes as stored; the limit is {MaxObjectBytes})");
+        }
+        return bytes;
     }
 }
+
+/// <summary>
+/// Where a page of a list starts and at which revision it is read: <paramref name="StartKey"/> a full
+/// key under the list's prefix (null: its first key), <paramref name="Revision"/> 0 for now, and
+/// <paramref name="Limit"/> 0 for no limit.
+/// </summary>
+public sealed record PageRequest(long Limit = 0, long Revision = 0, string? StartKey = null);
+
+/// <summary>
+/// A page of a list: its objects, the revision it was read at, the full key the next page starts at
+/// (null: none follows), and how many objects follow it (null: unknown, because a filter applied).
+/// </summary>
+public sealed record ListPage(List<JsonObject> Items, long Revision, string? NextKey, long? RemainingItemCount);
 
 /// <summary>A key an object wanted to claim was taken by someone else meanwhile: choose again.</summary>
 public sealed class ClaimTakenException() : Exception("a claimed key was taken meanwhile");

@@ -10,20 +10,21 @@ namespace Kybernet.ApiServer.Tables;
 /// </summary>
 public static class TableWriter
 {
-    public static JsonObject ForList(ResourceDefinition r, IEnumerable<JsonObject> items, long revision) =>
-        Table(r, items, revision.ToString());
+    /// <summary>A page of a list as a Table; <paramref name="listMeta"/> is the list's (resourceVersion, continue, remainingItemCount).</summary>
+    public static JsonObject ForList(ResourceDefinition r, IEnumerable<JsonObject> items, JsonObject listMeta) =>
+        Table(r, items, listMeta);
 
     public static JsonObject ForObject(ResourceDefinition r, JsonObject obj) =>
-        Table(r, [obj], obj["metadata"]?["resourceVersion"]?.GetValue<string>() ?? "");
+        Table(r, [obj], new JsonObject { ["resourceVersion"] = obj["metadata"]?["resourceVersion"]?.GetValue<string>() ?? "" });
 
-    private static JsonObject Table(ResourceDefinition r, IEnumerable<JsonObject> items, string revision)
+    private static JsonObject Table(ResourceDefinition r, IEnumerable<JsonObject> items, JsonObject listMeta)
     {
         var columns = Columns.For(r.Kind);
         return new JsonObject
         {
             ["kind"] = "Table",
             ["apiVersion"] = "meta.k8s.io/v1",
-            ["metadata"] = new JsonObject { ["resourceVersion"] = revision },
+            ["metadata"] = listMeta,
             ["columnDefinitions"] = new JsonArray(columns.Select(c => (JsonNode?)new JsonObject
             {
                 ["name"] = c.Name,

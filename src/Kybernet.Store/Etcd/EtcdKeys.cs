@@ -9,7 +9,10 @@ internal sealed class EtcdKeys(string prefix)
 
     public ByteString Full(string key) => ByteString.CopyFromUtf8(prefix + key);
 
-    /// <summary>etcd's [key, range_end): empty range_end for one key, the prefix "plus one" for a prefix.</summary>
+    /// <summary>
+    /// etcd's [key, range_end): empty range_end for one key, the prefix "plus one" for a prefix (from
+    /// its start key, for a paged one).
+    /// </summary>
     public (ByteString Key, ByteString RangeEnd) Range(KeyRange range)
     {
         var key = Full(range.Key);
@@ -17,8 +20,10 @@ internal sealed class EtcdKeys(string prefix)
         {
             return (key, ByteString.Empty);
         }
-        // etcd spells "every key" as key "\0" with range_end "\0".
-        return key.IsEmpty ? (Zero, Zero) : (key, PrefixEnd(key.Span));
+        // etcd spells "to the end of the key space" as range_end "\0", and "every key" as key "\0" too.
+        var end = key.IsEmpty ? Zero : PrefixEnd(key.Span);
+        var start = range.From is null ? key : Full(range.From);
+        return (start.IsEmpty ? Zero : start, end);
     }
 
     /// <summary>The smallest key after every key starting with <paramref name="prefix"/> (clientv3's GetPrefixRangeEnd).</summary>

@@ -128,11 +128,10 @@ internal static class LogReader
     /// <summary>The SQL condition for the range on <paramref name="column"/>, its parameters added to the command.</summary>
     private static string KeyFilter(SqliteCommand command, KeyRange range, string column)
     {
-        var key = KeyBytes.Encode(range.Key);
-        command.Parameters.AddWithValue("$lo", key);
+        command.Parameters.AddWithValue("$lo", KeyBytes.Encode(range.Start));
         if (!range.IsPrefix)
             return $"{column} = $lo";
-        if (KeyBytes.PrefixEnd(key) is not { } end)
+        if (KeyBytes.PrefixEnd(KeyBytes.Encode(range.Key)) is not { } end)
             return $"{column} >= $lo";
         command.Parameters.AddWithValue("$hi", end);
         return $"{column} >= $lo AND {column} < $hi";
