@@ -1,4 +1,5 @@
 using Kybernet.ApiServer.Registry;
+using Kybernet.ApiServer.Registry.Rbac;
 
 namespace Kybernet.ApiServer.Resources;
 
@@ -58,5 +59,9 @@ public sealed class ResourceCatalog
         new ResourceStrategy(ResourceDefinition.Grouped("discovery.k8s.io", "EndpointSlice", "endpointslices", "endpointslice")),
         new ResourceStrategy(ResourceDefinition.Grouped("coordination.k8s.io", "Lease", "leases", "lease")),
         new ResourceStrategy(ResourceDefinition.Grouped("networking.k8s.io", "NetworkPolicy", "networkpolicies", "networkpolicy", shortNames: ["netpol"])),
+        RoleStrategy.Roles(),
+        RoleStrategy.ClusterRoles(),
+        BindingStrategy.RoleBindings(),
+        BindingStrategy.ClusterRoleBindings(),
     ]);
 }
