@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Kybernet.ApiServer.Admission;
 using Kybernet.ApiServer.Lifecycle;
 using Kybernet.ApiServer.Registry;
+using Kybernet.ApiServer.Registry.Reviews;
 using Kybernet.ApiServer.Registry.Subresources;
 using Kybernet.ApiServer.Resources;
 using Kybernet.ApiServer.Storage;
@@ -27,6 +28,15 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
         // /api/v1/pods (no namespace) lists and watches across namespaces, and does nothing else.
         if (r.Namespaced && target.Namespace is null && method != "GET")
             throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource ({method} {r.QualifiedResource} across all namespaces)");
+        if (strategy is ReviewStrategy review)
+        {
+            // Reviews are asked and answered, never stored: a POST is all they serve.
+            if (method != "POST" || target.Name is not null || target.Subresource is not null)
+                throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource ({method} {r.QualifiedResource})");
+            var body = await ReadObject(context, r.Kind, r.ApiVersion);
+            await JsonResponses.Write(context, 201, await review.ReviewAsync(context, target.Namespace, body));
+            return;
+        }
         if (target.Subresource is { } name)
         {
             var subresource = strategy.FindSubresource(name)

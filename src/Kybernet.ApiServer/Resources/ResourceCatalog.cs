@@ -1,5 +1,6 @@
 using Kybernet.ApiServer.Registry;
 using Kybernet.ApiServer.Registry.Rbac;
+using Kybernet.ApiServer.Registry.Reviews;
 
 namespace Kybernet.ApiServer.Resources;
 
@@ -52,7 +53,7 @@ public sealed class ResourceCatalog
         new ReplicationControllerStrategy(),
         new ConfigMapStrategy(),
         new SecretStrategy(),
-        new ResourceStrategy(ResourceDefinition.Core("ServiceAccount", "serviceaccounts", "serviceaccount", shortNames: ["sa"])),
+        new ServiceAccountStrategy(),
         new ResourceStrategy(ResourceDefinition.Core("Event", "events", "event", shortNames: ["ev"])),
         new DeploymentStrategy(),
         new ReplicaSetStrategy(),
@@ -63,5 +64,11 @@ public sealed class ResourceCatalog
         RoleStrategy.ClusterRoles(),
         BindingStrategy.RoleBindings(),
         BindingStrategy.ClusterRoleBindings(),
+        AccessReviewStrategy.Self(),
+        AccessReviewStrategy.Subject(),
+        AccessReviewStrategy.Local(),
+        new RulesReviewStrategy(),
+        IdentityReviewStrategy.TokenReviews(),
+        IdentityReviewStrategy.SelfSubjectReviews(),
     ]);
 }
