@@ -130,6 +130,7 @@ public sealed class RbacKubectlTests(ServerFixture server) : IClassFixture<Serve
         var bindings = Kubectl.Ok("get", "clusterrolebindings", "-o", "wide");
         Assert.Matches(@"cluster-admin\s+ClusterRole/cluster-admin\s+\S+\s+system:masters", bindings);
         Assert.Contains("rbac-defaults", Kubectl.Ok("get", "clusterrole", "view", "--show-labels"));
+        Assert.Contains("nonResourceURLs", Kubectl.Ok("explain", "clusterrole.rules"));
         // view is aggregated from system:aggregate-to-view.
         Assert.Contains("pods/log", Kubectl.Ok("get", "clusterrole", "view", "-o", "yaml"));
     }

@@ -60,6 +60,12 @@ public sealed class TokenRequestTests(ServerFixture server) : IClassFixture<Serv
             Request(new JsonObject { ["boundObjectRef"] = new JsonObject { ["kind"] = "Pod", ["apiVersion"] = "v1", ["name"] = "ghost" } }));
         Assert.Equal(404, noPod);
         Assert.Contains("pods \"ghost\" not found", podBody["message"]!.ToString());
+
+        server.Kubectl.OkWith("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"other-account\"},\"spec\":{\"serviceAccountName\":\"someone\",\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]}}", "create", "-f", "-");
+        var (foreign, foreignBody) = await Post("/api/v1/namespaces/default/serviceaccounts/strict/token",
+            Request(new JsonObject { ["boundObjectRef"] = new JsonObject { ["kind"] = "Pod", ["apiVersion"] = "v1", ["name"] = "other-account" } }));
+        Assert.Equal(400, foreign);
+        Assert.Contains("to pod running with different serviceaccount name", foreignBody["message"]!.ToString());
     }
 
     [Fact]

@@ -63,6 +63,9 @@ public sealed class TokenSubresource(ResourceDefinition serviceAccounts) : Actio
             var uid = ObjectMeta.Uid(target)!;
             if (ObjectMeta.Str(boundRef["uid"]) is { Length: > 0 } wanted && wanted != uid)
                 throw new ApiException(409, "Conflict", $"the UID in the bound object reference ({wanted}) does not match the UID in record. The object might have been deleted and then recreated");
+            // Upstream's rule: a token is bound only to a pod that runs as this service account.
+            if (boundKind == "Pod" && (ObjectMeta.Str(target["spec"]?["serviceAccountName"]) is { Length: > 0 } runsAs ? runsAs : "default") is var podAccount && podAccount != request.Name)
+                throw ApiException.BadRequest($"cannot bind token for serviceaccount \"{request.Name}\" to pod running with different serviceaccount name.");
             bound = new BoundObject(boundKind!, boundName, uid);
             if (boundKind == "Pod" && ObjectMeta.Str(target["spec"]?["nodeName"]) is { Length: > 0 } nodeName
                 && await objects.GetAsync(catalog.Find("", "v1", "nodes")!, null, nodeName, cancellationToken) is { } nodeObject)
