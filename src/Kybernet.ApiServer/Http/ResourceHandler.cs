@@ -147,6 +147,7 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
         var obj = await ReadObject(context, strategy.Resource.Kind, strategy.Resource.ApiVersion);
         if (r.Namespaced && ObjectMeta.Namespace(obj) is { } bodyNs && bodyNs != target.Namespace)
             throw ApiException.BadRequest("the namespace of the provided object does not match the namespace sent on the request");
+        strategy.AdmitWrite(context, target.Namespace, obj);
         var created = await registry.CreateAsync(strategy, target.Namespace, obj, Negotiation.IsDryRun(context), context.RequestAborted);
         await JsonResponses.Write(context, 201, created);
     }
@@ -162,6 +163,7 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
         if (expected != 0 && expected != ObjectMeta.Revision(current))
             throw ApiException.Conflict(r.QualifiedResource, target.Name!, r.Group, r.Resource);
         var next = view.ApplyTo(current, incoming);
+        strategy.AdmitWrite(context, target.Namespace, next);
         var saved = await registry.UpdateAsync(strategy, target.Namespace, target.Name!, current, next, Negotiation.IsDryRun(context), context.RequestAborted);
         await JsonResponses.Write(context, 200, view.Show(saved));
     }
@@ -193,6 +195,7 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
             try
             {
                 var next = view.ApplyTo(current, patched);
+                strategy.AdmitWrite(context, target.Namespace, next);
                 var saved = await registry.UpdateAsync(strategy, target.Namespace, target.Name!, current, next, Negotiation.IsDryRun(context), context.RequestAborted);
                 await JsonResponses.Write(context, 200, view.Show(saved));
                 return;
@@ -208,6 +211,7 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
     {
         var meta = ObjectMeta.Metadata(obj);
         meta["name"] = target.Name;
+        strategy.AdmitWrite(context, target.Namespace, obj);
         var created = await registry.CreateAsync(strategy, target.Namespace, obj, Negotiation.IsDryRun(context), context.RequestAborted);
         await JsonResponses.Write(context, 201, created);
     }

@@ -156,6 +156,58 @@ public sealed class RbacKubectlTests(ServerFixture server) : IClassFixture<Serve
         Assert.Contains("rules[0].apiGroups", bad.Stderr);
     }
 
+    [Fact]
+    public async Task A_user_may_grant_only_what_it_holds()
+    {
+        Kubectl.OkWith("""
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: granter, namespace: default}
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: Role
+            metadata: {name: granter, namespace: default}
+            rules:
+            - {apiGroups: [rbac.authorization.k8s.io], resources: [roles, rolebindings], verbs: [create, get]}
+            - {apiGroups: [""], resources: [pods], verbs: [get, list]}
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata: {name: granter, namespace: default}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: granter}
+            subjects: [{kind: ServiceAccount, name: granter, namespace: default}]
+            """, "create", "-f", "-");
+        var token = await CreateToken("granter");
+        WaitUntil(() => Kubectl.Run("--token", token, "get", "pods").ExitCode == 0);
+
+        Kubectl.OkWith("""
+            {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"held","namespace":"default"},
+             "rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["get"]}]}
+            """, "--token", token, "create", "-f", "-");
+        var escalating = Kubectl.RunWith("""
+            {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"more","namespace":"default"},
+             "rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["get","delete"]}]}
+            """, "--token", token, "create", "-f", "-");
+        Assert.NotEqual(0, escalating.ExitCode);
+        Assert.Contains("roles.rbac.authorization.k8s.io \"more\" is forbidden: user \"system:serviceaccount:default:granter\"", escalating.Stderr);
+        Assert.Contains("is attempting to grant RBAC permissions not currently held", escalating.Stderr);
+
+        var toAdmin = Kubectl.RunWith("""
+            {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"to-admin","namespace":"default"},
+             "roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"cluster-admin"},
+             "subjects":[{"kind":"ServiceAccount","name":"granter","namespace":"default"}]}
+            """, "--token", token, "create", "-f", "-");
+        Assert.NotEqual(0, toAdmin.ExitCode);
+        Assert.Contains("rolebindings.rbac.authorization.k8s.io \"to-admin\" is forbidden", toAdmin.Stderr);
+
+        WaitUntil(() => Kubectl.Run("get", "role", "held").ExitCode == 0);
+        Kubectl.OkWith("""
+            {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"to-held","namespace":"default"},
+             "roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"held"},
+             "subjects":[{"kind":"ServiceAccount","name":"granter","namespace":"default"}]}
+            """, "--token", token, "create", "-f", "-");
+    }
+
     [Fact(Skip = "needs protobuf: enabled when branch proto merges")]
     public void The_generators_create_a_service_account_a_role_a_binding_and_a_token()
     {

@@ -2,6 +2,10 @@ using System.Text.Json.Nodes;
 using Kybernet.ApiServer.Admission;
 using Kybernet.ApiServer.Http;
 using Kybernet.ApiServer.Resources;
+using Kybernet.ApiServer.Security;
+using Kybernet.ApiServer.Security.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Kybernet.ApiServer.Security.Rbac;
 
 namespace Kybernet.ApiServer.Registry.Rbac;
@@ -19,6 +23,21 @@ public sealed class BindingStrategy(ResourceDefinition resource) : ResourceStrat
     public static BindingStrategy ClusterRoleBindings() => new(RbacResources.ClusterRoleBindings);
 
     protected override IReadOnlyList<string> ValidateName(string name) => RbacNames.ValidatePathSegment(name);
+
+    /// <summary>A binding may give only what its writer holds, unless the writer may "bind" the role it names.</summary>
+    public override void AdmitWrite(HttpContext context, string? ns, JsonObject obj)
+    {
+        var name = ObjectMeta.Name(obj) ?? "";
+        var scope = Resource.Namespaced ? ns ?? "" : "";
+        var roleKind = ObjectMeta.Str(obj["roleRef"]?["kind"]) ?? "";
+        var roleName = ObjectMeta.Str(obj["roleRef"]?["name"]) ?? "";
+        var policy = context.RequestServices.GetRequiredService<RbacCache>().Policy;
+        var granted = roleKind == "Role" ? policy.RoleRules(scope, roleName) : policy.ClusterRoleRules(roleName);
+        var roles = roleKind == "Role" ? RbacResources.Roles : RbacResources.ClusterRoles;
+        EscalationCheck.Require(context, scope, granted,
+            RequestAttributes.ForResource(UserInfo.Admin, "bind", RbacResources.Group, roles.Resource, ns: roleKind == "Role" ? scope : "", name: roleName),
+            Resource.QualifiedResource, name);
+    }
 
     /// <summary>Upstream's SetDefaults_Subject: Users and Groups are of the RBAC group, ServiceAccounts of the core one.</summary>
     public override void Default(JsonObject obj)

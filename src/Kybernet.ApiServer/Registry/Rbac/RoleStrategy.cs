@@ -2,6 +2,9 @@ using System.Text.Json.Nodes;
 using Kybernet.ApiServer.Admission;
 using Kybernet.ApiServer.Http;
 using Kybernet.ApiServer.Resources;
+using Kybernet.ApiServer.Security;
+using Kybernet.ApiServer.Security.Authorization;
+using Microsoft.AspNetCore.Http;
 using Kybernet.ApiServer.Security.Rbac;
 
 namespace Kybernet.ApiServer.Registry.Rbac;
@@ -19,6 +22,15 @@ public sealed class RoleStrategy(ResourceDefinition resource) : ResourceStrategy
     public static RoleStrategy ClusterRoles() => new(RbacResources.ClusterRoles);
 
     protected override IReadOnlyList<string> ValidateName(string name) => RbacNames.ValidatePathSegment(name);
+
+    /// <summary>A role may grant only what its writer holds, unless the writer may "escalate" it.</summary>
+    public override void AdmitWrite(HttpContext context, string? ns, JsonObject obj)
+    {
+        var name = ObjectMeta.Name(obj) ?? "";
+        var scope = Resource.Namespaced ? ns ?? "" : "";
+        EscalationCheck.Require(context, scope, PolicyRule.ListFrom(obj["rules"]),
+            RequestAttributes.ForResource(UserInfo.Admin, "escalate", RbacResources.Group, Resource.Resource, ns: scope, name: name), Resource.QualifiedResource, name);
+    }
 
     protected override void Validate(JsonObject obj, List<StatusCause> causes)
     {

@@ -112,6 +112,9 @@ public sealed class RbacPolicy
         }
     }
 
+    /// <summary>A namespaced role's rules; none when it does not exist.</summary>
+    public IReadOnlyList<PolicyRule> RoleRules(string ns, string name) => _roles.GetValueOrDefault((ns, name)) ?? [];
+
     /// <summary>A cluster role's effective rules (gathered, for an aggregated one); none when it does not exist.</summary>
     public IReadOnlyList<PolicyRule> ClusterRoleRules(string name) => _clusterRoles.GetValueOrDefault(name) ?? [];
 }

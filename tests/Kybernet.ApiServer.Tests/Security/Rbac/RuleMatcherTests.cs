@@ -47,6 +47,19 @@ public sealed class RuleMatcherTests
     }
 
     [Fact]
+    public void A_rule_is_covered_only_when_every_permission_it_grants_is_held()
+    {
+        IReadOnlyList<PolicyRule> held = [Rule(["get", "list"], [""], ["pods", "pods/log"]), Rule(["get"], [""], ["configmaps"], ["settings"])];
+        Assert.True(EscalationCheck.Covered(held, Someone, Rule(["get"], [""], ["pods", "pods/log"])));
+        Assert.False(EscalationCheck.Covered(held, Someone, Rule(["get", "delete"], [""], ["pods"])));
+        Assert.False(EscalationCheck.Covered(held, Someone, Rule(["*"], [""], ["pods"])));
+        Assert.False(EscalationCheck.Covered(held, Someone, Rule(["get"], ["*"], ["pods"])));
+        Assert.True(EscalationCheck.Covered(held, Someone, Rule(["get"], [""], ["configmaps"], ["settings"])));
+        Assert.False(EscalationCheck.Covered(held, Someone, Rule(["get"], [""], ["configmaps"])));
+        Assert.True(EscalationCheck.Covered([Rule(["*"], ["*"], ["*"])], Someone, Rule(["*"], ["apps"], ["deployments/scale"])));
+    }
+
+    [Fact]
     public void Non_resource_urls_match_exactly_or_by_a_trailing_star()
     {
         var rule = new PolicyRule(["get"], [], [], [], ["/healthz", "/apis/*"]);
