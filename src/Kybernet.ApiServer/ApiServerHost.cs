@@ -95,7 +95,7 @@ public sealed class ApiServerHost : IAsyncDisposable
             .AddSingleton<ResourceRegistry>().AddSingleton<Deleter>().AddSingleton<Discovery>().AddSingleton<OpenApi>().AddSingleton<Schemas.OpenApiDocuments>()
             .AddSingleton<ResourceHandler>().AddSingleton<Router>().AddSingleton<RequestLog>()
             .AddSingleton<ServiceClaimRepair>()
-            .AddSingleton(signingKey).AddSingleton<TokenIssuer>(_ => new TokenIssuer(signingKey)).AddSingleton<TokenAuthenticator>()
+            .AddSingleton(_ => signingKey).AddSingleton<TokenIssuer>(_ => new TokenIssuer(signingKey)).AddSingleton<TokenAuthenticator>()
             .AddSingleton(services => new RequestAuthenticator(token, services.GetRequiredService<TokenAuthenticator>()))
             .AddSingleton<RbacCache>().AddSingleton<Authorizer>().AddSingleton<SecurityGate>().AddSingleton<BootstrapPolicyReconciler>();
         var app = builder.Build();

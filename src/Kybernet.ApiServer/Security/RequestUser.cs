@@ -9,6 +9,6 @@ public static class RequestUser
 
     public static void Set(HttpContext context, UserInfo user) => context.Items[Key] = user;
 
-    /// <summary>The request's user; the admin when none was set (in-process calls that never passed the gate).</summary>
-    public static UserInfo Get(HttpContext context) => context.Items.TryGetValue(Key, out var u) && u is UserInfo user ? user : UserInfo.Admin;
+    /// <summary>The request's user, as the <see cref="SecurityGate"/> set it; anonymous if it never did, so a missed gate grants nothing.</summary>
+    public static UserInfo Get(HttpContext context) => context.Items.TryGetValue(Key, out var u) && u is UserInfo user ? user : SecurityGate.Anonymous;
 }
