@@ -4,11 +4,13 @@ using Kybernet.ApiServer.Lifecycle;
 using Kybernet.ApiServer.Registry;
 using Kybernet.ApiServer.Resources;
 using Kybernet.ApiServer.Security;
+using Kybernet.ApiServer.Security.Authentication;
+using Kybernet.ApiServer.Security.Authorization;
+using Kybernet.ApiServer.Security.Rbac;
 using Kybernet.ApiServer.Storage;
 using Kybernet.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -29,7 +31,7 @@ public sealed record ApiServerOptions
 
 /// <summary>
 /// The API server, start to finish: certificates and admin credentials in the data directory,
-/// HTTPS with bearer-token authentication, the router, the objects that always exist, and the loops
+/// HTTPS with bearer-token authentication and RBAC (the <see cref="SecurityGate"/>), the router, the objects that always exist, and the loops
 /// that run beside it (deletion controllers, service claim repair). One readable start-up sequence.
 /// </summary>
 public sealed class ApiServerHost : IAsyncDisposable
@@ -38,8 +40,9 @@ public sealed class ApiServerHost : IAsyncDisposable
     private readonly CancellationTokenSource _stopping;
     private readonly Task[] _loops;
 
-    private ApiServerHost(WebApplication app, CancellationTokenSource stopping, Task[] loops, string kubeconfigPath, Uri url)
+    private ApiServerHost(WebApplication app, CancellationTokenSource stopping, Task[] loops, string kubeconfigPath, string controllerKubeconfigPath, Uri url)
     {
+        ControllerManagerKubeconfigPath = controllerKubeconfigPath;
         _app = app;
         _stopping = stopping;
         _loops = loops;
@@ -49,6 +52,9 @@ public sealed class ApiServerHost : IAsyncDisposable
 
     /// <summary>DATA_DIR/admin.kubeconfig, for kubectl.</summary>
     public string KubeconfigPath { get; }
+
+    /// <summary>DATA_DIR/controller-manager.kubeconfig: the identity system:kube-controller-manager, for the in-process controllers.</summary>
+    public string ControllerManagerKubeconfigPath { get; }
 
     public Uri Url { get; }
 
@@ -67,6 +73,7 @@ public sealed class ApiServerHost : IAsyncDisposable
             .Where(a => !a.Equals(IPAddress.Any)).Distinct();
         var ca = CertificateAuthority.LoadOrCreate(pki, names, addresses);
         var token = AdminCredentials.LoadOrCreateToken(pki);
+        var signingKey = SigningKey.LoadOrCreate(pki);
 
         // 2. The objects and the HTTP surface.
         var allocator = new ServiceAllocator(store);
@@ -87,24 +94,23 @@ public sealed class ApiServerHost : IAsyncDisposable
         builder.Services.AddSingleton(catalog).AddSingleton(objects).AddSingleton(store).AddSingleton(allocator)
             .AddSingleton<ResourceRegistry>().AddSingleton<Deleter>().AddSingleton<Discovery>().AddSingleton<OpenApi>().AddSingleton<Schemas.OpenApiDocuments>()
             .AddSingleton<ResourceHandler>().AddSingleton<Router>().AddSingleton<RequestLog>()
-            .AddSingleton<ServiceClaimRepair>();
+            .AddSingleton<ServiceClaimRepair>()
+            .AddSingleton(_ => signingKey).AddSingleton<TokenIssuer>(_ => new TokenIssuer(signingKey)).AddSingleton<TokenAuthenticator>()
+            .AddSingleton(services => new RequestAuthenticator(token, services.GetRequiredService<TokenAuthenticator>()))
+            .AddSingleton<RbacCache>().AddSingleton<Authorizer>().AddSingleton<SecurityGate>().AddSingleton<BootstrapPolicyReconciler>();
         var app = builder.Build();
         var requests = app.Services.GetRequiredService<RequestLog>();
         app.Use((context, next) => requests.Invoke(context, () => next(context)));
-        app.Use(async (context, next) =>
-        {
-            if (IsPublic(context.Request.Path) || TokenMatches(context.Request.Headers.Authorization.ToString(), token))
-            {
-                await next(context);
-                return;
-            }
-            await JsonResponses.Write(context, 401, new ApiException(401, "Unauthorized", "Unauthorized").ToStatus());
-        });
         var router = app.Services.GetRequiredService<Router>();
         app.Run(router.Route);
 
         // 3. What every cluster has from the start, then serve.
         await Bootstrap.EnsureAsync(objects, catalog, options.KubernetesServiceIp, options.Listen.Port, ct);
+        // RBAC's default roles exist, and the authorizer knows them, before the first request is judged.
+        var policy = app.Services.GetRequiredService<BootstrapPolicyReconciler>();
+        await policy.ReconcileAsync(ct);
+        var rbac = app.Services.GetRequiredService<RbacCache>();
+        await rbac.SyncAsync(ct);
         await app.StartAsync(ct);
         // The bound port (the options may ask for 0: any free one).
         var bound = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
@@ -116,13 +122,24 @@ public sealed class ApiServerHost : IAsyncDisposable
         // 4. Credentials for kubectl, written only once the server answers.
         var kubeconfigPath = Path.Combine(options.DataDirectory, "admin.kubeconfig");
         AdminCredentials.WriteKubeconfig(kubeconfigPath, AdminCredentials.Kubeconfig(url.ToString().TrimEnd('/'), ca.CaPem, token));
+        // The in-process controllers' own identity (system:kube-controller-manager), not the admin's.
+        var issuer = app.Services.GetRequiredService<TokenIssuer>();
+        var controllerKubeconfig = Path.Combine(options.DataDirectory, "controller-manager.kubeconfig");
+        AdminCredentials.WriteKubeconfig(controllerKubeconfig, AdminCredentials.Kubeconfig(url.ToString().TrimEnd('/'), ca.CaPem,
+            issuer.IssueIdentityToken(UserInfo.ControllerManagerName).Token, UserInfo.ControllerManagerName));
 
-        // 5. The loop beside the server, until it stops: the repair of service claims (upstream's apiserver runs it too).
+        // 5. The loops beside the server, until it stops: the repair of service claims (upstream's apiserver runs it too),
+        // the RBAC cache's watch, and the reconciliation of the default roles and bindings.
         // Garbage collection and namespace deletion are controllers (Kybernet.Controllers), clients like any other.
         var repair = app.Services.GetRequiredService<ServiceClaimRepair>();
         var stopping = new CancellationTokenSource();
-        Task[] loops = [Task.Run(() => repair.RunAsync(stopping.Token))];
-        return new ApiServerHost(app, stopping, loops, kubeconfigPath, url);
+        Task[] loops =
+        [
+            Task.Run(() => repair.RunAsync(stopping.Token)),
+            Task.Run(() => rbac.RunAsync(stopping.Token)),
+            Task.Run(() => policy.RunAsync(stopping.Token)),
+        ];
+        return new ApiServerHost(app, stopping, loops, kubeconfigPath, controllerKubeconfig, url);
     }
 
     /// <summary>Cancelled as soon as the server begins to stop (SIGTERM, Ctrl-C, dispose), for what runs beside it.</summary>
@@ -147,12 +164,4 @@ public sealed class ApiServerHost : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    /// <summary>Constant-time comparison, so response timing says nothing about how much of a guess was right.</summary>
-    private static bool TokenMatches(string header, string token) =>
-        System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
-            System.Text.Encoding.UTF8.GetBytes(header), System.Text.Encoding.UTF8.GetBytes($"Bearer {token}"));
-
-    /// <summary>What kubectl and load balancers may ask without credentials (upstream's public-info-viewer).</summary>
-    private static bool IsPublic(PathString path) =>
-        path == "/version" || path == "/healthz" || path == "/livez" || path == "/readyz";
 }

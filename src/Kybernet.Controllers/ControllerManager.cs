@@ -3,6 +3,7 @@ using Kybernet.Client.Informers;
 using Kybernet.Controllers.GarbageCollection;
 using Kybernet.Controllers.Namespaces;
 using Kybernet.Controllers.NodeIpam;
+using Kybernet.Controllers.ServiceAccounts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -62,6 +63,7 @@ public sealed class ControllerManager : IAsyncDisposable
         {
             new GarbageCollector(informers, options.GarbageCollector, options.Loggers.CreateLogger("garbage-collector")),
             new NamespaceController(informers, options.Namespaces, options.Loggers.CreateLogger("namespace-controller")),
+            new ServiceAccountsController(informers, options.Loggers.CreateLogger("serviceaccounts-controller")),
         };
         if (options.AllocateNodeCidrs)
             controllers.Add(new NodeIpamController(informers, options.NodeIpam, options.Loggers.CreateLogger("node-ipam")));

@@ -36,7 +36,7 @@ public sealed class LabAgents(string dataDirectory)
         ]).Concat(topology.SubnetManager == "kube"
             ?
             [
-                "--kube-subnet-mgr", "--kubeconfig", new LabServer(dataDirectory).KubeconfigPath,
+                "--kube-subnet-mgr", "--kubeconfig", WriteNodeKubeconfig(node, programs),
                 "--node-name", node.Name, "--net-conf", LabNetworkConfig.NetConfPath(dataDirectory),
             ]
             :
@@ -45,6 +45,19 @@ public sealed class LabAgents(string dataDirectory)
                 "--lease-ttl", ((long)topology.LeaseTtl.TotalSeconds).ToString(CultureInfo.InvariantCulture),
             ]).Concat(topology.IpMasq ? ["--ip-masq"] : []).ToList();
         return agent with { Pid = LabProcesses.Start(node, argv, LogPath(node.Name), IsAgentOfThisLab) };
+    }
+
+    /// <summary>DATA_DIR/nodes/NODE/kubeconfig: the agent's own identity (system:node:NODE), not the admin's.</summary>
+    public string KubeconfigPath(string node) => Path.Combine(NodeDirectory(node), "kubeconfig");
+
+    /// <summary>Makes the node's kubeconfig with `kybernet kubeconfig node`, from the server's CA and signing key; returns its path.</summary>
+    private string WriteNodeKubeconfig(LabMachine node, LabPrograms programs)
+    {
+        System.IO.Directory.CreateDirectory(NodeDirectory(node.Name));
+        var path = KubeconfigPath(node.Name);
+        LabProcesses.Run(node, programs.Kybernet[0],
+            [.. programs.Kybernet.Skip(1), "kubeconfig", "node", node.Name, "--data-dir", new LabServer(dataDirectory).Directory, "-o", path]);
+        return path;
     }
 
     /// <summary>

@@ -13,6 +13,7 @@ public static class Program
             CniCommand.Create(),
             ServerCommand.Create(),
             AgentCommand.Create(),
+            KubeconfigCommand.Create(),
         };
         // Async, so SIGINT and SIGTERM cancel a long-running action (kybernet server) and it shuts down cleanly.
         return root.Parse(args).InvokeAsync();

@@ -9,7 +9,7 @@ public sealed class ApiClient : IDisposable
     private readonly HttpClient _http;
 
     public ApiClient(string dataDirectory, Uri server) =>
-        _http = Security.AdminHttpClient.Create(dataDirectory, server, timeout: TimeSpan.FromSeconds(30));
+        _http = global::Kybernet.ApiServer.Security.AdminHttpClient.Create(dataDirectory, server, timeout: TimeSpan.FromSeconds(30));
 
     public HttpClient Http => _http;
 

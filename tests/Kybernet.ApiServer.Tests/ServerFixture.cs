@@ -34,7 +34,8 @@ public sealed class ServerFixture : IAsyncLifetime
             Listen = new IPEndPoint(IPAddress.Loopback, 0),
         }, _store);
         Kubectl = new Kubectl(Server.KubeconfigPath, Path.Combine(DataDirectory, "home"));
-        _client = KubeClient.FromKubeconfig(Server.KubeconfigPath);
+        // As `kybernet server` runs them: as system:kube-controller-manager, with what RBAC gives it.
+        _client = KubeClient.FromKubeconfig(Server.ControllerManagerKubeconfigPath);
         _controllers = ControllerManager.Start(_client, new ControllerManagerOptions { AllocateNodeCidrs = false });
     }
 

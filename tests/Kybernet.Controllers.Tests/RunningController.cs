@@ -22,7 +22,8 @@ internal sealed class RunningController : IAsyncDisposable
     public RunningController(TestApiServer server, Func<InformerFactory, Microsoft.Extensions.Logging.ILogger, IController> make)
     {
         // Its informers log to the same place, as in the controller manager (relists, failed watches).
-        _informers = new InformerFactory(server.NewClient(), loggers: new FakeLoggerProvider(_log).AsFactory());
+        // With the controller manager's identity, so the tests prove its RBAC role is enough.
+        _informers = new InformerFactory(server.NewClient(asControllerManager: true), loggers: new FakeLoggerProvider(_log).AsFactory());
         var controller = make(_informers, new FakeLogger(_log));
         _informers.Start();
         _run = Task.Run(() => controller.RunAsync(_stop.Token));

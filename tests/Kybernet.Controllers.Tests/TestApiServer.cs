@@ -57,10 +57,13 @@ public sealed class TestApiServer : IAsyncDisposable
         }
     }
 
-    /// <summary>A client of its own, from admin.kubeconfig as a component would make it; disposed with the server.</summary>
-    public IKubernetes NewClient()
+    /// <summary>
+    /// A client of its own, from admin.kubeconfig as a component would make it (or, for a controller, from
+    /// controller-manager.kubeconfig, as `kybernet server` gives its controllers); disposed with the server.
+    /// </summary>
+    public IKubernetes NewClient(bool asControllerManager = false)
     {
-        var client = KubeClient.FromKubeconfig(KubeconfigPath);
+        var client = KubeClient.FromKubeconfig(asControllerManager ? Host.ControllerManagerKubeconfigPath : KubeconfigPath);
         _clients.Add(client);
         return client;
     }

@@ -163,6 +163,10 @@ public sealed class LabOverlayTests
             [$"node-1 {lab.Subnet("node-1")} 192.168.200.11 {backend}", $"node-2 {lab.Subnet("node-2")} 192.168.200.12 {backend}"],
             nodes.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()));
 
+        // Each agent did that as its node (system:node:NAME, its own kubeconfig), not as the admin.
+        foreach (var node in new[] { "node-1", "node-2" })
+            Assert.Contains($"user: system:node:{node}", File.ReadAllText(lab.Lab.Agents.KubeconfigPath(node)));
+
         var a = lab.AddPod("node-1", "a");
         var b = lab.AddPod("node-2", "b");
         Assert.True(OverlayLab.PingEventually(a.Namespace, b.Address.Address), $"a -> b over {backend}, kube mode");

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Kybernet.ApiServer.Admission;
 using Kybernet.ApiServer.Lifecycle;
 using Kybernet.ApiServer.Registry;
+using Kybernet.ApiServer.Registry.Reviews;
 using Kybernet.ApiServer.Registry.Subresources;
 using Kybernet.ApiServer.Resources;
 using Kybernet.ApiServer.Storage;
@@ -27,6 +28,15 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
         // /api/v1/pods (no namespace) lists and watches across namespaces, and does nothing else.
         if (r.Namespaced && target.Namespace is null && method != "GET")
             throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource ({method} {r.QualifiedResource} across all namespaces)");
+        if (strategy is ReviewStrategy review)
+        {
+            // Reviews are asked and answered, never stored: a POST is all they serve.
+            if (method != "POST" || target.Name is not null || target.Subresource is not null)
+                throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource ({method} {r.QualifiedResource})");
+            var body = await ReadObject(context, r.Kind, r.ApiVersion);
+            await JsonResponses.Write(context, 201, await review.ReviewAsync(context, target.Namespace, body));
+            return;
+        }
         if (target.Subresource is { } name)
         {
             var subresource = strategy.FindSubresource(name)
@@ -137,6 +147,7 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
         var obj = await ReadObject(context, strategy.Resource.Kind, strategy.Resource.ApiVersion);
         if (r.Namespaced && ObjectMeta.Namespace(obj) is { } bodyNs && bodyNs != target.Namespace)
             throw ApiException.BadRequest("the namespace of the provided object does not match the namespace sent on the request");
+        strategy.AdmitWrite(context, target.Namespace, obj);
         var created = await registry.CreateAsync(strategy, target.Namespace, obj, Negotiation.IsDryRun(context), context.RequestAborted);
         await JsonResponses.Write(context, 201, created);
     }
@@ -152,6 +163,7 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
         if (expected != 0 && expected != ObjectMeta.Revision(current))
             throw ApiException.Conflict(r.QualifiedResource, target.Name!, r.Group, r.Resource);
         var next = view.ApplyTo(current, incoming);
+        strategy.AdmitWrite(context, target.Namespace, next);
         var saved = await registry.UpdateAsync(strategy, target.Namespace, target.Name!, current, next, Negotiation.IsDryRun(context), context.RequestAborted);
         await JsonResponses.Write(context, 200, view.Show(saved));
     }
@@ -183,6 +195,7 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
             try
             {
                 var next = view.ApplyTo(current, patched);
+                strategy.AdmitWrite(context, target.Namespace, next);
                 var saved = await registry.UpdateAsync(strategy, target.Namespace, target.Name!, current, next, Negotiation.IsDryRun(context), context.RequestAborted);
                 await JsonResponses.Write(context, 200, view.Show(saved));
                 return;
@@ -198,6 +211,7 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
     {
         var meta = ObjectMeta.Metadata(obj);
         meta["name"] = target.Name;
+        strategy.AdmitWrite(context, target.Namespace, obj);
         var created = await registry.CreateAsync(strategy, target.Namespace, obj, Negotiation.IsDryRun(context), context.RequestAborted);
         await JsonResponses.Write(context, 201, created);
     }

@@ -7,10 +7,10 @@ namespace Kybernet.ApiServer.Http;
 
 /// <summary>
 /// Maps a request path to what serves it: discovery, OpenAPI, version and health endpoints, or a
-/// resource verb. Every refusal is answered as a Kubernetes Status; every 500 is logged at Error with
+/// resource verb, once the <see cref="Security.SecurityGate"/> let the request through. Every refusal is answered as a Kubernetes Status; every 500 is logged at Error with
 /// its exception (and stack), since it is the server's fault, not the client's.
 /// </summary>
-public sealed class Router(ResourceCatalog catalog, Discovery discovery, OpenApi openApi, ResourceHandler resources, ILogger<Router> log)
+public sealed class Router(ResourceCatalog catalog, Discovery discovery, OpenApi openApi, ResourceHandler resources, Security.SecurityGate gate, ILogger<Router> log)
 {
     public const string GitVersion = "v1.32.4-kybernet";
 
@@ -18,6 +18,8 @@ public sealed class Router(ResourceCatalog catalog, Discovery discovery, OpenApi
     {
         try
         {
+            // Who asks, and may they: checked once here, before anything is served.
+            await gate.CheckAsync(context);
             await Dispatch(context, context.Request.Path.Value?.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries) ?? []);
         }
         catch (ApiException e)

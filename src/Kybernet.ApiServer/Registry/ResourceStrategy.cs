@@ -61,6 +61,14 @@ public class ResourceStrategy(ResourceDefinition resource)
     /// <summary>Keeps the stored status: for kinds with a /status, the main resource cannot change it.</summary>
     protected static void KeepStatus(JsonObject next, JsonObject current) => next["status"] = current["status"]?.DeepClone();
 
+    // ---- who writes ----
+
+    /// <summary>
+    /// Checks a create or update against the user who makes it (RBAC's escalation checks), before it is
+    /// stored; throws a 403 to refuse. Every writer is admitted unless the kind says otherwise.
+    /// </summary>
+    public virtual void AdmitWrite(Microsoft.AspNetCore.Http.HttpContext context, string? ns, JsonObject obj) { }
+
     // ---- validation ----
 
     /// <summary>Every problem of a new object, as the causes of one 422.</summary>

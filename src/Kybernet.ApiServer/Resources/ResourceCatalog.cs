@@ -1,4 +1,6 @@
 using Kybernet.ApiServer.Registry;
+using Kybernet.ApiServer.Registry.Rbac;
+using Kybernet.ApiServer.Registry.Reviews;
 
 namespace Kybernet.ApiServer.Resources;
 
@@ -51,12 +53,22 @@ public sealed class ResourceCatalog
         new ReplicationControllerStrategy(),
         new ConfigMapStrategy(),
         new SecretStrategy(),
-        new ResourceStrategy(ResourceDefinition.Core("ServiceAccount", "serviceaccounts", "serviceaccount", shortNames: ["sa"])),
+        new ServiceAccountStrategy(),
         new ResourceStrategy(ResourceDefinition.Core("Event", "events", "event", shortNames: ["ev"])),
         new DeploymentStrategy(),
         new ReplicaSetStrategy(),
         new ResourceStrategy(ResourceDefinition.Grouped("discovery.k8s.io", "EndpointSlice", "endpointslices", "endpointslice")),
         new ResourceStrategy(ResourceDefinition.Grouped("coordination.k8s.io", "Lease", "leases", "lease")),
         new ResourceStrategy(ResourceDefinition.Grouped("networking.k8s.io", "NetworkPolicy", "networkpolicies", "networkpolicy", shortNames: ["netpol"])),
+        RoleStrategy.Roles(),
+        RoleStrategy.ClusterRoles(),
+        BindingStrategy.RoleBindings(),
+        BindingStrategy.ClusterRoleBindings(),
+        AccessReviewStrategy.Self(),
+        AccessReviewStrategy.Subject(),
+        AccessReviewStrategy.Local(),
+        new RulesReviewStrategy(),
+        IdentityReviewStrategy.TokenReviews(),
+        IdentityReviewStrategy.SelfSubjectReviews(),
     ]);
 }

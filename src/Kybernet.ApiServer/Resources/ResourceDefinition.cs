@@ -17,6 +17,8 @@ public sealed record ResourceDefinition
     public required bool Namespaced { get; init; }
     public IReadOnlyList<string> ShortNames { get; init; } = [];
     public IReadOnlyList<string> Categories { get; init; } = [];
+    /// <summary>The verbs it serves, as discovery lists them: all of them, but "create" only for reviews.</summary>
+    public IReadOnlyList<string> Verbs { get; init; } = AllVerbs;
 
     /// <summary>"v1" for the core group, "apps/v1" otherwise, as in an object's apiVersion.</summary>
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";

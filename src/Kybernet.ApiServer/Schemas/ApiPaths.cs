@@ -42,6 +42,12 @@ public static class ApiPaths
         var list = schemaOf(kind with { Kind = r.Kind + "List" }) ?? "";
         const string Status = SchemaNames.Status, DeleteOptions = SchemaNames.DeleteOptions;
 
+        // A review (create only, never stored) has one operation: its POST.
+        if (!r.Verbs.Contains("get"))
+        {
+            yield return (collection, [new("post", "post", $"create{id}{scope}{r.Kind}", $"create a {r.Kind}", kind, item, item, WriteQuery)]);
+            yield break;
+        }
         yield return (collection,
         [
             new("get", "list", $"list{id}{scope}{r.Kind}", $"list or watch objects of kind {r.Kind}", kind, null, list, ListQuery),

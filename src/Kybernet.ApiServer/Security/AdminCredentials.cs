@@ -22,7 +22,8 @@ public static class AdminCredentials
         return token;
     }
 
-    public static string Kubeconfig(string server, string caPem, string token)
+    /// <summary>A kubeconfig for <paramref name="server"/> that trusts only the cluster CA and sends <paramref name="token"/> as <paramref name="user"/>.</summary>
+    public static string Kubeconfig(string server, string caPem, string token, string user = "admin")
     {
         var ca = Convert.ToBase64String(Encoding.ASCII.GetBytes(caPem));
         return $"""
@@ -37,10 +38,10 @@ public static class AdminCredentials
             - name: kybernet
               context:
                 cluster: kybernet
-                user: admin
+                user: {user}
             current-context: kybernet
             users:
-            - name: admin
+            - name: {user}
               user:
                 token: {token}
 

@@ -80,6 +80,16 @@ public static class Columns
         ],
         "ConfigMap" => [Name, new("Data", "string", "Number of data entries.", o => Size(o["data"]) + Size(o["binaryData"])), Age],
         "Secret" => [Name, new("Type", "string", "The type of the secret", o => Str(o, "type")), new("Data", "string", "Number of data entries.", o => Count(o["data"])), Age],
+        "Role" or "ClusterRole" => [Name, new("Created At", "date", "CreationTimestamp is a timestamp representing the server time when this object was created.", o => Str(o, "metadata", "creationTimestamp"))],
+        "RoleBinding" or "ClusterRoleBinding" =>
+        [
+            Name,
+            new("Role", "string", "RoleRef is the reference to the role.", o => $"{Str(o, "roleRef", "kind")}/{Str(o, "roleRef", "name")}"),
+            Age,
+            new("Users", "string", "Users in the binding.", o => Subjects(o, "User"), 1),
+            new("Groups", "string", "Groups in the binding.", o => Subjects(o, "Group"), 1),
+            new("ServiceAccounts", "string", "ServiceAccounts in the binding.", o => Subjects(o, "ServiceAccount"), 1),
+        ],
         "ServiceAccount" => [Name, new("Secrets", "string", "Number of secrets.", o => Count(o["secrets"])), Age],
         "Event" =>
         [
@@ -100,6 +110,11 @@ public static class Columns
         new("Images", "string", "Images referenced by each container in the template.", o => string.Join(',', Containers(o).Select(c => Str(c, "image")))!, 1),
         new("Selector", "string", "Label selector for pods.", o => Map(o["spec"]?["selector"]?["matchLabels"] ?? o["spec"]?["selector"]), 1),
     ];
+
+    /// <summary>A binding's subjects of one kind, as upstream prints them (service accounts as NAMESPACE/NAME).</summary>
+    private static JsonNode Subjects(JsonObject o, string kind) => string.Join(", ", (o["subjects"] as JsonArray ?? []).OfType<JsonObject>()
+        .Where(s => Str(s, "kind") == kind)
+        .Select(s => kind == "ServiceAccount" ? $"{Str(s, "namespace")}/{Str(s, "name")}" : Str(s, "name")));
 
     private static IEnumerable<JsonObject> Containers(JsonObject o) =>
         o["spec"]?["template"]?["spec"]?["containers"] is JsonArray a ? a.OfType<JsonObject>() : [];

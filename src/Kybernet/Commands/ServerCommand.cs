@@ -75,8 +75,9 @@ internal static class ServerCommand
             log.LogInformation("serving at {Url} (store: {Store})", server.Url, parsed.GetValue(store));
             log.LogInformation("kubectl: export KUBECONFIG={Kubeconfig}", server.KubeconfigPath);
 
-            // The controllers talk to the API like any other client (kube-controller-manager's way), as its admin.
-            using var client = KubeClient.FromKubeconfig(server.KubeconfigPath);
+            // The controllers talk to the API like any other client (kube-controller-manager's way), as
+            // system:kube-controller-manager, with what its RBAC role allows.
+            using var client = KubeClient.FromKubeconfig(server.ControllerManagerKubeconfigPath);
             await using var controllers = ControllerManager.Start(client, controllerOptions, server.Stopping);
 
             // The web host handles SIGTERM and SIGINT itself (it stops serving); we then shut the rest down.

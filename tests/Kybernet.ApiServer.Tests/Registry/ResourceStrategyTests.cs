@@ -47,7 +47,8 @@ public sealed class ResourceStrategyTests
         Assert.Equal("status,scale", subresources["deployments"]);
         Assert.Equal("status,scale", subresources["replicasets"]);
         Assert.Equal("status,scale", subresources["replicationcontrollers"]);
-        Assert.All(new[] { "configmaps", "secrets", "endpoints", "events", "serviceaccounts", "endpointslices", "leases", "networkpolicies" },
+        Assert.Equal("token", subresources["serviceaccounts"]);
+        Assert.All(new[] { "configmaps", "secrets", "endpoints", "events", "endpointslices", "leases", "networkpolicies", "roles", "clusterrolebindings" },
             r => Assert.Equal("", subresources[r]));
         Assert.All(catalog.All, r => Assert.Same(r, catalog.StrategyFor(r).Resource));
     }
