@@ -127,6 +127,15 @@ public class ResourceStrategy(ResourceDefinition resource)
     public virtual void PrepareForDelete(JsonObject marked) { }
 
     /// <summary>
+    /// How many seconds a delete leaves the object marked (deletionTimestamp in the future,
+    /// deletionGracePeriodSeconds) for whoever must finish it first, as upstream's graceful deletion:
+    /// a pod running on a node stays until its kubelet has stopped it. 0, the default: no grace, the
+    /// object goes at once (or when its finalizers are done). <paramref name="requested"/> is the
+    /// DeleteOptions' gracePeriodSeconds.
+    /// </summary>
+    public virtual Task<long> GracePeriodAsync(JsonObject current, long? requested, Storage.ObjectStore objects, CancellationToken ct) => Task.FromResult(0L);
+
+    /// <summary>
     /// Whether an object being deleted can go now: nothing holds it any more. Asked after every
     /// write of an object being deleted and when it is deleted again (upstream's ShouldDeleteDuringUpdate).
     /// </summary>

@@ -27,6 +27,9 @@ public sealed class ResourceCatalog
 
     public IEnumerable<string> Groups => All.Select(r => r.Group).Where(g => g.Length > 0).Distinct();
 
+    /// <summary>The versions a group is served in, the preferred one first (the first listed in the catalog).</summary>
+    public IReadOnlyList<string> Versions(string group) => All.Where(r => r.Group == group).Select(r => r.Version).Distinct().ToList();
+
     public IEnumerable<ResourceDefinition> InGroupVersion(string group, string version) =>
         All.Where(r => r.Group == group && r.Version == version);
 
@@ -58,5 +61,19 @@ public sealed class ResourceCatalog
         new ResourceStrategy(ResourceDefinition.Grouped("discovery.k8s.io", "EndpointSlice", "endpointslices", "endpointslice")),
         new ResourceStrategy(ResourceDefinition.Grouped("coordination.k8s.io", "Lease", "leases", "lease")),
         new ResourceStrategy(ResourceDefinition.Grouped("networking.k8s.io", "NetworkPolicy", "networkpolicies", "networkpolicy", shortNames: ["netpol"])),
+        new PersistentVolumeClaimStrategy(),
+        new PersistentVolumeStrategy(),
+        new ResourceQuotaStrategy(),
+        new ResourceStrategy(ResourceDefinition.Core("LimitRange", "limitranges", "limitrange", shortNames: ["limits"])),
+        new JobStrategy(),
+        new CronJobStrategy(),
+        new DaemonSetStrategy(),
+        new StatefulSetStrategy(),
+        new PodDisruptionBudgetStrategy(),
+        new HorizontalPodAutoscalerStrategy(),
+        new ResourceStrategy(EventsV1Form.Resource),
+        new IngressStrategy(),
+        new IngressClassStrategy(),
+        new PriorityClassStrategy(),
     ]);
 }
