@@ -56,7 +56,7 @@ public sealed class Discovery(ResourceCatalog catalog)
         var list = new JsonArray();
         foreach (var r in resources)
         {
-            list.Add(Resource(r.Resource, r.Singular, r.Namespaced, r.Kind, ResourceDefinition.AllVerbs, r.ShortNames, r.Categories));
+            list.Add(Resource(r.Resource, r.Singular, r.Namespaced, r.Kind, r.Verbs, r.ShortNames, r.Categories));
             foreach (var sub in catalog.StrategyFor(r).Subresources)
             {
                 // A subresource of another group's kind (autoscaling/v1 Scale) names that group and version.
@@ -126,7 +126,7 @@ public sealed class Discovery(ResourceCatalog catalog)
             ["responseKind"] = new JsonObject { ["group"] = r.Group, ["version"] = r.Version, ["kind"] = r.Kind },
             ["scope"] = r.Namespaced ? "Namespaced" : "Cluster",
             ["singularResource"] = r.Singular,
-            ["verbs"] = Strings(ResourceDefinition.AllVerbs),
+            ["verbs"] = Strings(r.Verbs),
         };
         if (r.ShortNames.Count > 0) o["shortNames"] = Strings(r.ShortNames);
         if (r.Categories.Count > 0) o["categories"] = Strings(r.Categories);

@@ -28,6 +28,12 @@ public class ResourceStrategy(ResourceDefinition resource)
     /// <summary>The view subresource of that name (status, scale, finalize), if the kind has one.</summary>
     public ViewSubresource? FindView(string name) => FindSubresource(name) as ViewSubresource;
 
+    /// <summary>
+    /// For a resource whose create is an action on another object (core/v1 bindings: POSTing a
+    /// Binding binds the pod it names), that action; null for resources that store what is created.
+    /// </summary>
+    public virtual ActionSubresource? CreateAction => null;
+
     // ---- create ----
 
     /// <summary>

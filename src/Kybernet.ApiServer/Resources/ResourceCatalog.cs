@@ -44,11 +44,14 @@ public sealed class ResourceCatalog
     /// The resources of Kubernetes that Kybernet serves, with upstream's names and short names. Kinds
     /// with rules of their own have a strategy class; the rest are served by the generic strategy.
     /// </summary>
-    public static ResourceCatalog Kubernetes(ServiceAllocator services) => new(
+    public static ResourceCatalog Kubernetes(ServiceAllocator services) => Kubernetes(services, new PodStrategy());
+
+    private static ResourceCatalog Kubernetes(ServiceAllocator services, PodStrategy pods) => new(
     [
         new NamespaceStrategy(),
         new NodeStrategy(),
-        new PodStrategy(),
+        pods,
+        new BindingStrategy(pods),
         new ServiceStrategy(services),
         new ResourceStrategy(ResourceDefinition.Core("Endpoints", "endpoints", "endpoints", shortNames: ["ep"])),
         new ReplicationControllerStrategy(),
@@ -71,6 +74,7 @@ public sealed class ResourceCatalog
         new StatefulSetStrategy(),
         new PodDisruptionBudgetStrategy(),
         new HorizontalPodAutoscalerStrategy(),
+        new HorizontalPodAutoscalerStrategy(AutoscalingV1Form.Resource),
         new ResourceStrategy(EventsV1Form.Resource),
         new IngressStrategy(),
         new IngressClassStrategy(),

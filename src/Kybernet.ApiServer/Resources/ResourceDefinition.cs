@@ -18,6 +18,9 @@ public sealed record ResourceDefinition
     public IReadOnlyList<string> ShortNames { get; init; } = [];
     public IReadOnlyList<string> Categories { get; init; } = [];
 
+    /// <summary>The verbs served (discovery lists them; others are 405): all of them, but for create-only resources such as bindings.</summary>
+    public IReadOnlyList<string> Verbs { get; init; } = AllVerbs;
+
     /// <summary>
     /// Where the objects are kept, when that is another resource's place: events.k8s.io/v1 events are
     /// the core/v1 events, autoscaling/v1 HPAs the autoscaling/v2 ones, each a view converted on the way

@@ -135,8 +135,8 @@ public static class Columns
         "PodDisruptionBudget" =>
         [
             Name,
-            new("Min Available", "string", "The minimum number of pods that must be available.", o => Text(o["spec"]?["minAvailable"])),
-            new("Max Unavailable", "string", "The maximum number of pods that may be unavailable.", o => Text(o["spec"]?["maxUnavailable"])),
+            new("Min Available", "string", "The minimum number of pods that must be available.", o => o["spec"]?["minAvailable"] is { } v ? Text(v) : "N/A"),
+            new("Max Unavailable", "string", "The maximum number of pods that may be unavailable.", o => o["spec"]?["maxUnavailable"] is { } v ? Text(v) : "N/A"),
             new("Allowed Disruptions", "integer", "Number of pod disruptions that are currently allowed.", o => Int(o, "status", "disruptionsAllowed")),
             Age,
         ],
