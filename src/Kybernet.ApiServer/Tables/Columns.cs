@@ -105,7 +105,7 @@ public static class Columns
             Name,
             new("Schedule", "string", "The schedule for running the job.", o => Str(o, "spec", "schedule")),
             new("Timezone", "string", "The time zone of the schedule.", o => Str(o, "spec", "timeZone") ?? "<none>"),
-            new("Suspend", "boolean", "Whether the cron job is suspended.", o => o["spec"]?["suspend"]?.DeepClone() ?? false),
+            new("Suspend", "boolean", "Whether the cron job is suspended.", o => o["spec"]?["suspend"] is JsonValue v && v.TryGetValue(out bool suspended) && suspended ? "True" : "False"),
             new("Active", "integer", "Number of currently running jobs.", o => Size(o["status"]?["active"])),
             new("Last Schedule", "date", "When the job was last scheduled.", o => Str(o, "status", "lastScheduleTime") is { } t ? HumanDuration.Since(t) : "<none>"),
             Age,
