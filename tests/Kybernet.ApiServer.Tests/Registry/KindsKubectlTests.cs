@@ -329,4 +329,25 @@ public sealed class KindsKubectlTests(ServerFixture server) : IClassFixture<Serv
         Assert.Equal("", _k.Ok("get", "pods", "-n", ns, "-o", "name"));
         _k.Ok("delete", "node", node);
     }
+
+    [Fact]
+    public void Autoscaling_is_served_as_v2_preferred_and_v1_over_one_storage()
+    {
+        var versions = _k.Ok("api-versions");
+        Assert.Contains("autoscaling/v2", versions);
+        Assert.Contains("autoscaling/v1", versions);
+        Assert.Contains("events.k8s.io/v1", versions);
+        Assert.Matches(@"horizontalpodautoscalers\s+hpa\s+autoscaling/v2\s+true\s+HorizontalPodAutoscaler", _k.Ok("api-resources"));
+        Assert.Matches(@"bindings\s+v1\s+true\s+Binding", _k.Ok("api-resources"));
+
+        var ns = NewNamespace();
+        using var api = new ApiClient(server.DataDirectory, server.Server.Url);
+        var (status, created) = Sync(api.Post($"/apis/autoscaling/v1/namespaces/{ns}/horizontalpodautoscalers", JsonNode.Parse(
+            """{"apiVersion":"autoscaling/v1","kind":"HorizontalPodAutoscaler","metadata":{"name":"web"},"spec":{"scaleTargetRef":{"apiVersion":"apps/v1","kind":"Deployment","name":"web"},"maxReplicas":4,"targetCPUUtilizationPercentage":50}}""")!));
+        Assert.True(status == 201, created.ToJsonString());
+        Assert.Equal(1, created["spec"]!["minReplicas"]!.GetValue<int>());
+        Assert.Matches(@"web\s+Deployment/web\s+cpu: <unknown>/50%\s+1\s+4", _k.Ok("get", "hpa", "-n", ns));
+        Assert.Equal("50", _k.Ok("get", "hpa", "web", "-n", ns, "-o", "jsonpath={.spec.metrics[0].resource.target.averageUtilization}"));
+        Assert.Equal("50", _k.Ok("get", "horizontalpodautoscalers.v1.autoscaling", "web", "-n", ns, "-o", "jsonpath={.spec.targetCPUUtilizationPercentage}"));
+    }
 }

@@ -100,4 +100,32 @@ public sealed class SmallKindsStrategyTests
         Assert.Equal(core.ToJsonString(), form.ToStored(served).ToJsonString());
         Assert.Equal("/registry/core/events/default/", Kybernet.ApiServer.Storage.ObjectStore.Prefix(EventsV1Form.Resource, "default"));
     }
+
+    [Fact]
+    public void Autoscaling_v1_hpas_are_the_v2_ones_with_cpu_utilization_as_their_one_metric()
+    {
+        var form = AutoscalingV1Form.Resource.Storage!.Conversion;
+        Assert.Equal("/registry/autoscaling/horizontalpodautoscalers/default/", Kybernet.ApiServer.Storage.ObjectStore.Prefix(AutoscalingV1Form.Resource, "default"));
+        var v1 = Obj("""{"apiVersion":"autoscaling/v1","kind":"HorizontalPodAutoscaler","metadata":{"name":"web"},"spec":{"scaleTargetRef":{"kind":"Deployment","name":"web"},"maxReplicas":4,"targetCPUUtilizationPercentage":50},"status":{"currentReplicas":1,"desiredReplicas":1,"currentCPUUtilizationPercentage":20}}""");
+        var v2 = form.ToStored(v1);
+        Assert.Equal("autoscaling/v2", Str(v2["apiVersion"]));
+        Assert.Null(v2["spec"]!["targetCPUUtilizationPercentage"]);
+        Assert.Equal(HorizontalPodAutoscalerStrategy.CpuUtilization(50).ToJsonString(), v2["spec"]!["metrics"]![0]!.ToJsonString());
+        Assert.Equal("20", v2["status"]!["currentMetrics"]![0]!["resource"]!["current"]!["averageUtilization"]!.ToJsonString());
+        Assert.Equal(v1.ToJsonString(), form.FromStored(v2).ToJsonString());
+
+        // What v1 cannot say (a memory metric) travels in upstream's annotation and comes back.
+        var memory = Obj("""{"type":"Resource","resource":{"name":"memory","target":{"type":"AverageValue","averageValue":"100Mi"}}}""");
+        v2["spec"]!["metrics"]!.AsArray().Add(memory);
+        var shown = form.FromStored(v2);
+        Assert.Equal("50", shown["spec"]!["targetCPUUtilizationPercentage"]!.ToJsonString());
+        Assert.NotNull(shown["metadata"]!["annotations"]!["autoscaling.alpha.kubernetes.io/metrics"]);
+        var back = form.ToStored(shown);
+        Assert.Equal(2, back["spec"]!["metrics"]!.AsArray().Count);
+        Assert.Null(back["metadata"]!["annotations"]);
+
+        // No metric at all in v1 is v2's default, 80% CPU.
+        var bare = form.ToStored(Obj("""{"metadata":{"name":"web"},"spec":{"maxReplicas":2}}"""));
+        Assert.Equal(HorizontalPodAutoscalerStrategy.CpuUtilization(80).ToJsonString(), bare["spec"]!["metrics"]![0]!.ToJsonString());
+    }
 }
