@@ -49,7 +49,13 @@ public sealed class JobStrategy : ResourceStrategy
         Defaults.Set(spec, "selector", () => new JsonObject { ["matchLabels"] = new JsonObject { [ControllerUidLabel] = uid } });
     }
 
-    public override void Default(JsonObject obj) => DefaultSpec(Defaults.Object(obj, "spec"));
+    public override void Default(JsonObject obj)
+    {
+        DefaultSpec(Defaults.Object(obj, "spec"));
+        // batch/v1's defaulting: a job without labels of its own takes its template's (so it carries the job-name labels too).
+        if (obj["metadata"]?["labels"] is not JsonObject { Count: > 0 } && obj["spec"]?["template"]?["metadata"]?["labels"] is JsonObject { Count: > 0 } labels)
+            ObjectMeta.Metadata(obj)["labels"] = labels.DeepClone();
+    }
 
     /// <summary>A job spec's defaults, for Jobs and for CronJobs' job templates.</summary>
     public static void DefaultSpec(JsonObject spec)

@@ -47,6 +47,7 @@ public sealed class JobStrategyTests
         Assert.Equal("pi", Str(labels["batch.kubernetes.io/job-name"]));
         Assert.Equal("u-1", Str(labels["controller-uid"]));
         Assert.Equal("pi", Str(labels["job-name"]));
+        Assert.Equal(labels.ToJsonString(), job["metadata"]!["labels"]!.ToJsonString()); // a job without labels takes its template's
         NoCauses(_jobs.ValidateCreate(job));
 
         // A selector of the client's own is refused unless it says manualSelector.
