@@ -41,6 +41,46 @@ public sealed class PodStrategy : ResourceStrategy
         Defaults.Set(spec, "serviceAccount", () => spec["serviceAccountName"]!.DeepClone());
     }
 
+    private static readonly ResourceDefinition PriorityClasses = new PriorityClassStrategy().Resource;
+
+    /// <summary>
+    /// Upstream's Priority admission: a pod naming a PriorityClass gets its value as spec.priority and
+    /// its preemptionPolicy (403 if there is no such class, or if the pod brings another priority); a
+    /// pod naming none gets the global default class, if one is marked so, else priority 0.
+    /// </summary>
+    public override async Task AdmitCreateAsync(JsonObject obj, ObjectStore objects, CancellationToken ct)
+    {
+        if (obj["spec"] is not JsonObject spec)
+            return;
+        var name = ObjectMeta.Str(spec["priorityClassName"]);
+        JsonObject? priorityClass;
+        if (string.IsNullOrEmpty(name))
+        {
+            var (classes, _) = await objects.ListAsync(PriorityClasses, null, ct);
+            priorityClass = classes.Where(c => c["globalDefault"] is JsonValue d && d.TryGetValue(out bool isDefault) && isDefault)
+                .OrderByDescending(c => ObjectMeta.Integer(c["value"])).FirstOrDefault();
+        }
+        else
+        {
+            priorityClass = await objects.GetAsync(PriorityClasses, null, name, ct)
+                ?? throw Forbidden(obj, $"no PriorityClass with name {name} was found");
+        }
+        long priority = priorityClass is null ? 0 : ObjectMeta.Integer(priorityClass["value"]) ?? 0;
+        if (ObjectMeta.Integer(spec["priority"]) is { } given && given != priority)
+            throw Forbidden(obj, $"the integer value of priority ({given}) must not be provided in pod spec; priority admission controller computed {priority} from the given PriorityClass name");
+        spec["priority"] = priority;
+        if (priorityClass is null)
+            return;
+        spec["priorityClassName"] = ObjectMeta.Name(priorityClass);
+        spec["preemptionPolicy"] = ObjectMeta.Str(priorityClass["preemptionPolicy"]) ?? "PreemptLowerPriority";
+    }
+
+    private static ApiException Forbidden(JsonObject pod, string why)
+    {
+        var name = ObjectMeta.Name(pod) ?? "";
+        return new ApiException(403, "Forbidden", $"pods \"{name}\" is forbidden: {why}", name, "", "pods");
+    }
+
     /// <summary>
     /// Upstream's graceful deletion of pods: a pod bound to a node and not finished gets the asked
     /// grace period (else its spec's terminationGracePeriodSeconds, else 30 s) for its kubelet to stop
@@ -71,7 +111,15 @@ public sealed class PodStrategy : ResourceStrategy
     public override bool CanRemove(JsonObject deleting) =>
         base.CanRemove(deleting) && (ObjectMeta.Integer(deleting["metadata"]?["deletionGracePeriodSeconds"]) ?? 0) == 0;
 
-    public override void PrepareForUpdate(JsonObject next, JsonObject current) => KeepStatus(next, current);
+    public override void PrepareForUpdate(JsonObject next, JsonObject current)
+    {
+        KeepStatus(next, current);
+        // What admission computed at create stays when an update leaves it out (a `kubectl replace` of the original manifest).
+        if (next["spec"] is JsonObject spec && current["spec"] is JsonObject old)
+            foreach (var field in new[] { "priority", "preemptionPolicy" })
+                if (spec[field] is null && old[field] is { } kept)
+                    spec[field] = kept.DeepClone();
+    }
 
     protected override void Validate(JsonObject obj, List<StatusCause> causes) =>
         PodSpecs.Validate(obj["spec"] as JsonObject, "spec", causes);

@@ -45,6 +45,13 @@ public class ResourceStrategy(ResourceDefinition resource)
     /// <summary>Fills the fields the client left out; runs on create and on every update (upstream's defaulting).</summary>
     public virtual void Default(JsonObject obj) { }
 
+    /// <summary>
+    /// What a create takes from other stored objects (upstream's mutating admission: a pod's priority
+    /// from its PriorityClass), after the defaults and before validation; may refuse the object with a
+    /// Status (403 when what it names does not exist).
+    /// </summary>
+    public virtual Task AdmitCreateAsync(JsonObject obj, Storage.ObjectStore objects, CancellationToken ct) => Task.CompletedTask;
+
     // ---- update ----
 
     /// <summary>

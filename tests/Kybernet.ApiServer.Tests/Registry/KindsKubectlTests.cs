@@ -350,4 +350,28 @@ public sealed class KindsKubectlTests(ServerFixture server) : IClassFixture<Serv
         Assert.Equal("50", _k.Ok("get", "hpa", "web", "-n", ns, "-o", "jsonpath={.spec.metrics[0].resource.target.averageUtilization}"));
         Assert.Equal("50", _k.Ok("get", "horizontalpodautoscalers.v1.autoscaling", "web", "-n", ns, "-o", "jsonpath={.spec.targetCPUUtilizationPercentage}"));
     }
+
+    [Fact]
+    public void A_pods_priority_comes_from_its_priority_class()
+    {
+        var ns = NewNamespace();
+        string Pod(string name, string extra) => $$$"""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: {{{name}}}, namespace: {{{ns}}}}
+            spec:
+              {{{extra}}}
+              containers: [{name: c, image: busybox}]
+            """;
+        _k.OkWith(Pod("critical", "priorityClassName: system-node-critical"), "create", "-f", "-");
+        Assert.Equal("2000001000 PreemptLowerPriority", _k.Ok("get", "pod", "critical", "-n", ns, "-o", "jsonpath={.spec.priority} {.spec.preemptionPolicy}"));
+        _k.OkWith(Pod("plain", "hostname: plain"), "create", "-f", "-");
+        Assert.Equal("0", _k.Ok("get", "pod", "plain", "-n", ns, "-o", "jsonpath={.spec.priority}"));
+
+        var unknown = _k.RunWith(Pod("lost", "priorityClassName: no-such-class"), "create", "-f", "-");
+        Assert.Contains("Error from server (Forbidden)", unknown.Stderr);
+        Assert.Contains("no PriorityClass with name no-such-class was found", unknown.Stderr);
+        var own = _k.RunWith(Pod("own", "priority: 5"), "create", "-f", "-");
+        Assert.Contains("the integer value of priority (5) must not be provided in pod spec", own.Stderr);
+    }
 }
