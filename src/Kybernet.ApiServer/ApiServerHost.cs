@@ -27,6 +27,12 @@ public sealed record ApiServerOptions
     public string KubernetesServiceIp { get; init; } = "10.96.0.1";
     /// <summary>Extra names and addresses the serving certificate must cover.</summary>
     public IReadOnlyList<string> ExtraSans { get; init; } = [];
+
+    /// <summary>
+    /// The address the kubernetes service's endpoints name (upstream's --advertise-address); null:
+    /// the listening address, or 127.0.0.1 when it listens on every address.
+    /// </summary>
+    public string? AdvertiseAddress { get; init; }
 }
 
 /// <summary>
@@ -104,9 +110,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         var router = app.Services.GetRequiredService<Router>();
         app.Run(router.Route);
 
-        // 3. What every cluster has from the start, then serve.
-        await Bootstrap.EnsureAsync(objects, catalog, options.KubernetesServiceIp, options.Listen.Port, ct);
-        // RBAC's default roles exist, and the authorizer knows them, before the first request is judged.
+        // 3. RBAC's default roles exist, and the authorizer knows them, before the first request is judged; then serve.
         var policy = app.Services.GetRequiredService<BootstrapPolicyReconciler>();
         await policy.ReconcileAsync(ct);
         var rbac = app.Services.GetRequiredService<RbacCache>();
@@ -119,7 +123,14 @@ public sealed class ApiServerHost : IAsyncDisposable
         var host = options.Listen.Address.Equals(IPAddress.Any) ? "127.0.0.1" : options.Listen.Address.ToString();
         var url = new Uri($"https://{host}:{port}");
 
-        // 4. Credentials for kubectl, written only once the server answers.
+        // 4. What every cluster has from the start (the kubernetes service needs the bound port), before anyone is told where we are.
+        var advertise = options.AdvertiseAddress ?? (options.Listen.Address.Equals(IPAddress.Any) ? "127.0.0.1" : options.Listen.Address.ToString());
+        var builtIns = new BuiltInRepair(new Bootstrap(options.KubernetesServiceIp, advertise, port), objects, catalog,
+            app.Services.GetRequiredService<ResourceRegistry>(), app.Services.GetRequiredService<ServiceClaimRepair>(),
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<BuiltInRepair>());
+        await builtIns.RepairAsync(ct);
+
+        // 5. Credentials for kubectl, written only once the server answers.
         var kubeconfigPath = Path.Combine(options.DataDirectory, "admin.kubeconfig");
         AdminCredentials.WriteKubeconfig(kubeconfigPath, AdminCredentials.Kubeconfig(url.ToString().TrimEnd('/'), ca.CaPem, token));
         // The in-process controllers' own identity (system:kube-controller-manager), not the admin's.
@@ -128,14 +139,15 @@ public sealed class ApiServerHost : IAsyncDisposable
         AdminCredentials.WriteKubeconfig(controllerKubeconfig, AdminCredentials.Kubeconfig(url.ToString().TrimEnd('/'), ca.CaPem,
             issuer.IssueIdentityToken(UserInfo.ControllerManagerName).Token, UserInfo.ControllerManagerName));
 
-        // 5. The loops beside the server, until it stops: the repair of service claims (upstream's apiserver runs it too),
-        // the RBAC cache's watch, and the reconciliation of the default roles and bindings.
+        // 6. The loops beside the server, until it stops: the repair of service claims and of the built-in objects
+        // (upstream's apiserver runs both), the RBAC cache's watch, and the reconciliation of the default roles and bindings.
         // Garbage collection and namespace deletion are controllers (Kybernet.Controllers), clients like any other.
         var repair = app.Services.GetRequiredService<ServiceClaimRepair>();
         var stopping = new CancellationTokenSource();
         Task[] loops =
         [
             Task.Run(() => repair.RunAsync(stopping.Token)),
+            Task.Run(() => builtIns.RunAsync(stopping.Token)),
             Task.Run(() => rbac.RunAsync(stopping.Token)),
             Task.Run(() => policy.RunAsync(stopping.Token)),
         ];

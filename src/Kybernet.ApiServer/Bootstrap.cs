@@ -1,35 +1,37 @@
 using System.Text.Json.Nodes;
-using Kybernet.ApiServer.Admission;
-using Kybernet.ApiServer.Http;
-using Kybernet.ApiServer.Resources;
-using Kybernet.ApiServer.Storage;
+using Kybernet.ApiServer.Registry;
 
 namespace Kybernet.ApiServer;
 
 /// <summary>
-/// What exists from the start in every Kubernetes cluster: the namespaces default, kube-system,
-/// kube-public and kube-node-lease, and the "kubernetes" service in default at the first address of
-/// the service network. Created if missing; an existing object is left as it is.
+/// What exists from the start in every Kubernetes cluster, as the server wants it: the namespaces
+/// default, kube-system, kube-public and kube-node-lease; the "kubernetes" service in default at the
+/// first address of the service network, port 443 to the server's port, with its Endpoints and
+/// EndpointSlice naming the server's address; and the built-in priority classes. <see cref="BuiltInRepair"/>
+/// keeps them so.
 /// </summary>
-public static class Bootstrap
+public sealed record Bootstrap(string KubernetesServiceIp, string AdvertiseAddress, int ApiPort)
 {
     public static readonly string[] Namespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
-    public static async Task EnsureAsync(ObjectStore objects, ResourceCatalog catalog, string kubernetesServiceIp, int apiPort, CancellationToken ct)
+    /// <summary>One object the server keeps: its resource, namespace and name, and what it must be.</summary>
+    public sealed record BuiltIn(string Group, string Resource, string? Namespace, string Name, JsonObject Desired)
     {
-        var namespaces = catalog.Namespaces.Resource;
+        /// <summary>The desired object as a request would carry it (numbers read from JSON, as every check expects them).</summary>
+        public JsonObject Desired { get; } = (JsonObject)JsonNode.Parse(Desired.ToJsonString())!;
+    }
+
+    public IEnumerable<BuiltIn> Objects()
+    {
         foreach (var name in Namespaces)
-            await CreateIfMissing(objects, namespaces, null, name, new JsonObject
+            yield return new("", "namespaces", null, name, new JsonObject
             {
                 ["apiVersion"] = "v1",
                 ["kind"] = "Namespace",
-                ["metadata"] = new JsonObject { ["name"] = name, ["labels"] = new JsonObject { ["kubernetes.io/metadata.name"] = name } },
-                ["spec"] = new JsonObject { ["finalizers"] = new JsonArray("kubernetes") },
-                ["status"] = new JsonObject { ["phase"] = "Active" },
-            }, ct);
-
-        var services = catalog.Find("", "v1", "services")!;
-        await CreateIfMissing(objects, services, "default", "kubernetes", new JsonObject
+                ["metadata"] = new JsonObject { ["name"] = name },
+                ["spec"] = new JsonObject(),
+            });
+        yield return new("", "services", "default", "kubernetes", new JsonObject
         {
             ["apiVersion"] = "v1",
             ["kind"] = "Service",
@@ -42,23 +44,56 @@ public static class Bootstrap
             ["spec"] = new JsonObject
             {
                 ["type"] = "ClusterIP",
-                ["clusterIP"] = kubernetesServiceIp,
-                ["clusterIPs"] = new JsonArray(kubernetesServiceIp),
+                ["clusterIP"] = KubernetesServiceIp,
+                ["clusterIPs"] = new JsonArray(KubernetesServiceIp),
                 ["sessionAffinity"] = "None",
-                ["ports"] = new JsonArray(new JsonObject { ["name"] = "https", ["port"] = 443, ["protocol"] = "TCP", ["targetPort"] = apiPort }),
+                ["ports"] = new JsonArray(new JsonObject { ["name"] = "https", ["port"] = 443, ["protocol"] = "TCP", ["targetPort"] = ApiPort }),
             },
-            ["status"] = new JsonObject { ["loadBalancer"] = new JsonObject() },
-        }, ct);
-    }
-
-    private static async Task CreateIfMissing(ObjectStore objects, ResourceDefinition r, string? ns, string name, JsonObject obj, CancellationToken ct)
-    {
-        if (await objects.GetAsync(r, ns, name, ct) is not null)
-            return;
-        var meta = ObjectMeta.Metadata(obj);
-        meta["uid"] = Guid.NewGuid().ToString();
-        meta["creationTimestamp"] = ObjectMeta.Now();
-        try { await objects.CreateAsync(r, ns, name, obj, ct); }
-        catch (ApiException e) when (e.Code == 409) { } // another server made it meanwhile
+        });
+        yield return new("", "endpoints", "default", "kubernetes", new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Endpoints",
+            // Upstream's label: the EndpointSlice mirroring controller leaves these to the server.
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = "kubernetes",
+                ["namespace"] = "default",
+                ["labels"] = new JsonObject { ["endpointslice.kubernetes.io/skip-mirror"] = "true" },
+            },
+            ["subsets"] = new JsonArray(new JsonObject
+            {
+                ["addresses"] = new JsonArray(new JsonObject { ["ip"] = AdvertiseAddress }),
+                ["ports"] = new JsonArray(new JsonObject { ["name"] = "https", ["port"] = ApiPort, ["protocol"] = "TCP" }),
+            }),
+        });
+        yield return new("discovery.k8s.io", "endpointslices", "default", "kubernetes", new JsonObject
+        {
+            ["apiVersion"] = "discovery.k8s.io/v1",
+            ["kind"] = "EndpointSlice",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = "kubernetes",
+                ["namespace"] = "default",
+                ["labels"] = new JsonObject { ["kubernetes.io/service-name"] = "kubernetes" },
+            },
+            ["addressType"] = "IPv4",
+            ["endpoints"] = new JsonArray(new JsonObject
+            {
+                ["addresses"] = new JsonArray(AdvertiseAddress),
+                ["conditions"] = new JsonObject { ["ready"] = true },
+            }),
+            ["ports"] = new JsonArray(new JsonObject { ["name"] = "https", ["port"] = ApiPort, ["protocol"] = "TCP" }),
+        });
+        foreach (var (name, value, description) in PriorityClassStrategy.SystemClasses)
+            yield return new("scheduling.k8s.io", "priorityclasses", null, name, new JsonObject
+            {
+                ["apiVersion"] = "scheduling.k8s.io/v1",
+                ["kind"] = "PriorityClass",
+                ["metadata"] = new JsonObject { ["name"] = name },
+                ["value"] = value,
+                ["description"] = description,
+                ["preemptionPolicy"] = "PreemptLowerPriority",
+            });
     }
 }

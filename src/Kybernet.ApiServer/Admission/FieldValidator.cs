@@ -50,6 +50,11 @@ public static class FieldValidator
 
     public static Type? ModelFor(string apiVersion, string kind)
     {
+        // By [KubernetesEntity] first: a kind's name alone is ambiguous (events.k8s.io's Event is not core's).
+        var slash = apiVersion.IndexOf('/');
+        var gvk = new Registry.GroupVersionKind(slash < 0 ? "" : apiVersion[..slash], apiVersion[(slash + 1)..], kind);
+        if (Kybernet.ApiServer.Schemas.KindModels.Find(gvk) is { } entity)
+            return entity;
         var version = apiVersion.Contains('/') ? apiVersion[(apiVersion.IndexOf('/') + 1)..] : apiVersion;
         var name = $"k8s.Models.{char.ToUpperInvariant(version[0])}{version[1..]}{kind}";
         return typeof(k8s.Models.V1Pod).Assembly.GetType(name);

@@ -31,7 +31,10 @@ public static class ObjectMeta
         obj["metadata"]?["labels"] is JsonObject l ? l.ToDictionary(p => p.Key, p => Str(p.Value) ?? "") : new Dictionary<string, string>();
 
     /// <summary>RFC 3339 in UTC with second precision, as Kubernetes writes timestamps.</summary>
-    public static string Now() => DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
+    public static string Now() => At(DateTime.UtcNow);
+
+    /// <summary>A UTC time as Kubernetes writes timestamps.</summary>
+    public static string At(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     public static string? Str(JsonNode? node) => node is JsonValue v && v.TryGetValue(out string? s) ? s : null;
 

@@ -75,15 +75,19 @@ public sealed class ApiException : Exception
             if (!string.IsNullOrEmpty(Group)) details["group"] = Group;
             if (Kind is not null) details["kind"] = Kind;
             if (Causes.Count > 0)
-                details["causes"] = new JsonArray(Causes.Select(c => (JsonNode?)new JsonObject
-                {
-                    ["reason"] = c.Reason,
-                    ["message"] = c.Message,
-                    ["field"] = c.Field,
-                }).ToArray());
+                details["causes"] = new JsonArray(Causes.Select(c => (JsonNode?)Cause(c)).ToArray());
             status["details"] = details;
         }
         status["code"] = Code;
         return status;
+    }
+
+    /// <summary>A cause as upstream writes it: a cause about no field in particular (an eviction's DisruptionBudget) has none.</summary>
+    private static JsonObject Cause(StatusCause c)
+    {
+        var cause = new JsonObject { ["reason"] = c.Reason, ["message"] = c.Message };
+        if (c.Field.Length > 0)
+            cause["field"] = c.Field;
+        return cause;
     }
 }

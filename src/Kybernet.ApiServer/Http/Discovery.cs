@@ -92,11 +92,12 @@ public sealed class Discovery(ResourceCatalog catalog)
         return o;
     }
 
-    private static JsonObject Group(string group) => new()
+    /// <summary>A group with its versions, the first one preferred (autoscaling: v2, then v1).</summary>
+    private JsonObject Group(string group) => new()
     {
         ["name"] = group,
-        ["versions"] = new JsonArray(new JsonObject { ["groupVersion"] = $"{group}/v1", ["version"] = "v1" }),
-        ["preferredVersion"] = new JsonObject { ["groupVersion"] = $"{group}/v1", ["version"] = "v1" },
+        ["versions"] = new JsonArray(catalog.Versions(group).Select(v => (JsonNode?)new JsonObject { ["groupVersion"] = $"{group}/{v}", ["version"] = v }).ToArray()),
+        ["preferredVersion"] = new JsonObject { ["groupVersion"] = $"{group}/{catalog.Versions(group)[0]}", ["version"] = catalog.Versions(group)[0] },
     };
 
     /// <summary>An APIGroupDiscoveryList for the given groups ("" is the core group).</summary>
@@ -108,12 +109,12 @@ public sealed class Discovery(ResourceCatalog catalog)
         ["items"] = new JsonArray(groups.Select(g => (JsonNode?)new JsonObject
         {
             ["metadata"] = new JsonObject { ["name"] = g, ["creationTimestamp"] = null },
-            ["versions"] = new JsonArray(new JsonObject
+            ["versions"] = new JsonArray(catalog.Versions(g).Select(v => (JsonNode?)new JsonObject
             {
-                ["version"] = "v1",
+                ["version"] = v,
                 ["freshness"] = "Current",
-                ["resources"] = new JsonArray(catalog.InGroupVersion(g, "v1").Select(r => (JsonNode?)AggregatedResource(r)).ToArray()),
-            }),
+                ["resources"] = new JsonArray(catalog.InGroupVersion(g, v).Select(r => (JsonNode?)AggregatedResource(r)).ToArray()),
+            }).ToArray()),
         }).ToArray()),
     };
 

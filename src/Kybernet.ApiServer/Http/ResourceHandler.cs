@@ -55,6 +55,8 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
             return;
         }
 
+        if (!r.Verbs.Contains(target.Name is null && method == "GET" ? "list" : Verb(method)))
+            throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource ({method} {r.QualifiedResource})");
         switch (method, target.Name)
         {
             case ("GET", null) when context.Request.Query["watch"] is { Count: > 0 } w && w[0] is "true" or "1":
@@ -145,6 +147,13 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
     {
         var r = target.Resource;
         var obj = await ReadObject(context, strategy.Resource.Kind, strategy.Resource.ApiVersion);
+        if (strategy.CreateAction is { } action)
+        {
+            var (status, answer) = await action.PostAsync(
+                new ActionRequest(target.Namespace, ObjectMeta.Name(obj) ?? "", obj, Negotiation.IsDryRun(context), context), context.RequestAborted);
+            await JsonResponses.Write(context, status, answer);
+            return;
+        }
         if (r.Namespaced && ObjectMeta.Namespace(obj) is { } bodyNs && bodyNs != target.Namespace)
             throw ApiException.BadRequest("the namespace of the provided object does not match the namespace sent on the request");
         strategy.AdmitWrite(context, target.Namespace, obj);

@@ -20,6 +20,9 @@ public sealed record DeleteOptions(Propagation Propagation, string? Precondition
     /// <summary>Whether the client named a propagation policy (an object already being deleted then switches to it).</summary>
     public bool PropagationGiven { get; init; }
 
+    /// <summary>How long a graceful delete (a pod on a node) may take, as asked; null: the object's own default.</summary>
+    public long? GracePeriodSeconds { get; init; }
+
     public static DeleteOptions From(JsonObject? body, HttpContext context)
     {
         var policy = ObjectMeta.Str(body?["propagationPolicy"]) ?? context.Request.Query["propagationPolicy"].FirstOrDefault();
@@ -37,6 +40,10 @@ public sealed record DeleteOptions(Propagation Propagation, string? Precondition
             ObjectMeta.Str(body?["preconditions"]?["uid"]),
             ObjectMeta.Str(body?["preconditions"]?["resourceVersion"]),
             dryRun)
-        { PropagationGiven = !string.IsNullOrEmpty(policy) };
+        {
+            PropagationGiven = !string.IsNullOrEmpty(policy),
+            GracePeriodSeconds = ObjectMeta.Integer(body?["gracePeriodSeconds"])
+                ?? (long.TryParse(context.Request.Query["gracePeriodSeconds"].FirstOrDefault(), out var grace) ? grace : null),
+        };
     }
 }

@@ -33,6 +33,13 @@ public sealed class Deleter(ObjectStore objects, ResourceCatalog catalog)
             {
                 if (ObjectMeta.IsDeleting(current))
                 {
+                    // A graceful delete may be shortened, never lengthened; shortened to 0 it goes once nothing else holds it.
+                    if (!options.DryRun && Shortened(current, options.GracePeriodSeconds) is { } shortened)
+                    {
+                        return strategy.CanRemove(shortened)
+                            ? await objects.DeleteAsync(r, ns, name, ObjectMeta.Revision(current), ct)
+                            : await objects.UpdateAsync(r, ns, name, shortened, ObjectMeta.Revision(current), ct);
+                    }
                     // Already on its way out: a policy named now switches its garbage-collection finalizer (as upstream);
                     // deleting it again removes it once nothing holds it (a namespace whose finalizers are done).
                     if (!options.DryRun && options.PropagationGiven && SwitchPropagation(current, options.Propagation) is { } switched)
@@ -53,12 +60,13 @@ public sealed class Deleter(ObjectStore objects, ResourceCatalog catalog)
                     finalizers.Add(OrphanFinalizer);
                 if (options.DryRun)
                     return current;
-                if (finalizers.Count > 0 || strategy.MarksBeforeRemoval)
+                long grace = await strategy.GracePeriodAsync(current, options.GracePeriodSeconds, objects, ct);
+                if (finalizers.Count > 0 || strategy.MarksBeforeRemoval || grace > 0)
                 {
                     var marked = (JsonObject)current.DeepClone();
                     var meta = ObjectMeta.Metadata(marked);
-                    meta["deletionTimestamp"] = ObjectMeta.Now();
-                    meta["deletionGracePeriodSeconds"] = 0;
+                    meta["deletionTimestamp"] = ObjectMeta.At(DateTime.UtcNow.AddSeconds(grace));
+                    meta["deletionGracePeriodSeconds"] = grace;
                     if (finalizers.Count > 0)
                         meta["finalizers"] = new JsonArray(finalizers.Distinct().Select(f => (JsonNode?)f).ToArray());
                     strategy.PrepareForDelete(marked);
@@ -71,6 +79,22 @@ public sealed class Deleter(ObjectStore objects, ResourceCatalog catalog)
                 // Changed between our read and our write: decide again on the new state.
             }
         }
+    }
+
+    /// <summary>
+    /// The object with its grace period cut to <paramref name="requested"/> (and its deletionTimestamp
+    /// brought forward), or null when nothing was asked or it would not be shorter (upstream's rule).
+    /// </summary>
+    private static JsonObject? Shortened(JsonObject current, long? requested)
+    {
+        if (requested is not { } wanted || ObjectMeta.Integer(current["metadata"]?["deletionGracePeriodSeconds"]) is not { } grace || wanted >= grace)
+            return null;
+        wanted = Math.Max(0, wanted);
+        var next = (JsonObject)current.DeepClone();
+        var meta = ObjectMeta.Metadata(next);
+        meta["deletionGracePeriodSeconds"] = wanted;
+        meta["deletionTimestamp"] = ObjectMeta.At(DateTime.UtcNow.AddSeconds(wanted));
+        return next;
     }
 
     /// <summary>The object with the finalizer the policy asks for in place of the other one, or null if it has that already.</summary>

@@ -13,11 +13,15 @@ public sealed class DeploymentStrategy() : WorkloadStrategy(ResourceDefinition.G
     {
         base.Default(obj);
         var spec = Defaults.Object(obj, "spec");
-        Defaults.Set(spec, "strategy", () => new JsonObject
+        // Field by field, as upstream: `strategy: {}` (what `kubectl create deployment` sends) becomes a rolling update too.
+        var strategy = Defaults.Object(spec, "strategy");
+        Defaults.Set(strategy, "type", () => "RollingUpdate");
+        if (ObjectMeta.Str(strategy["type"]) == "RollingUpdate")
         {
-            ["type"] = "RollingUpdate",
-            ["rollingUpdate"] = new JsonObject { ["maxUnavailable"] = "25%", ["maxSurge"] = "25%" },
-        });
+            var rolling = Defaults.Object(strategy, "rollingUpdate");
+            Defaults.Set(rolling, "maxUnavailable", () => "25%");
+            Defaults.Set(rolling, "maxSurge", () => "25%");
+        }
         Defaults.Set(spec, "revisionHistoryLimit", () => 10);
         Defaults.Set(spec, "progressDeadlineSeconds", () => 600);
     }

@@ -48,6 +48,7 @@ public sealed class ResourceRegistry(ObjectStore objects, ResourceCatalog catalo
 
         strategy.PrepareForCreate(obj);
         strategy.Default(obj);
+        await strategy.AdmitCreateAsync(obj, objects, ct);
         Check(r, obj, strategy.ValidateCreate(obj));
 
         var name = ObjectMeta.Name(obj)!;

@@ -28,6 +28,12 @@ public class ResourceStrategy(ResourceDefinition resource)
     /// <summary>The view subresource of that name (status, scale, finalize), if the kind has one.</summary>
     public ViewSubresource? FindView(string name) => FindSubresource(name) as ViewSubresource;
 
+    /// <summary>
+    /// For a resource whose create is an action on another object (core/v1 bindings: POSTing a
+    /// Binding binds the pod it names), that action; null for resources that store what is created.
+    /// </summary>
+    public virtual ActionSubresource? CreateAction => null;
+
     // ---- create ----
 
     /// <summary>
@@ -38,6 +44,13 @@ public class ResourceStrategy(ResourceDefinition resource)
 
     /// <summary>Fills the fields the client left out; runs on create and on every update (upstream's defaulting).</summary>
     public virtual void Default(JsonObject obj) { }
+
+    /// <summary>
+    /// What a create takes from other stored objects (upstream's mutating admission: a pod's priority
+    /// from its PriorityClass), after the defaults and before validation; may refuse the object with a
+    /// Status (403 when what it names does not exist).
+    /// </summary>
+    public virtual Task AdmitCreateAsync(JsonObject obj, Storage.ObjectStore objects, CancellationToken ct) => Task.CompletedTask;
 
     // ---- update ----
 
@@ -133,6 +146,15 @@ public class ResourceStrategy(ResourceDefinition resource)
 
     /// <summary>What marking an object as being deleted changes besides its deletionTimestamp.</summary>
     public virtual void PrepareForDelete(JsonObject marked) { }
+
+    /// <summary>
+    /// How many seconds a delete leaves the object marked (deletionTimestamp in the future,
+    /// deletionGracePeriodSeconds) for whoever must finish it first, as upstream's graceful deletion:
+    /// a pod running on a node stays until its kubelet has stopped it. 0, the default: no grace, the
+    /// object goes at once (or when its finalizers are done). <paramref name="requested"/> is the
+    /// DeleteOptions' gracePeriodSeconds.
+    /// </summary>
+    public virtual Task<long> GracePeriodAsync(JsonObject current, long? requested, Storage.ObjectStore objects, CancellationToken ct) => Task.FromResult(0L);
 
     /// <summary>
     /// Whether an object being deleted can go now: nothing holds it any more. Asked after every

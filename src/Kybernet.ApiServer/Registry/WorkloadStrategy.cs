@@ -56,7 +56,7 @@ public abstract class WorkloadStrategy : ResourceStrategy
     /// An apps/v1 selector (matchLabels, matchExpressions): required, not empty, and selecting the
     /// template's labels. Deployments and ReplicaSets check theirs this way.
     /// </summary>
-    protected static void ValidateLabelSelector(JsonObject spec, JsonObject? templateLabels, List<StatusCause> causes)
+    internal static void ValidateLabelSelector(JsonObject spec, JsonObject? templateLabels, List<StatusCause> causes)
     {
         if (spec["selector"] is not JsonObject selector)
         {
@@ -77,13 +77,13 @@ public abstract class WorkloadStrategy : ResourceStrategy
     }
 
     /// <summary>apps/v1 selectors are fixed once created (changing one would orphan the pods it selected).</summary>
-    protected static void ValidateSelectorUnchanged(JsonObject next, JsonObject current, List<StatusCause> causes)
+    internal static void ValidateSelectorUnchanged(JsonObject next, JsonObject current, List<StatusCause> causes)
     {
         var selector = next["spec"]?["selector"];
         if (!JsonNode.DeepEquals(selector, current["spec"]?["selector"]))
             causes.Add(Causes.Immutable("spec.selector", selector?.ToJsonString() ?? "null"));
     }
 
-    protected static Dictionary<string, string> AsMap(JsonObject? labels) =>
+    internal static Dictionary<string, string> AsMap(JsonObject? labels) =>
         labels?.ToDictionary(p => p.Key, p => ObjectMeta.Str(p.Value) ?? "") ?? [];
 }

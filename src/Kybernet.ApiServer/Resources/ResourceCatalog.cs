@@ -29,6 +29,9 @@ public sealed class ResourceCatalog
 
     public IEnumerable<string> Groups => All.Select(r => r.Group).Where(g => g.Length > 0).Distinct();
 
+    /// <summary>The versions a group is served in, the preferred one first (the first listed in the catalog).</summary>
+    public IReadOnlyList<string> Versions(string group) => All.Where(r => r.Group == group).Select(r => r.Version).Distinct().ToList();
+
     public IEnumerable<ResourceDefinition> InGroupVersion(string group, string version) =>
         All.Where(r => r.Group == group && r.Version == version);
 
@@ -43,11 +46,14 @@ public sealed class ResourceCatalog
     /// The resources of Kubernetes that Kybernet serves, with upstream's names and short names. Kinds
     /// with rules of their own have a strategy class; the rest are served by the generic strategy.
     /// </summary>
-    public static ResourceCatalog Kubernetes(ServiceAllocator services) => new(
+    public static ResourceCatalog Kubernetes(ServiceAllocator services) => Kubernetes(services, new PodStrategy());
+
+    private static ResourceCatalog Kubernetes(ServiceAllocator services, PodStrategy pods) => new(
     [
         new NamespaceStrategy(),
         new NodeStrategy(),
-        new PodStrategy(),
+        pods,
+        new BindingStrategy(pods),
         new ServiceStrategy(services),
         new ResourceStrategy(ResourceDefinition.Core("Endpoints", "endpoints", "endpoints", shortNames: ["ep"])),
         new ReplicationControllerStrategy(),
@@ -62,13 +68,28 @@ public sealed class ResourceCatalog
         new ResourceStrategy(ResourceDefinition.Grouped("networking.k8s.io", "NetworkPolicy", "networkpolicies", "networkpolicy", shortNames: ["netpol"])),
         RoleStrategy.Roles(),
         RoleStrategy.ClusterRoles(),
-        BindingStrategy.RoleBindings(),
-        BindingStrategy.ClusterRoleBindings(),
+        RoleBindingStrategy.RoleBindings(),
+        RoleBindingStrategy.ClusterRoleBindings(),
         AccessReviewStrategy.Self(),
         AccessReviewStrategy.Subject(),
         AccessReviewStrategy.Local(),
         new RulesReviewStrategy(),
         IdentityReviewStrategy.TokenReviews(),
         IdentityReviewStrategy.SelfSubjectReviews(),
+        new PersistentVolumeClaimStrategy(),
+        new PersistentVolumeStrategy(),
+        new ResourceQuotaStrategy(),
+        new ResourceStrategy(ResourceDefinition.Core("LimitRange", "limitranges", "limitrange", shortNames: ["limits"])),
+        new JobStrategy(),
+        new CronJobStrategy(),
+        new DaemonSetStrategy(),
+        new StatefulSetStrategy(),
+        new PodDisruptionBudgetStrategy(),
+        new HorizontalPodAutoscalerStrategy(),
+        new HorizontalPodAutoscalerStrategy(AutoscalingV1Form.Resource),
+        new ResourceStrategy(EventsV1Form.Resource),
+        new IngressStrategy(),
+        new IngressClassStrategy(),
+        new PriorityClassStrategy(),
     ]);
 }

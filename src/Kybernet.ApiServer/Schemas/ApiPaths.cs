@@ -32,6 +32,20 @@ public static class ApiPaths
     /// <summary>The paths of <paramref name="strategy"/>'s resource; <paramref name="schemaOf"/> names a kind's schema (null: no model).</summary>
     public static IEnumerable<(string Path, IReadOnlyList<ApiOperation> Operations)> For(ResourceStrategy strategy, Func<GroupVersionKind, string?> schemaOf)
     {
+        // Only the verbs the resource serves (core/v1 bindings: create), and no path left without an operation.
+        var verbs = strategy.Resource.Verbs;
+        foreach (var (path, operations) in AllFor(strategy, schemaOf))
+        {
+            var served = path.Contains("/{name}/", StringComparison.Ordinal)
+                ? operations
+                : operations.Where(o => verbs.Contains(o.Action switch { "post" => "create", "put" => "update", var action => action })).ToList();
+            if (served.Count > 0)
+                yield return (path, served);
+        }
+    }
+
+    private static IEnumerable<(string Path, IReadOnlyList<ApiOperation> Operations)> AllFor(ResourceStrategy strategy, Func<GroupVersionKind, string?> schemaOf)
+    {
         var r = strategy.Resource;
         var kind = new GroupVersionKind(r.Group, r.Version, r.Kind);
         var prefix = r.Group.Length == 0 ? $"/api/{r.Version}" : $"/apis/{r.Group}/{r.Version}";

@@ -22,19 +22,19 @@ public sealed class ObjectStore(IKeyValueStore store)
 
     /// <summary>Every object of the resource, or of one namespace (<paramref name="ns"/> null: all namespaces).</summary>
     public static string Prefix(ResourceDefinition r, string? ns) =>
-        $"/registry/{(r.Group.Length == 0 ? "core" : r.Group)}/{r.Resource}/" + (r.Namespaced && ns is not null ? ns + "/" : "");
+        $"/registry/{r.StorageGroup}/{r.StorageResource}/" + (r.Namespaced && ns is not null ? ns + "/" : "");
 
     public async Task<JsonObject?> GetAsync(ResourceDefinition r, string? ns, string name, CancellationToken ct = default)
     {
         var kv = await Store.GetAsync(Key(r, ns, name), cancellationToken: ct);
-        return kv is null ? null : Decode(kv);
+        return kv is null ? null : Decode(r, kv);
     }
 
     /// <summary>A consistent list: every object under the prefix at one revision (the list's resourceVersion; 0: now).</summary>
     public async Task<(List<JsonObject> Items, long Revision)> ListAsync(ResourceDefinition r, string? ns, CancellationToken ct = default, long revision = 0)
     {
         var result = await Store.RangeAsync(KeyRange.Prefix(Prefix(r, ns)), revision, cancellationToken: ct);
-        return (result.Kvs.Select(Decode).ToList(), result.Revision);
+        return (result.Kvs.Select(kv => Decode(r, kv)).ToList(), result.Revision);
     }
 
     /// <summary>
@@ -68,7 +68,7 @@ public sealed class ObjectStore(IKeyValueStore store)
                 }
                 lastKey = kv.Key;
                 read++;
-                var obj = Decode(kv);
+                var obj = Decode(r, kv);
                 if (matches is null || matches(obj))
                     items.Add(obj);
             }
@@ -103,7 +103,7 @@ public sealed class ObjectStore(IKeyValueStore store)
         var owner = Encoding.UTF8.GetBytes($"{ns}/{name}");
         var txn = new Txn(
             [Compare.Absent(key), .. claims.Select(Compare.Absent)],
-            [new TxnOp.Put(key, Encode(obj)), .. claims.Select(c => new TxnOp.Put(c, owner))],
+            [new TxnOp.Put(key, Encode(r, obj)), .. claims.Select(c => new TxnOp.Put(c, owner))],
             []);
         var result = await Store.TxnAsync(txn, ct);
         if (result.Succeeded)
@@ -124,7 +124,7 @@ public sealed class ObjectStore(IKeyValueStore store)
         var owner = Encoding.UTF8.GetBytes($"{ns}/{name}");
         var txn = new Txn(
             [Compare.ModRevision(key, CompareOp.Equal, expectedRevision), .. claims.Select(Compare.Absent)],
-            [new TxnOp.Put(key, Encode(obj)), .. claims.Select(c => new TxnOp.Put(c, owner))],
+            [new TxnOp.Put(key, Encode(r, obj)), .. claims.Select(c => new TxnOp.Put(c, owner))],
             []);
         var result = await Store.TxnAsync(txn, ct);
         if (result.Succeeded)
@@ -147,7 +147,7 @@ public sealed class ObjectStore(IKeyValueStore store)
                 throw ApiException.NotFound(r.QualifiedResource, name, r.Group, r.Resource);
             throw ApiException.Conflict(r.QualifiedResource, name, r.Group, r.Resource);
         }
-        return Decode(deleted);
+        return Decode(r, deleted);
     }
 
     /// <summary>
@@ -164,14 +164,17 @@ public sealed class ObjectStore(IKeyValueStore store)
             {
                 if (e.PrevKv is null)
                     continue;
-                yield return ("DELETED", WithVersion(Parse(e.PrevKv), e.Kv.ModRevision), null);
+                yield return ("DELETED", WithVersion(Shown(r, Parse(e.PrevKv)), e.Kv.ModRevision), null);
             }
             else
-                yield return (e.Kv.CreateRevision == e.Kv.ModRevision ? "ADDED" : "MODIFIED", Decode(e.Kv), e.PrevKv is null ? null : Decode(e.PrevKv));
+                yield return (e.Kv.CreateRevision == e.Kv.ModRevision ? "ADDED" : "MODIFIED", Decode(r, e.Kv), e.PrevKv is null ? null : Decode(r, e.PrevKv));
         }
     }
 
-    private static JsonObject Decode(KeyValue kv) => WithVersion(Parse(kv), kv.ModRevision);
+    private static JsonObject Decode(ResourceDefinition r, KeyValue kv) => WithVersion(Shown(r, Parse(kv)), kv.ModRevision);
+
+    /// <summary>A stored object in the form <paramref name="r"/> serves (converted when it is a view of another resource's storage).</summary>
+    private static JsonObject Shown(ResourceDefinition r, JsonObject stored) => r.Storage?.Conversion.FromStored(stored) ?? stored;
 
     private static JsonObject Parse(KeyValue kv) => (JsonObject)JsonNode.Parse(kv.Value.Span)!;
 
@@ -196,9 +199,9 @@ public sealed class ObjectStore(IKeyValueStore store)
     private static readonly JsonSerializerOptions StoredJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The stored form of an object; one over <see cref="MaxObjectBytes"/> is refused before any write.</summary>
-    private static byte[] Encode(JsonObject obj)
+    private static byte[] Encode(ResourceDefinition r, JsonObject obj)
     {
-        var copy = (JsonObject)obj.DeepClone();
+        var copy = r.Storage?.Conversion.ToStored((JsonObject)obj.DeepClone()) ?? (JsonObject)obj.DeepClone();
         (copy["metadata"] as JsonObject)?.Remove("resourceVersion");
         var bytes = Encoding.UTF8.GetBytes(copy.ToJsonString(StoredJson));
         if (bytes.Length > MaxObjectBytes)

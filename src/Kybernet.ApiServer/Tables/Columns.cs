@@ -93,15 +93,222 @@ public static class Columns
         "ServiceAccount" => [Name, new("Secrets", "string", "Number of secrets.", o => Count(o["secrets"])), Age],
         "Event" =>
         [
-            new("Last Seen", "string", "Time since the event was last seen.", o => HumanDuration.Since(Str(o, "lastTimestamp") ?? Str(o, "eventTime") ?? Str(o, "metadata", "creationTimestamp"))),
+            new("Last Seen", "string", "Time since the event was last seen.", o => HumanDuration.Since(Str(o, "lastTimestamp") ?? Str(o, "deprecatedLastTimestamp") ?? Str(o, "eventTime") ?? Str(o, "metadata", "creationTimestamp"))),
             new("Type", "string", "Type of this event.", o => Str(o, "type")),
             new("Reason", "string", "Reason is why the action was taken.", o => Str(o, "reason")),
-            new("Object", "string", "The object that this event is about.", o => $"{Str(o, "involvedObject", "kind")?.ToLowerInvariant()}/{Str(o, "involvedObject", "name")}"),
-            new("Message", "string", "A human-readable description of the status of this operation.", o => Str(o, "message")),
+            new("Object", "string", "The object that this event is about.", o => $"{(Str(o, "involvedObject", "kind") ?? Str(o, "regarding", "kind"))?.ToLowerInvariant()}/{Str(o, "involvedObject", "name") ?? Str(o, "regarding", "name")}"),
+            new("Message", "string", "A human-readable description of the status of this operation.", o => Str(o, "message") ?? Str(o, "note")),
         ],
         "Lease" => [Name, new("Holder", "string", "The holder of the lease", o => Str(o, "spec", "holderIdentity") ?? ""), Age],
         "NetworkPolicy" => [Name, new("Pod-Selector", "string", "The pods the policy applies to.", o => Map(o["spec"]?["podSelector"]?["matchLabels"])), Age],
+        "Job" =>
+        [
+            Name,
+            new("Status", "string", "Status of the job.", JobStatus),
+            new("Completions", "string", "The completed job replicas.", JobCompletions),
+            new("Duration", "string", "Time required to complete the job.", JobDuration),
+            Age,
+            .. TemplateColumns(),
+        ],
+        "CronJob" =>
+        [
+            Name,
+            new("Schedule", "string", "The schedule for running the job.", o => Str(o, "spec", "schedule")),
+            new("Timezone", "string", "The time zone of the schedule.", o => Str(o, "spec", "timeZone") ?? "<none>"),
+            new("Suspend", "boolean", "Whether the cron job is suspended.", o => o["spec"]?["suspend"] is JsonValue v && v.TryGetValue(out bool suspended) && suspended ? "True" : "False"),
+            new("Active", "integer", "Number of currently running jobs.", o => Size(o["status"]?["active"])),
+            new("Last Schedule", "date", "When the job was last scheduled.", o => Str(o, "status", "lastScheduleTime") is { } t ? HumanDuration.Since(t) : "<none>"),
+            Age,
+            new("Containers", "string", "Names of each container in the template.", o => string.Join(',', JobTemplateContainers(o).Select(c => Str(c, "name")))!, 1),
+            new("Images", "string", "Images referenced by each container in the template.", o => string.Join(',', JobTemplateContainers(o).Select(c => Str(c, "image")))!, 1),
+            new("Selector", "string", "Label selector for pods.", o => Map(o["spec"]?["jobTemplate"]?["spec"]?["selector"]?["matchLabels"]), 1),
+        ],
+        "DaemonSet" =>
+        [
+            Name,
+            new("Desired", "integer", "The number of nodes that should be running the daemon pod.", o => Int(o, "status", "desiredNumberScheduled")),
+            new("Current", "integer", "The number of nodes running at least one daemon pod.", o => Int(o, "status", "currentNumberScheduled")),
+            new("Ready", "integer", "The number of nodes with a ready daemon pod.", o => Int(o, "status", "numberReady")),
+            new("Up-to-date", "integer", "The number of nodes running the updated daemon pod.", o => Int(o, "status", "updatedNumberScheduled")),
+            new("Available", "integer", "The number of nodes with an available daemon pod.", o => Int(o, "status", "numberAvailable")),
+            new("Node Selector", "string", "The node selector of the daemon pods.", o => Map(o["spec"]?["template"]?["spec"]?["nodeSelector"])),
+            Age,
+            .. TemplateColumns(),
+        ],
+        "StatefulSet" =>
+        [
+            Name,
+            new("Ready", "string", "Number of the pod with ready state", o => $"{Int(o, "status", "readyReplicas")}/{Int(o, "spec", "replicas")}"),
+            Age,
+            .. TemplateColumns().Take(2),
+        ],
+        "PodDisruptionBudget" =>
+        [
+            Name,
+            new("Min Available", "string", "The minimum number of pods that must be available.", o => o["spec"]?["minAvailable"] is { } v ? Text(v) : "N/A"),
+            new("Max Unavailable", "string", "The maximum number of pods that may be unavailable.", o => o["spec"]?["maxUnavailable"] is { } v ? Text(v) : "N/A"),
+            new("Allowed Disruptions", "integer", "Number of pod disruptions that are currently allowed.", o => Int(o, "status", "disruptionsAllowed")),
+            Age,
+        ],
+        "HorizontalPodAutoscaler" =>
+        [
+            Name,
+            new("Reference", "string", "Reference to the scaled resource.", o => $"{Str(o, "spec", "scaleTargetRef", "kind")}/{Str(o, "spec", "scaleTargetRef", "name")}"),
+            new("Targets", "string", "Current and target values of the metrics.", HpaTargets),
+            new("MinPods", "string", "Lower limit for the number of pods.", o => Text(o["spec"]?["minReplicas"])),
+            new("MaxPods", "integer", "Upper limit for the number of pods.", o => Int(o, "spec", "maxReplicas")),
+            new("Replicas", "integer", "Current number of replicas.", o => Int(o, "status", "currentReplicas")),
+            Age,
+        ],
+        "PersistentVolumeClaim" =>
+        [
+            Name,
+            new("Status", "string", "The phase of the claim.", o => Str(o, "status", "phase") ?? ""),
+            new("Volume", "string", "The volume bound to the claim.", o => Str(o, "spec", "volumeName") ?? ""),
+            new("Capacity", "string", "The capacity of the bound volume.", o => Str(o, "status", "capacity", "storage") ?? ""),
+            new("Access Modes", "string", "The access modes of the bound volume.", o => AccessModes(o["status"]?["accessModes"])),
+            new("StorageClass", "string", "The storage class of the claim.", o => Str(o, "spec", "storageClassName") ?? "<unset>"),
+            new("VolumeAttributesClass", "string", "The volume attributes class of the claim.", o => Str(o, "spec", "volumeAttributesClassName") ?? "<unset>"),
+            Age,
+            new("VolumeMode", "string", "Whether the claim is a filesystem or a block device.", o => Str(o, "spec", "volumeMode") ?? "", 1),
+        ],
+        "PersistentVolume" =>
+        [
+            Name,
+            new("Capacity", "string", "The capacity of the volume.", o => Str(o, "spec", "capacity", "storage") ?? ""),
+            new("Access Modes", "string", "The access modes of the volume.", o => AccessModes(o["spec"]?["accessModes"])),
+            new("Reclaim Policy", "string", "What happens to the volume when its claim goes.", o => Str(o, "spec", "persistentVolumeReclaimPolicy") ?? ""),
+            new("Status", "string", "The phase of the volume.", o => Str(o, "status", "phase") ?? ""),
+            new("Claim", "string", "The claim bound to the volume.", o => Str(o, "spec", "claimRef", "name") is { } c ? $"{Str(o, "spec", "claimRef", "namespace")}/{c}" : ""),
+            new("StorageClass", "string", "The storage class of the volume.", o => Str(o, "spec", "storageClassName") ?? ""),
+            new("VolumeAttributesClass", "string", "The volume attributes class of the volume.", o => Str(o, "spec", "volumeAttributesClassName") ?? "<unset>"),
+            new("Reason", "string", "Why the volume is in its phase.", o => Str(o, "status", "reason") ?? ""),
+            Age,
+            new("VolumeMode", "string", "Whether the volume is a filesystem or a block device.", o => Str(o, "spec", "volumeMode") ?? "", 1),
+        ],
+        "ResourceQuota" =>
+        [
+            Name,
+            Age,
+            new("Request", "string", "Request represents a minimum amount of cpu/memory that a container may consume.", o => QuotaUsage(o, limits: false)),
+            new("Limit", "string", "Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.", o => QuotaUsage(o, limits: true)),
+        ],
+        "LimitRange" => [Name, new("Created At", "date", "Creation timestamp of the LimitRange", o => Str(o, "metadata", "creationTimestamp"))],
+        "Ingress" =>
+        [
+            Name,
+            new("Class", "string", "The name of the IngressClass resource that should be used for ingress.", o => Str(o, "spec", "ingressClassName") ?? "<none>"),
+            new("Hosts", "string", "Hosts that incoming requests are matched against before the ingress rule", IngressHosts),
+            new("Address", "string", "Address is a list containing ingress points for the load-balancer", IngressAddress),
+            new("Ports", "string", "Ports of TLS configurations that open", o => o["spec"]?["tls"] is JsonArray { Count: > 0 } ? "80, 443" : "80"),
+            Age,
+        ],
+        "IngressClass" =>
+        [
+            Name,
+            new("Controller", "string", "Controller that is responsible for handling this class", o => Str(o, "spec", "controller")),
+            new("Parameters", "string", "A reference to a resource with additional parameters", IngressClassParameters),
+            Age,
+        ],
+        "PriorityClass" =>
+        [
+            Name,
+            new("Value", "integer", "Value is the actual integer value of this priority class.", o => Int(o, "value")),
+            new("Global-Default", "boolean", "globalDefault specifies whether this PriorityClass should be considered as the default priority.", o => o["globalDefault"]?.DeepClone() ?? false),
+            Age,
+            new("PreemptionPolicy", "string", "PreemptionPolicy is the policy for preempting pods with lower priority.", o => Str(o, "preemptionPolicy") ?? ""),
+        ],
         _ => [Name, Age],
+    };
+
+    private static IEnumerable<JsonObject> JobTemplateContainers(JsonObject o) =>
+        o["spec"]?["jobTemplate"]?["spec"]?["template"]?["spec"]?["containers"] is JsonArray a ? a.OfType<JsonObject>() : [];
+
+    private static JsonNode JobStatus(JsonObject o)
+    {
+        var conditions = (o["status"]?["conditions"] as JsonArray ?? []).OfType<JsonObject>()
+            .Where(c => Str(c, "status") == "True").Select(c => Str(c, "type")).ToList();
+        if (conditions.Contains("Complete")) return "Complete";
+        if (conditions.Contains("Failed")) return "Failed";
+        if (conditions.Contains("FailureTarget")) return "FailureTarget";
+        if (conditions.Contains("SuccessCriteriaMet")) return "SuccessCriteriaMet";
+        if (conditions.Contains("Suspended")) return "Suspended";
+        return "Running";
+    }
+
+    private static JsonNode JobCompletions(JsonObject o)
+    {
+        var succeeded = Int(o, "status", "succeeded");
+        if (o["spec"]?["completions"] is { } completions)
+            return $"{succeeded}/{completions}";
+        var parallelism = ObjectMeta.Integer(o["spec"]?["parallelism"]) ?? 0;
+        return parallelism > 1 ? $"{succeeded}/1 of {parallelism}" : $"{succeeded}/1";
+    }
+
+    private static JsonNode JobDuration(JsonObject o)
+    {
+        if (Str(o, "status", "startTime") is not { } start || !DateTime.TryParse(start, null, System.Globalization.DateTimeStyles.AdjustToUniversal, out var from))
+            return "";
+        var to = Str(o, "status", "completionTime") is { } end && DateTime.TryParse(end, null, System.Globalization.DateTimeStyles.AdjustToUniversal, out var done) ? done : DateTime.UtcNow;
+        return HumanDuration.Format(to - from);
+    }
+
+    private static JsonNode HpaTargets(JsonObject o)
+    {
+        if (o["spec"]?["targetCPUUtilizationPercentage"] is { } v1)
+        {
+            var current = o["status"]?["currentCPUUtilizationPercentage"] is { } c ? Text(c) + "%" : "<unknown>";
+            return $"{current}/{v1}%";
+        }
+        var metrics = (o["spec"]?["metrics"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+        if (metrics.Count == 0)
+            return "<none>";
+        return string.Join(", ", metrics.Select(m => Str(m, "resource", "target", "type") == "Utilization"
+            ? $"{Str(m, "resource", "name")}: <unknown>/{Text(m["resource"]?["target"]?["averageUtilization"])}%"
+            : "<unknown>/<unknown>"));
+    }
+
+    private static string AccessModes(JsonNode? modes) =>
+        string.Join(',', (modes as JsonArray ?? []).Select(ObjectMeta.Str).OfType<string>().Select(m => m switch
+        {
+            "ReadWriteOnce" => "RWO",
+            "ReadOnlyMany" => "ROX",
+            "ReadWriteMany" => "RWX",
+            "ReadWriteOncePod" => "RWOP",
+            _ => m,
+        }));
+
+    private static JsonNode QuotaUsage(JsonObject o, bool limits)
+    {
+        var hard = o["status"]?["hard"] as JsonObject ?? o["spec"]?["hard"] as JsonObject ?? [];
+        var used = o["status"]?["used"] as JsonObject ?? [];
+        return string.Join(", ", hard.Where(h => h.Key.StartsWith("limits.", StringComparison.Ordinal) == limits).OrderBy(h => h.Key, StringComparer.Ordinal)
+            .Select(h => $"{h.Key}: {(used[h.Key] is { } u ? Text(u) : "0")}/{Text(h.Value)}"));
+    }
+
+    private static JsonNode IngressHosts(JsonObject o)
+    {
+        var hosts = (o["spec"]?["rules"] as JsonArray ?? []).Select(r => ObjectMeta.Str(r?["host"])).OfType<string>().ToList();
+        return hosts.Count == 0 ? "*" : string.Join(',', hosts);
+    }
+
+    private static JsonNode IngressAddress(JsonObject o) =>
+        string.Join(',', (o["status"]?["loadBalancer"]?["ingress"] as JsonArray ?? []).Select(i => ObjectMeta.Str(i?["ip"]) ?? ObjectMeta.Str(i?["hostname"])).OfType<string>());
+
+    private static JsonNode IngressClassParameters(JsonObject o)
+    {
+        if (o["spec"]?["parameters"] is not JsonObject p)
+            return "<none>";
+        var group = Str(p, "apiGroup");
+        return $"{Str(p, "kind")}{(group is null ? "" : "." + group)}/{Str(p, "name")}";
+    }
+
+    /// <summary>A number or string as text; "&lt;unset&gt;" when absent (upstream's printers' word for it).</summary>
+    private static string Text(JsonNode? value) => value switch
+    {
+        null => "<unset>",
+        JsonValue v when v.TryGetValue(out string? s) => s,
+        _ => value.ToJsonString(),
     };
 
     private static IEnumerable<Column> TemplateColumns() =>

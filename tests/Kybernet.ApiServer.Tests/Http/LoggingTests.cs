@@ -86,8 +86,11 @@ public sealed class LoggingTests : IAsyncLifetime
             {"apiVersion":"v1","kind":"Service","metadata":{"name":"wake"},"spec":{"ports":[{"port":80}]}}
             """)!);
         await _api.Delete("/api/v1/namespaces/default/services/wake"); // a service delete wakes the repair
+        // The stray claim may be freed by the pass the loop makes when it starts, before the delete: wait for both releases.
+        var ipClaim = ServiceAllocator.IpPrefix + svc["spec"]!["clusterIP"]!.GetValue<string>();
         await _log.WaitFor(e => e.Category == "Kybernet.ApiServer.Registry.ServiceClaimRepair" && e.Message.Contains(ServiceAllocator.NodePortPrefix + "31999"), "for the release");
+        await _log.WaitFor(e => e.Category == "Kybernet.ApiServer.Registry.ServiceClaimRepair" && e.Message.Contains(ipClaim), "for the release of the service's IP");
         Assert.Null(await _store.GetAsync(ServiceAllocator.NodePortPrefix + "31999"));
-        Assert.Null(await _store.GetAsync(ServiceAllocator.IpPrefix + svc["spec"]!["clusterIP"]!.GetValue<string>()));
+        Assert.Null(await _store.GetAsync(ipClaim));
     }
 }

@@ -26,6 +26,16 @@ public sealed class DeploymentStrategyTests
         Assert.Equal("Always", Str(d["spec"]!["template"]!["spec"]!["restartPolicy"]));
         Assert.Equal("Always", Str(d["spec"]!["template"]!["spec"]!["containers"]![0]!["imagePullPolicy"]));
 
+        var empty = Workload("Deployment", extra: ""","strategy":{}""");
+        _deployments.Default(empty);
+        Assert.Equal("RollingUpdate", Str(empty["spec"]!["strategy"]!["type"]));
+        Assert.Equal("25%", Str(empty["spec"]!["strategy"]!["rollingUpdate"]!["maxUnavailable"]));
+        Assert.Equal("25%", Str(empty["spec"]!["strategy"]!["rollingUpdate"]!["maxSurge"]));
+        var halfSet = Workload("Deployment", extra: ""","strategy":{"rollingUpdate":{"maxSurge":1}}""");
+        _deployments.Default(halfSet);
+        Assert.Equal(1, halfSet["spec"]!["strategy"]!["rollingUpdate"]!["maxSurge"]!.GetValue<int>());
+        Assert.Equal("25%", Str(halfSet["spec"]!["strategy"]!["rollingUpdate"]!["maxUnavailable"]));
+
         var recreate = Workload("Deployment", extra: ""","replicas":0,"strategy":{"type":"Recreate"}""");
         _deployments.Default(recreate);
         Assert.Equal(0, recreate["spec"]!["replicas"]!.GetValue<int>());

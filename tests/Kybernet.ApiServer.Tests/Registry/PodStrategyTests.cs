@@ -93,13 +93,57 @@ public sealed class PodStrategyTests
     }
 
     [Fact]
-    public void A_pod_goes_at_once_when_no_finalizer_holds_it_and_has_only_a_status_subresource()
+    public void A_pod_goes_at_once_when_no_finalizer_holds_it_and_has_status_binding_and_eviction()
     {
         Assert.False(_pods.MarksBeforeRemoval);
         Assert.True(_pods.CanRemove(Pod()));
         var held = Pod();
         held["metadata"]!["finalizers"] = new JsonArray("example.com/keep");
         Assert.False(_pods.CanRemove(held));
-        Assert.Equal(["status"], _pods.Subresources.Select(s => s.Name));
+        Assert.Equal(["status", "binding", "eviction"], _pods.Subresources.Select(s => s.Name));
+    }
+
+    [Fact]
+    public void A_pod_runs_as_its_namespaces_default_service_account_unless_it_names_one()
+    {
+        var pod = Pod();
+        _pods.Default(pod);
+        Assert.Equal("default", Str(pod["spec"]!["serviceAccountName"]));
+        Assert.Equal("default", Str(pod["spec"]!["serviceAccount"]));
+
+        var named = Pod();
+        named["spec"]!["serviceAccount"] = "builder";
+        _pods.Default(named);
+        Assert.Equal("builder", Str(named["spec"]!["serviceAccountName"]));
+    }
+
+    [Fact]
+    public void Only_a_pod_bound_to_a_node_and_not_finished_is_deleted_gracefully()
+    {
+        var unbound = Pod();
+        Assert.Equal(0, PodStrategy.GracePeriod(unbound, null));
+        Assert.Equal(0, PodStrategy.GracePeriod(unbound, 60));
+
+        var bound = Pod();
+        bound["spec"]!["nodeName"] = "n1";
+        Assert.Equal(30, PodStrategy.GracePeriod(bound, null));
+        Assert.Equal(5, PodStrategy.GracePeriod(bound, 5));
+        Assert.Equal(0, PodStrategy.GracePeriod(bound, 0));
+        bound["spec"]!["terminationGracePeriodSeconds"] = 12;
+        Assert.Equal(12, PodStrategy.GracePeriod(bound, null));
+
+        bound["status"] = Obj("""{"phase":"Succeeded"}""");
+        Assert.Equal(0, PodStrategy.GracePeriod(bound, null));
+    }
+
+    [Fact]
+    public void A_pod_in_its_grace_period_is_not_removed_by_a_write_until_its_grace_is_zero()
+    {
+        var terminating = Pod();
+        terminating["metadata"]!["deletionTimestamp"] = "2030-01-01T00:00:00Z";
+        terminating["metadata"]!["deletionGracePeriodSeconds"] = 30;
+        Assert.False(_pods.CanRemove(terminating));
+        terminating["metadata"]!["deletionGracePeriodSeconds"] = 0;
+        Assert.True(_pods.CanRemove(terminating));
     }
 }

@@ -39,16 +39,23 @@ public sealed class ResourceStrategyTests
     public void Every_resource_of_the_catalog_has_its_strategy_and_the_subresources_upstream_has()
     {
         var catalog = ResourceCatalog.Kubernetes(new ServiceAllocator(null!)); // only looked at: the allocator is never asked
-        var subresources = catalog.Strategies.ToDictionary(s => s.Resource.Resource, s => string.Join(",", s.Subresources.Select(x => x.Name)));
+        // Each resource once (HPAs are served as autoscaling/v2 and v1, with the same subresources).
+        var subresources = catalog.Strategies.GroupBy(s => s.Resource.QualifiedResource)
+            .ToDictionary(g => g.Key, g => string.Join(",", g.First().Subresources.Select(x => x.Name)));
         Assert.Equal("status,finalize", subresources["namespaces"]);
         Assert.Equal("status", subresources["nodes"]);
-        Assert.Equal("status", subresources["pods"]);
+        Assert.Equal("status,binding,eviction", subresources["pods"]);
         Assert.Equal("status", subresources["services"]);
-        Assert.Equal("status,scale", subresources["deployments"]);
-        Assert.Equal("status,scale", subresources["replicasets"]);
+        Assert.Equal("status,scale", subresources["deployments.apps"]);
+        Assert.Equal("status,scale", subresources["replicasets.apps"]);
+        Assert.Equal("status,scale", subresources["statefulsets.apps"]);
         Assert.Equal("status,scale", subresources["replicationcontrollers"]);
         Assert.Equal("token", subresources["serviceaccounts"]);
-        Assert.All(new[] { "configmaps", "secrets", "endpoints", "events", "endpointslices", "leases", "networkpolicies", "roles", "clusterrolebindings" },
+        Assert.All(new[] { "jobs.batch", "cronjobs.batch", "daemonsets.apps", "poddisruptionbudgets.policy", "horizontalpodautoscalers.autoscaling",
+            "persistentvolumeclaims", "persistentvolumes", "resourcequotas", "ingresses.networking.k8s.io" }, r => Assert.Equal("status", subresources[r]));
+        Assert.All(new[] { "configmaps", "secrets", "endpoints", "events", "endpointslices.discovery.k8s.io", "leases.coordination.k8s.io",
+            "networkpolicies.networking.k8s.io", "limitranges", "events.events.k8s.io", "ingressclasses.networking.k8s.io", "priorityclasses.scheduling.k8s.io",
+            "roles.rbac.authorization.k8s.io", "clusterrolebindings.rbac.authorization.k8s.io" },
             r => Assert.Equal("", subresources[r]));
         Assert.All(catalog.All, r => Assert.Same(r, catalog.StrategyFor(r).Resource));
     }

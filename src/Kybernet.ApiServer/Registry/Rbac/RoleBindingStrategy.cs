@@ -16,11 +16,11 @@ namespace Kybernet.ApiServer.Registry.Rbac;
 /// change; subjects are Users and Groups (of rbac.authorization.k8s.io, the default) or ServiceAccounts
 /// (of the core group, with a namespace in a ClusterRoleBinding).
 /// </summary>
-public sealed class BindingStrategy(ResourceDefinition resource) : ResourceStrategy(resource)
+public sealed class RoleBindingStrategy(ResourceDefinition resource) : ResourceStrategy(resource)
 {
-    public static BindingStrategy RoleBindings() => new(RbacResources.RoleBindings);
+    public static RoleBindingStrategy RoleBindings() => new(RbacResources.RoleBindings);
 
-    public static BindingStrategy ClusterRoleBindings() => new(RbacResources.ClusterRoleBindings);
+    public static RoleBindingStrategy ClusterRoleBindings() => new(RbacResources.ClusterRoleBindings);
 
     protected override IReadOnlyList<string> ValidateName(string name) => RbacNames.ValidatePathSegment(name);
 
