@@ -79,7 +79,7 @@ public static class JsonToProto
                 });
                 break;
             case ProtoType.Double:
-                writer.WriteDouble(tag, value is JsonValue d && d.TryGetValue(out double number) ? number : throw Shape(field, "a number"));
+                writer.WriteDouble(tag, value.GetValueKind() == JsonValueKind.Number && double.TryParse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var number) ? number : throw Shape(field, "a number"));
                 break;
             case ProtoType.Bytes:
                 writer.WriteBytes(tag, Convert.FromBase64String(Text(value, field)));
@@ -164,11 +164,14 @@ public static class JsonToProto
 
     private static long Integer(JsonNode value, ProtoFieldSchema field)
     {
+        // Parsed JSON holds a JsonElement (any number reads as long); objects the server builds hold the CLR value itself.
         if (value is JsonValue v)
         {
             if (v.TryGetValue(out long n))
                 return n;
-            if (v.TryGetValue(out double d) && d == Math.Floor(d))
+            if (v.TryGetValue(out int i))
+                return i;
+            if (v.GetValueKind() == JsonValueKind.Number && double.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d == Math.Floor(d))
                 return (long)d;
         }
         throw Shape(field, "an integer");
