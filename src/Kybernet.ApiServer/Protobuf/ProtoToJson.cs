@@ -23,17 +23,29 @@ public static class ProtoToJson
 {
     private static readonly JsonNodeOptions NodeOptions = new() { PropertyNameCaseInsensitive = false };
 
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_text;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_json;
+
     public static JsonObject Decode(ReadOnlySpan<byte> data, ProtoMessageSchema schema) => Decode(data, schema, null, null);
 
     /// <summary>The object, with apiVersion and kind first when given (an envelope's).</summary>
     public static JsonObject Decode(ReadOnlySpan<byte> data, ProtoMessageSchema schema, string? apiVersion, string? kind)
     {
-        var buffer = new ArrayBufferWriter<byte>(Math.Max(256, data.Length * 2));
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
-        {
-            WriteObject(json, data, schema, apiVersion, kind);
-        }
-        return (JsonObject)JsonNode.Parse(buffer.WrittenSpan, NodeOptions)!;
+        // The thread's buffers are taken while in use: an embedded object (RawExtension) re-enters with buffers of its own.
+        var text = t_text ?? new ArrayBufferWriter<byte>(16 * 1024);
+        var json = t_json ?? new Utf8JsonWriter(text, new JsonWriterOptions { SkipValidation = true });
+        (t_text, t_json) = (null, null);
+        text.ResetWrittenCount();
+        json.Reset(text);
+        WriteObject(json, data, schema, apiVersion, kind);
+        json.Flush();
+        var obj = (JsonObject)JsonNode.Parse(text.WrittenSpan, NodeOptions)!; // the parse keeps a copy of its own
+        if (text.Capacity <= 1024 * 1024) // a huge object's buffer is not kept for the thread's life
+            (t_text, t_json) = (text, json);
+        return obj;
     }
 
     /// <summary>Writes one whole object; used for embedded objects too.</summary>
@@ -187,14 +199,14 @@ public static class ProtoToJson
             case ProtoType.Time:
                 {
                     var (seconds, _) = TimeParts(bytes);
-                    json.WriteStringValue(DateTimeOffset.FromUnixTimeSeconds(seconds).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+                    WriteTime(json, DateTimeOffset.FromUnixTimeSeconds(seconds).UtcDateTime, "yyyy-MM-dd'T'HH:mm:ss'Z'");
                     break;
                 }
             case ProtoType.MicroTime:
                 {
                     var (seconds, nanos) = TimeParts(bytes);
                     var at = DateTimeOffset.FromUnixTimeSeconds(seconds).UtcDateTime.AddTicks(nanos / 100);
-                    json.WriteStringValue(at.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture));
+                    WriteTime(json, at, "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'");
                     break;
                 }
             case ProtoType.Duration:
@@ -225,6 +237,14 @@ public static class ProtoToJson
             default:
                 throw new FormatException($"protobuf: {field.JsonName} has wire type 2, which a {field.Type} does not");
         }
+    }
+
+    private static void WriteTime(Utf8JsonWriter json, DateTime at, string format)
+    {
+        Span<char> text = stackalloc char[32];
+        if (!at.TryFormat(text, out int written, format, CultureInfo.InvariantCulture))
+            throw new FormatException($"protobuf: time {at:o} does not fit its JSON form");
+        json.WriteStringValue(text[..written]);
     }
 
     /// <summary>Embedded bytes: an object in Kubernetes protobuf ("k8s\0"...) or JSON.</summary>
