@@ -48,6 +48,27 @@ public sealed class CapturedRequestTests(ServerFixture server) : IClassFixture<S
         Check("deleteoptions", string.Join(' ', args), sent);
     }
 
+    /// <summary>kubectl drain evicts pods: policy/v1 Eviction, with DeleteOptions inside (through <see cref="EvictionRecorder"/>).</summary>
+    [Fact]
+    public void Kubectl_drain_sends_the_captured_eviction()
+    {
+        var k = server.Kubectl;
+        k.OkWith("""{"apiVersion":"v1","kind":"Node","metadata":{"name":"evicted"}}""", "apply", "-f", "-");
+        k.OkWith("""{"apiVersion":"v1","kind":"Pod","metadata":{"name":"guest","namespace":"default"},"spec":{"nodeName":"evicted","containers":[{"name":"c","image":"busybox"}]}}""", "apply", "-f", "-");
+        using var recorder = new EvictionRecorder(server);
+        var viaRecorder = new Kubectl(recorder.KubeconfigPath, Path.Combine(server.DataDirectory, "home-recorder"));
+        string[] args = ["drain", "evicted", "--force", "--grace-period=9", "--timeout=20s"];
+        var result = viaRecorder.Run(args);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var sent = Assert.Single(recorder.Evictions);
+        Check("eviction", string.Join(' ', args), sent);
+        // A fact worth knowing: kubectl 1.32 sends the Eviction itself as JSON (client-go's eviction
+        // expansion), while drain --disable-eviction's DeleteOptions go in protobuf (above).
+        Assert.Equal((byte)'{', sent.Body[0]);
+        Assert.Equal(9, JsonNode.Parse(sent.Body)!["deleteOptions"]!["gracePeriodSeconds"]!.GetValue<int>());
+        Assert.Contains("NotFound", k.Run("get", "pod", "guest", "-n", "default").Stderr);
+    }
+
     private static void Check(string name, string command, CapturedRequest sent)
     {
         var file = Path.Combine(RequestCapture.Directory(), name + ".hex");
