@@ -136,7 +136,9 @@ public static class ProtoToJson
             return;
         }
         var last = values[^1]; // a scalar given twice: the last one counts, as in protobuf
-        if (field.KeepZero || !IsZero(data, last, field))
+        // A zero Time is null in Go's JSON even where the field is kept (a non-omitempty Time, a pointer to one): not written.
+        bool zeroTime = field.Type is ProtoType.Time or ProtoType.MicroTime && IsZero(data, last, field);
+        if (!zeroTime && (field.KeepZero || !IsZero(data, last, field)))
         {
             json.WritePropertyName(field.JsonName);
             WriteValue(json, data, last, field);

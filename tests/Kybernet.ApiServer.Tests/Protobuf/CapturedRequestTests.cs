@@ -10,6 +10,7 @@ namespace Kybernet.ApiServer.Tests.Protobuf;
 /// </summary>
 public sealed class CapturedRequestTests(ServerFixture server) : IClassFixture<ServerFixture>
 {
+    /// <summary>The commands that send protobuf (`kubectl run` and `expose` send JSON: they build unstructured objects).</summary>
     public static TheoryData<string, string[]> Generators => new()
     {
         { "deployment", ["create", "deployment", "web", "--image=nginx", "--replicas=2", "--port=80"] },
@@ -22,16 +23,37 @@ public sealed class CapturedRequestTests(ServerFixture server) : IClassFixture<S
         { "priorityclass", ["create", "priorityclass", "high", "--value=1000", "--description=important", "--preemption-policy=Never"] },
         { "ingress", ["create", "ingress", "web", "--class=default", "--rule=example.com/=web:80"] },
         { "quota", ["create", "quota", "small", "--hard=cpu=1,memory=1Gi,pods=4"] },
+        { "autoscale", ["autoscale", "deployment", "scaled", "--min=2", "--max=5", "--cpu-percent=80"] },
     };
+
+    /// <summary>What a command needs to exist before it sends its body (autoscale reads its target first).</summary>
+    private void Prepare(string name)
+    {
+        if (name == "autoscale")
+            server.Kubectl.Run("create", "deployment", "scaled", "--image=nginx");
+    }
 
     [Theory]
     [MemberData(nameof(Generators))]
     public void Kubectl_sends_the_captured_bytes(string name, string[] args)
     {
+        Prepare(name);
         var result = server.Kubectl.Run(["-v=9", .. args]);
         var sent = RequestCapture.FromLog(result.Stderr).LastOrDefault(r => r.Method == "POST" && r.Body.Length > 0);
         Assert.True(sent is not null, $"no protobuf POST in kubectl's log: {result}");
         Check(name, string.Join(' ', args), sent);
+    }
+
+    /// <summary>kubectl create token sends a TokenRequest (authentication.k8s.io/v1) to serviceaccounts/NAME/token.</summary>
+    [Fact]
+    public void Kubectl_create_token_sends_the_captured_token_request()
+    {
+        string[] args = ["create", "token", "robot", "--duration=10m", "--audience=api"];
+        var result = server.Kubectl.Run(["-v=9", .. args]);
+        var sent = RequestCapture.FromLog(result.Stderr).LastOrDefault(r => r.Method == "POST" && r.Body.Length > 0);
+        Assert.True(sent is not null, $"no protobuf POST in kubectl's log: {result}");
+        Assert.EndsWith("/serviceaccounts/robot/token", new Uri(sent.Url).AbsolutePath);
+        Check("tokenrequest", string.Join(' ', args), sent);
     }
 
     /// <summary>kubectl drain deletes pods (with --disable-eviction) sending DeleteOptions in protobuf.</summary>
@@ -85,6 +107,7 @@ public sealed class CapturedRequestTests(ServerFixture server) : IClassFixture<S
     [MemberData(nameof(Generators))]
     public void Decoded_bodies_equal_what_kubectl_prints_as_json(string name, string[] args)
     {
+        Prepare(name);
         int command = Array.IndexOf(args, "--") is var dashes and >= 0 ? dashes : args.Length; // flags go before the container's command
         var printed = JsonNode.Parse(server.Kubectl.Ok([.. args[..command], "--dry-run=client", "-o", "json", .. args[command..]]))!;
         WithoutNulls(printed);
@@ -134,5 +157,7 @@ public sealed class CapturedRequestTests(ServerFixture server) : IClassFixture<S
         { "role", """{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"reader"},"rules":[{"verbs":["get","list"],"apiGroups":[""],"resources":["pods","configmaps"]}]}""" },
         { "service-nodeport", """{"apiVersion":"v1","kind":"Service","metadata":{"name":"np","labels":{"app":"np"}},"spec":{"ports":[{"name":"80-8080","protocol":"TCP","port":80,"targetPort":8080,"nodePort":30080}],"selector":{"app":"np"},"type":"NodePort"},"status":{"loadBalancer":{}}}""" },
         { "serviceaccount", """{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"robot"}}""" },
+        { "autoscale", """{"apiVersion":"autoscaling/v1","kind":"HorizontalPodAutoscaler","metadata":{"name":"scaled"},"spec":{"scaleTargetRef":{"kind":"Deployment","name":"scaled","apiVersion":"apps/v1"},"minReplicas":2,"maxReplicas":5,"targetCPUUtilizationPercentage":80},"status":{"currentReplicas":0,"desiredReplicas":0}}""" },
+        { "tokenrequest", """{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","metadata":{},"spec":{"audiences":["api"],"expirationSeconds":600},"status":{"token":""}}""" },
     };
 }
