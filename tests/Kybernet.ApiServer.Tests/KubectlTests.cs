@@ -197,7 +197,6 @@ public sealed class KubectlTests(ServerFixture server) : IClassFixture<ServerFix
         _k.OkWith(Manifests.Service(ns, "web"), "create", "-f", "-");
         _k.OkWith(Manifests.ConfigMap(ns, "settings"), "create", "-f", "-");
         _k.OkWith(Manifests.Pod(ns, "web-1"), "create", "-f", "-");
-        // (Not `kubectl create secret generic`: kubectl's generators send protobuf, which the server answers with 415.)
         _k.OkWith($$$"""{"apiVersion":"v1","kind":"Secret","metadata":{"name":"token","namespace":"{{{ns}}}"},"stringData":{"key":"value"}}""", "create", "-f", "-");
         var uid = _k.Ok("get", "pod", "web-1", "-n", ns, "-o", "jsonpath={.metadata.uid}");
         _k.OkWith($$$"""

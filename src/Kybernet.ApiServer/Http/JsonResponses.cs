@@ -14,6 +14,18 @@ public static class JsonResponses
 
     public static async Task Write(HttpContext context, int status, JsonNode body, string contentType = "application/json")
     {
+        // Objects, lists and Status errors go in protobuf to a client that prefers it; Tables and
+        // discovery (other content types) and kinds without a protobuf schema stay JSON.
+        if (contentType == "application/json" && Negotiation.WantsProtobuf(context) && Protobuf.ProtobufBody.TryEncode(body) is { } proto)
+        {
+            using (proto)
+            {
+                context.Response.StatusCode = status;
+                context.Response.ContentType = Protobuf.ProtobufBody.ContentType;
+                await context.Response.Body.WriteAsync(proto.WrittenMemory, context.RequestAborted);
+            }
+            return;
+        }
         context.Response.StatusCode = status;
         context.Response.ContentType = contentType;
         await context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);

@@ -13,6 +13,21 @@ public static class Negotiation
     public static bool WantsTable(HttpContext context) =>
         context.Request.Headers.Accept.ToString().Split(',').FirstOrDefault()?.Replace(" ", "").Contains("as=Table", StringComparison.Ordinal) == true;
 
+    /// <summary>
+    /// Whether the client prefers Kubernetes' protobuf: its Accept names it first (client-go's typed
+    /// clients send "application/vnd.kubernetes.protobuf, */*"). JSON stays the default.
+    /// </summary>
+    public static bool WantsProtobuf(HttpContext context)
+    {
+        var accept = context.Request.Headers.Accept.ToString().AsSpan().TrimStart();
+        if (!accept.StartsWith(Protobuf.KubernetesProtobuf.MediaType, StringComparison.OrdinalIgnoreCase))
+            return false;
+        var rest = accept[Protobuf.KubernetesProtobuf.MediaType.Length..];
+        int end = rest.IndexOf(',');
+        var parameters = end < 0 ? rest : rest[..end];
+        return (parameters.IsEmpty || parameters[0] is ';' or ' ') && !parameters.Contains("as=", StringComparison.Ordinal);
+    }
+
     public static bool IsDryRun(HttpContext context) => context.Request.Query["dryRun"].Any(v => v == "All");
 
     /// <summary>fieldValidation=Strict: unknown and duplicate fields are errors.</summary>

@@ -22,6 +22,7 @@ namespace Kybernet.ApiServer.Http;
 public sealed class WatchStream(ObjectStore objects, ResourceDefinition r, ILogger<WatchStream> log)
 {
     private static readonly TimeSpan BookmarkInterval = TimeSpan.FromSeconds(60);
+    private bool _protobuf;
 
     public async Task Serve(HttpContext context, string? ns)
     {
@@ -29,6 +30,8 @@ public sealed class WatchStream(ObjectStore objects, ResourceDefinition r, ILogg
         var fields = Negotiation.FieldSelector(context, r);
         bool Matches(JsonObject o) => (labels is null || labels.Matches(o)) && (fields is null || fields.Matches(o, r.Kind));
         bool table = Negotiation.WantsTable(context);
+        // Protobuf watches: length-prefixed WatchEvent frames, for kinds the protobuf schema describes.
+        bool protobuf = !table && Negotiation.WantsProtobuf(context) && Protobuf.ProtoSchema.Kubernetes.ForKind(r.ApiVersion, r.Kind) is not null;
         bool bookmarks = context.Request.Query["allowWatchBookmarks"].ToString() == "true";
         var timeout = int.TryParse(context.Request.Query["timeoutSeconds"], out var seconds) && seconds > 0
             ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromMinutes(30);
@@ -41,7 +44,8 @@ public sealed class WatchStream(ObjectStore objects, ResourceDefinition r, ILogg
         var ct = lifetime.Token;
 
         context.Response.StatusCode = 200;
-        context.Response.ContentType = table ? Negotiation.TableContentType : "application/json";
+        context.Response.ContentType = table ? Negotiation.TableContentType : protobuf ? Protobuf.KubernetesProtobuf.WatchMediaType : "application/json";
+        _protobuf = protobuf;
         await context.Response.StartAsync(ct);
         await context.Response.Body.FlushAsync(ct); // headers now: a quiet watch must still look open to the client
 
@@ -146,9 +150,25 @@ public sealed class WatchStream(ObjectStore objects, ResourceDefinition r, ILogg
 
     private async Task Send(HttpContext context, string type, JsonObject obj, bool table, CancellationToken ct)
     {
+        if (_protobuf)
+        {
+            await SendProtobuf(context, type, obj, ct);
+            return;
+        }
         var payload = table && type is "ADDED" or "MODIFIED" or "DELETED" ? TableWriter.ForObject(r, obj) : obj;
         var line = new JsonObject { ["type"] = type, ["object"] = payload.DeepClone() }.ToJsonString() + "\n";
         await context.Response.WriteAsync(line, ct);
+        await context.Response.Body.FlushAsync(ct);
+    }
+
+    /// <summary>One frame: the WatchEvent's length (4 bytes, big-endian), then the WatchEvent.</summary>
+    private static async Task SendProtobuf(HttpContext context, string type, JsonObject obj, CancellationToken ct)
+    {
+        using var frame = new Protobuf.ProtoWriter();
+        frame.WriteRaw([0, 0, 0, 0]);
+        Protobuf.KubernetesProtobuf.EncodeWatchEvent(frame, type, obj);
+        frame.PatchBigEndianInt32(0, frame.Length - 4);
+        await context.Response.Body.WriteAsync(frame.WrittenMemory, ct);
         await context.Response.Body.FlushAsync(ct);
     }
 

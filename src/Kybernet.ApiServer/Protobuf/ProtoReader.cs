@@ -1,6 +1,8 @@
+using System.Buffers.Binary;
+
 namespace Kybernet.ApiServer.Protobuf;
 
-/// <summary>One field of a protobuf message: its number and wire type, and its value (varint or bytes).</summary>
+/// <summary>One field of a protobuf message: its number and wire type, and its value (varint, fixed-width bits, or bytes).</summary>
 public readonly ref struct ProtoField(int number, int wireType, ulong varint, ReadOnlySpan<byte> bytes)
 {
     public int Number { get; } = number;
@@ -12,11 +14,15 @@ public readonly ref struct ProtoField(int number, int wireType, ulong varint, Re
 
 /// <summary>
 /// Reads the protobuf wire format field by field (varints and length-delimited fields; the only wire
-/// types Kubernetes' generated messages use besides fixed ones, which are skipped).
+/// types Kubernetes' generated messages use, and fixed 64/32-bit ones for doubles and floats).
 /// </summary>
 public ref struct ProtoReader(ReadOnlySpan<byte> data)
 {
+    private readonly int _length = data.Length;
     private ReadOnlySpan<byte> _rest = data;
+
+    /// <summary>How many bytes have been read: where the next field starts, and where the last one's bytes end.</summary>
+    public readonly int Consumed => _length - _rest.Length;
 
     public bool TryRead(out ProtoField field)
     {
@@ -38,12 +44,14 @@ public ref struct ProtoReader(ReadOnlySpan<byte> data)
                 _rest = _rest[length..];
                 return true;
             case 1:
-                Skip(8);
-                field = new ProtoField(number, wireType, 0, default);
+                Need(8);
+                field = new ProtoField(number, wireType, BinaryPrimitives.ReadUInt64LittleEndian(_rest), default);
+                _rest = _rest[8..];
                 return true;
             case 5:
-                Skip(4);
-                field = new ProtoField(number, wireType, 0, default);
+                Need(4);
+                field = new ProtoField(number, wireType, BinaryPrimitives.ReadUInt32LittleEndian(_rest), default);
+                _rest = _rest[4..];
                 return true;
             default:
                 throw new FormatException($"protobuf: wire type {wireType} is not supported");
@@ -66,10 +74,19 @@ public ref struct ProtoReader(ReadOnlySpan<byte> data)
         throw new FormatException("protobuf: varint too long");
     }
 
-    private void Skip(int n)
+    /// <summary>The next value of a packed repeated scalar field (varints one after another).</summary>
+    public bool TryReadVarint(out ulong value)
+    {
+        value = 0;
+        if (_rest.IsEmpty)
+            return false;
+        value = Varint();
+        return true;
+    }
+
+    private readonly void Need(int n)
     {
         if (n > _rest.Length)
             throw new FormatException("protobuf: truncated fixed-width field");
-        _rest = _rest[n..];
     }
 }

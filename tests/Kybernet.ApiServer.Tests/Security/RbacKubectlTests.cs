@@ -208,7 +208,7 @@ public sealed class RbacKubectlTests(ServerFixture server) : IClassFixture<Serve
             """, "--token", token, "create", "-f", "-");
     }
 
-    [Fact(Skip = "needs protobuf: enabled when branch proto merges")]
+    [Fact]
     public void The_generators_create_a_service_account_a_role_a_binding_and_a_token()
     {
         Kubectl.Ok("create", "serviceaccount", "gen");
@@ -221,7 +221,7 @@ public sealed class RbacKubectlTests(ServerFixture server) : IClassFixture<Serve
         Assert.Contains("system:serviceaccount:default:gen", Kubectl.Ok("--token", token, "auth", "whoami"));
     }
 
-    [Fact(Skip = "needs protobuf: enabled when branch proto merges")]
+    [Fact]
     public void Create_token_binds_to_a_pod()
     {
         Kubectl.Ok("create", "serviceaccount", "podbound");
@@ -232,7 +232,7 @@ public sealed class RbacKubectlTests(ServerFixture server) : IClassFixture<Serve
         Assert.Contains("Unauthorized", Kubectl.Run("--token", token, "auth", "whoami").Stderr);
     }
 
-    [Fact(Skip = "needs protobuf: enabled when branch proto merges")]
+    [Fact]
     public void Kubectl_auth_can_i_and_whoami_answer_for_the_admin_and_for_a_service_account()
     {
         Assert.Equal("yes", Kubectl.Ok("auth", "can-i", "create", "pods").Trim());
