@@ -99,12 +99,14 @@ public sealed class ApiServerHost : IAsyncDisposable
         });
         builder.Services.AddSingleton(catalog).AddSingleton(objects).AddSingleton(store).AddSingleton(allocator)
             .AddSingleton<ResourceRegistry>().AddSingleton<Deleter>().AddSingleton<Discovery>().AddSingleton<OpenApi>().AddSingleton<Schemas.OpenApiDocuments>()
-            .AddSingleton<ResourceHandler>().AddSingleton<Router>().AddSingleton<RequestLog>()
+            .AddSingleton<ResourceHandler>().AddSingleton<Router>().AddSingleton<RequestLog>().AddSingleton<WatchShutdown>()
             .AddSingleton<ServiceClaimRepair>()
             .AddSingleton(_ => signingKey).AddSingleton<TokenIssuer>(_ => new TokenIssuer(signingKey)).AddSingleton<TokenAuthenticator>()
             .AddSingleton(services => new RequestAuthenticator(token, services.GetRequiredService<TokenAuthenticator>()))
             .AddSingleton<RbacCache>().AddSingleton<Authorizer>().AddSingleton<SecurityGate>().AddSingleton<BootstrapPolicyReconciler>();
         var app = builder.Build();
+        // Before anything else follows ApplicationStopping, so that the watches end last (see WatchShutdown).
+        app.Services.GetRequiredService<WatchShutdown>();
         var requests = app.Services.GetRequiredService<RequestLog>();
         app.Use((context, next) => requests.Invoke(context, () => next(context)));
         var router = app.Services.GetRequiredService<Router>();

@@ -101,6 +101,8 @@ public sealed class ListWatch<T>(string description, ListWatch<T>.Lister list, L
                 }
 
                 var (next, progressed, error) = await WatchOnceAsync(resourceVersion, writer, ct);
+                if (ct.IsCancellationRequested)
+                    break; // stopped: how the watch broke off (often an aborted read) is not a failure
                 if (progressed)
                     failures = 0;
                 if (next is null)

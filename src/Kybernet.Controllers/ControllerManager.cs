@@ -49,7 +49,7 @@ public sealed class ControllerManager : IAsyncDisposable
         _options = options;
         _log = options.Loggers.CreateLogger("controller-manager");
         // The controllers asked for their informers while being made: start them all now, one watch per resource.
-        informers?.Start();
+        informers?.Start(_stop.Token);
         foreach (var controller in controllers)
             _loops.Add(Task.Run(() => KeepRunningAsync(controller, _stop.Token)));
     }

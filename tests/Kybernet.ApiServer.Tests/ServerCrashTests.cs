@@ -69,6 +69,8 @@ public sealed class ServerCrashTests : IDisposable
     public async Task Sigterm_stops_the_server_cleanly()
     {
         await Start(ServerProcess.FreePort());
+        // Once its controllers work (their informers are watching), so the stop below ends live watches.
+        await _server!.WaitForLineAsync(l => l.Contains("created ServiceAccount default", StringComparison.Ordinal), "that its controllers work");
         using (var kill = Process.Start("kill", ["-TERM", _server!.Pid.ToString()]))
             kill.WaitForExit();
         // A bound against hanging, not a timing claim.
@@ -76,6 +78,8 @@ public sealed class ServerCrashTests : IDisposable
         _server.Process.WaitForExit(); // and its output read to the end
         Assert.True(_server.Process.ExitCode == 0, $"exit code {_server.Process.ExitCode}; it printed:\n{string.Join('\n', _server.Output)}");
         Assert.Contains(_server.Output, l => l.EndsWith("INFO  server: stopping", StringComparison.Ordinal));
+        // A clean stop is quiet: the controllers' watches end before the server goes, none reports it gone.
+        Assert.DoesNotContain(_server.Output, l => l.Contains(" WARN ", StringComparison.Ordinal) || l.Contains(" ERROR ", StringComparison.Ordinal));
     }
 
     private async Task<Uri> Start(int port)

@@ -36,7 +36,8 @@ public sealed class WatchStream(ObjectStore objects, ResourceDefinition r, ILogg
         var timeout = int.TryParse(context.Request.Query["timeoutSeconds"], out var seconds) && seconds > 0
             ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromMinutes(30);
 
-        var stopping = context.RequestServices.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
+        var stopping = context.RequestServices.GetService<WatchShutdown>()?.Ending
+            ?? context.RequestServices.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
         if (stopping.IsCancellationRequested)
             throw new ApiException(503, "ServiceUnavailable", "the server is shutting down");
         using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);

@@ -19,6 +19,7 @@ public sealed class InformerFactory(IKubernetes client, InformerOptions? options
     private readonly Dictionary<string, Entry> _informers = new(StringComparer.Ordinal);
     private readonly List<Task> _running = [];
     private readonly CancellationTokenSource _stop = new();
+    private CancellationTokenRegistration _stopping;
     private bool _started;
 
     public IKubernetes Client => client;
@@ -45,13 +46,18 @@ public sealed class InformerFactory(IKubernetes client, InformerOptions? options
     public SharedInformer<V1Node> Nodes() => For<V1Node>(ApiResource.Nodes);
 
     /// <summary>Starts every informer asked for so far (and from now on, each as it is asked for).</summary>
-    public void Start()
+    /// <param name="stopping">
+    /// Stops them all when cancelled, before dispose: a process that stops its API server beside them
+    /// (`kybernet server`) ends their watches first, instead of having each report the server gone.
+    /// </param>
+    public void Start(CancellationToken stopping = default)
     {
         lock (_lock)
         {
             if (_started)
                 return;
             _started = true;
+            _stopping = stopping.Register(_stop.Cancel);
             foreach (var entry in _informers.Values)
                 _running.Add(Task.Run(entry.Run));
         }
@@ -83,6 +89,7 @@ public sealed class InformerFactory(IKubernetes client, InformerOptions? options
 
     public async ValueTask DisposeAsync()
     {
+        await _stopping.DisposeAsync();
         await _stop.CancelAsync();
         Task[] running;
         lock (_lock)
