@@ -8,6 +8,7 @@ using Kybernet.ApiServer.Resources;
 using Kybernet.ApiServer.Storage;
 using Kybernet.ApiServer.Tables;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Kybernet.ApiServer.Http;
@@ -220,6 +221,9 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
     {
         var meta = ObjectMeta.Metadata(obj);
         meta["name"] = target.Name;
+        // The gate judged a patch; making the object is a create, which the user must also be allowed (as upstream).
+        var r = target.Resource;
+        context.RequestServices.GetRequiredService<Security.Authorization.Authorizer>().Require(Security.Authorization.RequestAttributes.ForResource(Security.RequestUser.Get(context), "create", r.Group, r.Resource, ns: target.Namespace ?? "", name: target.Name ?? ""));
         strategy.AdmitWrite(context, target.Namespace, obj);
         var created = await registry.CreateAsync(strategy, target.Namespace, obj, Negotiation.IsDryRun(context), context.RequestAborted);
         await JsonResponses.Write(context, 201, created);

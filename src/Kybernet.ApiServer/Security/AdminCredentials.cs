@@ -13,12 +13,13 @@ public static class AdminCredentials
     {
         var path = Path.Combine(directory, "admin.token");
         if (File.Exists(path))
-            return File.ReadAllText(path).Trim();
+        {
+            var kept = File.ReadAllText(path).Trim();
+            // An empty token would let an empty bearer header in as the admin.
+            return kept.Length >= 16 ? kept : throw new InvalidOperationException($"{path} holds no usable token (empty or shorter than 16 characters): delete it to have a new one made");
+        }
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, token);
-        File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.Move(temp, path, overwrite: true);
+        SecretFile.Write(path, token);
         return token;
     }
 
@@ -48,11 +49,5 @@ public static class AdminCredentials
             """;
     }
 
-    public static void WriteKubeconfig(string path, string content)
-    {
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, content);
-        File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.Move(temp, path, overwrite: true);
-    }
+    public static void WriteKubeconfig(string path, string content) => SecretFile.Write(path, content);
 }

@@ -26,7 +26,7 @@ public sealed class CertificateAuthority
 
     public static CertificateAuthority LoadOrCreate(string directory, IEnumerable<string> dnsNames, IEnumerable<IPAddress> addresses)
     {
-        Directory.CreateDirectory(directory);
+        SecretFile.CreateDirectory(directory);
         var caCert = Path.Combine(directory, "ca.crt");
         var caKey = Path.Combine(directory, "ca.key");
         var serverCert = Path.Combine(directory, "apiserver.crt");
@@ -88,11 +88,7 @@ public sealed class CertificateAuthority
         return names.IsSubsetOf(haveNames) && ips.IsSubsetOf(haveIps);
     }
 
-    private static void WriteSecret(string path, string text)
-    {
-        WriteAtomically(path, text);
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-    }
+    private static void WriteSecret(string path, string text) => SecretFile.Write(path, text);
 
     private static void WriteAtomically(string path, string text)
     {

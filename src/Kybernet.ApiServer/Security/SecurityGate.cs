@@ -30,7 +30,8 @@ public sealed class SecurityGate(RequestAuthenticator authenticator, Authorizer 
         user = Impersonation.Apply(context, user, authorizer);
         RequestUser.Set(context, user);
         authorizer.Require(RequestAttributesParser.Parse(user, context.Request.Method, context.Request.Path.Value ?? "/",
-            key => context.Request.Query.TryGetValue(key, out var v) ? v.ToString() : null));
+            // The first value of a parameter, as the handlers read it: a repeated ?watch=true must be judged as it is served.
+            key => context.Request.Query.TryGetValue(key, out var v) && v.Count > 0 ? v[0] : null));
     }
 
     public static ApiException Unauthorized() => new(401, "Unauthorized", "Unauthorized");

@@ -208,6 +208,64 @@ public sealed class RbacKubectlTests(ServerFixture server) : IClassFixture<Serve
             """, "--token", token, "create", "-f", "-");
     }
 
+    /// <summary>
+    /// Ways around "grant only what you hold" that upstream closes: an aggregation rule (which may gather
+    /// cluster-admin's rules later), a binding to a role that does not exist yet, and server-side apply
+    /// creating what the user may only patch.
+    /// </summary>
+    [Fact]
+    public async Task Aggregation_rules_bindings_to_missing_roles_and_apply_creates_need_their_own_rights()
+    {
+        Kubectl.OkWith("""
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: aggregator, namespace: default}
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRole
+            metadata: {name: aggregator-writes-rbac}
+            rules:
+            - {apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles, clusterrolebindings], verbs: [create, get, update, patch]}
+            - {apiGroups: [""], resources: [configmaps], verbs: [get, patch]}
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRoleBinding
+            metadata: {name: aggregator-writes-rbac}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: aggregator-writes-rbac}
+            subjects: [{kind: ServiceAccount, name: aggregator, namespace: default}]
+            """, "create", "-f", "-");
+        var token = await CreateToken("aggregator");
+        WaitUntil(() => Kubectl.Run("--token", token, "get", "clusterrole", "aggregator-writes-rbac").ExitCode == 0);
+
+        var aggregated = Kubectl.RunWith("""
+            {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"gathers-everything"},
+             "aggregationRule":{"clusterRoleSelectors":[{"matchLabels":{"kubernetes.io/bootstrapping":"rbac-defaults"}}]}}
+            """, "--token", token, "create", "-f", "-");
+        Assert.NotEqual(0, aggregated.ExitCode);
+        Assert.Contains("is attempting to grant RBAC permissions not currently held", aggregated.Stderr);
+
+        var toMissing = Kubectl.RunWith("""
+            {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding","metadata":{"name":"to-a-future-role"},
+             "roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"installed-later"},
+             "subjects":[{"kind":"ServiceAccount","name":"aggregator","namespace":"default"}]}
+            """, "--token", token, "create", "-f", "-");
+        Assert.NotEqual(0, toMissing.ExitCode);
+        Assert.Contains("clusterrolebindings.rbac.authorization.k8s.io \"to-a-future-role\" is forbidden", toMissing.Stderr);
+
+        var applied = Kubectl.RunWith("""
+            {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"made-by-apply","namespace":"default"}}
+            """, "--token", token, "apply", "--server-side", "-f", "-");
+        Assert.NotEqual(0, applied.ExitCode);
+        Assert.Contains("cannot create resource \"configmaps\"", applied.Stderr);
+        Assert.Contains("NotFound", Kubectl.Run("get", "configmap", "made-by-apply").Stderr);
+
+        // A node may not read secrets nor mint service account tokens (no Node authorizer narrows them to its pods).
+        string[] node = ["--as=system:node:somewhere", "--as-group=system:nodes"];
+        Assert.Equal("no", Kubectl.Run(["auth", "can-i", "list", "secrets", "-A", .. node]).Stdout.Trim());
+        Assert.Equal("no", Kubectl.Run(["auth", "can-i", "create", "serviceaccounts/token", "-n", "kube-system", .. node]).Stdout.Trim());
+        Assert.Equal("yes", Kubectl.Run(["auth", "can-i", "watch", "pods", "-A", .. node]).Stdout.Trim());
+    }
+
     [Fact]
     public void The_generators_create_a_service_account_a_role_a_binding_and_a_token()
     {

@@ -23,12 +23,17 @@ public sealed class RoleStrategy(ResourceDefinition resource) : ResourceStrategy
 
     protected override IReadOnlyList<string> ValidateName(string name) => RbacNames.ValidatePathSegment(name);
 
-    /// <summary>A role may grant only what its writer holds, unless the writer may "escalate" it.</summary>
+    /// <summary>
+    /// A role may grant only what its writer holds, unless the writer may "escalate" it. An aggregation
+    /// rule may later gather any role's rules (cluster-admin's too), so writing one takes full authority,
+    /// as upstream requires.
+    /// </summary>
     public override void AdmitWrite(HttpContext context, string? ns, JsonObject obj)
     {
         var name = ObjectMeta.Name(obj) ?? "";
         var scope = Resource.Namespaced ? ns ?? "" : "";
-        EscalationCheck.Require(context, scope, PolicyRule.ListFrom(obj["rules"]),
+        var granted = obj["aggregationRule"] is JsonObject ? PolicyRule.FullAuthority : PolicyRule.ListFrom(obj["rules"]);
+        EscalationCheck.Require(context, scope, granted,
             RequestAttributes.ForResource(UserInfo.Admin, "escalate", RbacResources.Group, Resource.Resource, ns: scope, name: name), Resource.QualifiedResource, name);
     }
 

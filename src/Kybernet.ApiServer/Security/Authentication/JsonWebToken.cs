@@ -35,8 +35,9 @@ public static class JsonWebToken
                 return null;
             return JsonNode.Parse(claimBytes) as JsonObject;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException or FormatException)
         {
+            // Whatever a crafted header or payload makes the parser throw: not a token of ours (401), never a 500.
             return null;
         }
     }

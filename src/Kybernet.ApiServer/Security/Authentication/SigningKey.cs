@@ -29,11 +29,8 @@ public sealed class SigningKey : IDisposable
             return new SigningKey(key);
         }
         key.GenerateKey(ECCurve.NamedCurves.nistP256);
-        Directory.CreateDirectory(pkiDirectory);
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, key.ExportPkcs8PrivateKeyPem());
-        File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.Move(temp, path, overwrite: true);
+        SecretFile.CreateDirectory(pkiDirectory);
+        SecretFile.Write(path, key.ExportPkcs8PrivateKeyPem());
         return new SigningKey(key);
     }
 

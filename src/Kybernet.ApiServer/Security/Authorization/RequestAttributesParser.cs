@@ -34,7 +34,8 @@ public static class RequestAttributesParser
         var resource = rest[0];
         var name = rest.Count > 1 ? rest[1] : "";
         var subresource = rest.Count > 2 ? rest[2] : "";
-        var watch = query("watch") is "true" or "1";
+        // Only a collection is watched (a named GET with watch=true is served, and judged, as a get).
+        var watch = name.Length == 0 && query("watch") is "true" or "1";
         var verb = method switch
         {
             "GET" or "HEAD" when watch => "watch",

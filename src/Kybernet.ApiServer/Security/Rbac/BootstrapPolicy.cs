@@ -82,13 +82,15 @@ public static class BootstrapPolicy
         [
             Resources(["create"], ["authentication.k8s.io"], ["tokenreviews"]),
             Resources(["create"], ["authorization.k8s.io"], ["localsubjectaccessreviews", "subjectaccessreviews"]),
-            Resources(Read, [""], ["services", "endpoints", "configmaps", "secrets", "persistentvolumeclaims", "persistentvolumes"]),
+            // Not secrets, and no tokens for service accounts (pods/eviction only): with no Node authorizer yet to narrow
+            // them to a node's own pods, either would let one node's credential read or become anything in the cluster.
+            Resources(Read, [""], ["services", "endpoints", "configmaps", "persistentvolumeclaims", "persistentvolumes"]),
             Resources(["create", "get", "list", "watch", "patch", "update", "delete"], [""], ["nodes"]),
             Resources(["patch", "update"], [""], ["nodes/status"]),
             Resources(["create", "patch", "update"], ["", "events.k8s.io"], ["events"]),
             Resources(["get", "list", "watch", "create", "delete"], [""], ["pods"]),
             Resources(["patch", "update"], [""], ["pods/status"]),
-            Resources(["create"], [""], ["pods/eviction", "serviceaccounts/token"]),
+            Resources(["create"], [""], ["pods/eviction"]),
             Resources(Read, ["discovery.k8s.io"], ["endpointslices"]),
             Resources(["create", "delete", "get", "patch", "update", "list", "watch"], ["coordination.k8s.io"], ["leases"]),
         ]),

@@ -15,6 +15,13 @@ public sealed record PolicyRule(
         Strings(rule?["verbs"]), Strings(rule?["apiGroups"]), Strings(rule?["resources"]),
         Strings(rule?["resourceNames"]), Strings(rule?["nonResourceURLs"]));
 
+    /// <summary>Everything (cluster-admin's rules): what only a user holding all of it may grant without "escalate" or "bind".</summary>
+    public static readonly IReadOnlyList<PolicyRule> FullAuthority =
+    [
+        new(["*"], ["*"], ["*"], [], []),
+        new(["*"], [], [], [], ["*"]),
+    ];
+
     public static IReadOnlyList<PolicyRule> ListFrom(JsonNode? rules) =>
         rules is JsonArray a ? a.Select(From).ToList() : [];
 

@@ -117,4 +117,8 @@ public sealed class RbacPolicy
 
     /// <summary>A cluster role's effective rules (gathered, for an aggregated one); none when it does not exist.</summary>
     public IReadOnlyList<PolicyRule> ClusterRoleRules(string name) => _clusterRoles.GetValueOrDefault(name) ?? [];
+
+    public bool RoleExists(string ns, string name) => _roles.ContainsKey((ns, name));
+
+    public bool ClusterRoleExists(string name) => _clusterRoles.ContainsKey(name);
 }
