@@ -30,9 +30,11 @@ public sealed class Router(ResourceCatalog catalog, Discovery discovery, OpenApi
             if (!context.Response.HasStarted)
                 await JsonResponses.Write(context, e.Code, e.ToStatus());
         }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (context.RequestAborted.IsCancellationRequested && e is OperationCanceledException or IOException)
         {
-            // The client went away: there is no one to answer (the request log still records it).
+            // The client went away (a cancelled watch: HTTP/2 resets its stream, so writes fail with an IOException):
+            // there is no one to answer, and nothing failed here (the request log still records it).
+            log.LogDebug("{Method} {Path}: the client went away ({Error})", context.Request.Method, PathAndQuery(context), e.Message);
         }
         catch (Exception e)
         {

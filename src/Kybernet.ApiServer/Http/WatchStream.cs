@@ -39,7 +39,11 @@ public sealed class WatchStream(ObjectStore objects, ResourceDefinition r, ILogg
         var stopping = context.RequestServices.GetService<WatchShutdown>()?.Ending
             ?? context.RequestServices.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
         if (stopping.IsCancellationRequested)
-            throw new ApiException(503, "ServiceUnavailable", "the server is shutting down");
+        {
+            // A watch that arrives as the server stops: refused, as upstream does, but nothing failed (not a logged 5xx).
+            await JsonResponses.Write(context, 503, new ApiException(503, "ServiceUnavailable", "the server is shutting down").ToStatus());
+            return;
+        }
         using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
         lifetime.CancelAfter(timeout);
         var ct = lifetime.Token;
