@@ -112,6 +112,18 @@ public sealed class TestApiServer : IAsyncDisposable
 
     public Task DeleteNodeAsync(string name) => Client.CoreV1.DeleteNodeAsync(name);
 
+    /// <summary>Waits until <paramref name="condition"/> holds (bounded by <see cref="Patience"/>, polled).</summary>
+    public static async Task Eventually(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"not within {Patience}: {what}");
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>Reads the nodes until <paramref name="done"/> holds for them (bounded by <see cref="Patience"/>); returns them.</summary>
     public async Task<IList<V1Node>> WaitForNodesAsync(Func<IList<V1Node>, bool> done, string what)
     {

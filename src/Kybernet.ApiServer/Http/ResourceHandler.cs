@@ -8,7 +8,6 @@ using Kybernet.ApiServer.Resources;
 using Kybernet.ApiServer.Storage;
 using Kybernet.ApiServer.Tables;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Kybernet.ApiServer.Http;
@@ -19,7 +18,7 @@ namespace Kybernet.ApiServer.Http;
 /// fieldValidation, resourceVersion preconditions, Table output). What the kind does is asked of
 /// its strategy, through the <see cref="ResourceRegistry"/> and the <see cref="Deleter"/>.
 /// </summary>
-public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog, ResourceRegistry registry, Deleter deleter, ILoggerFactory loggers)
+public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog, ResourceRegistry registry, Deleter deleter, Security.Authorization.Authorizer authorizer, ILoggerFactory loggers)
 {
     public async Task Handle(HttpContext context, RequestTarget target)
     {
@@ -223,7 +222,7 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
         meta["name"] = target.Name;
         // The gate judged a patch; making the object is a create, which the user must also be allowed (as upstream).
         var r = target.Resource;
-        context.RequestServices.GetRequiredService<Security.Authorization.Authorizer>().Require(Security.Authorization.RequestAttributes.ForResource(Security.RequestUser.Get(context), "create", r.Group, r.Resource, ns: target.Namespace ?? "", name: target.Name ?? ""));
+        authorizer.Require(Security.Authorization.RequestAttributes.ForResource(Security.RequestUser.Get(context), "create", r.Group, r.Resource, ns: target.Namespace ?? "", name: target.Name ?? ""));
         strategy.AdmitWrite(context, target.Namespace, obj);
         var created = await registry.CreateAsync(strategy, target.Namespace, obj, Negotiation.IsDryRun(context), context.RequestAborted);
         await JsonResponses.Write(context, 201, created);

@@ -5,7 +5,6 @@ using Kybernet.ApiServer.Tables;
 using Kybernet.Store;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Kybernet.ApiServer.Http;
@@ -36,8 +35,7 @@ public sealed class WatchStream(ObjectStore objects, ResourceDefinition r, ILogg
         var timeout = int.TryParse(context.Request.Query["timeoutSeconds"], out var seconds) && seconds > 0
             ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromMinutes(30);
 
-        var stopping = context.RequestServices.GetService<WatchShutdown>()?.Ending
-            ?? context.RequestServices.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
+        var stopping = context.RequestServices.GetRequiredService<WatchShutdown>().Ending;
         if (stopping.IsCancellationRequested)
         {
             // A watch that arrives as the server stops: refused, as upstream does, but nothing failed (not a logged 5xx).

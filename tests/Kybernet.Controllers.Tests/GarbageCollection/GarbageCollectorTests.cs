@@ -41,17 +41,6 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
         catch (k8s.Autorest.HttpOperationException e) when ((int)e.Response.StatusCode == 404) { return null; }
     }
 
-    private static async Task Eventually(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TestApiServer.Patience;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"not within {TestApiServer.Patience}: {what}");
-            await Task.Delay(50);
-        }
-    }
-
     [Fact]
     public async Task Dependents_of_a_deleted_owner_are_deleted_in_the_background()
     {
@@ -70,8 +59,8 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
 
         await Client.CoreV1.DeleteNamespacedConfigMapAsync("owner", Ns, new V1DeleteOptions { PropagationPolicy = "Background" });
 
-        await Eventually(async () => await Find("dependent-1") is null, "dependent-1 is collected");
-        await Eventually(async () => await Find("grandchild") is null, "the grandchild is collected after its owner the secret");
+        await TestApiServer.Eventually(async () => await Find("dependent-1") is null, "dependent-1 is collected");
+        await TestApiServer.Eventually(async () => await Find("grandchild") is null, "the grandchild is collected after its owner the secret");
         Assert.DoesNotContain((await Client.CoreV1.ListNamespacedSecretAsync(Ns)).Items, s => s.Name() == "dependent-2");
         Assert.Contains("deleting configmaps default/dependent-1 (background): owner ConfigMap owner is gone", _collector.Log);
     }
@@ -86,7 +75,7 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
 
         await Client.CoreV1.DeleteNamespacedConfigMapAsync("owner-a", Ns);
 
-        await Eventually(async () => (await Find("shared"))?.Metadata.OwnerReferences?.Count == 1, "the reference to owner-a is removed");
+        await TestApiServer.Eventually(async () => (await Find("shared"))?.Metadata.OwnerReferences?.Count == 1, "the reference to owner-a is removed");
         Assert.Equal("owner-b", (await Find("shared"))!.Metadata.OwnerReferences.Single().Name);
     }
 
@@ -104,13 +93,13 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
 
         await Client.CoreV1.DeleteNamespacedConfigMapAsync("fg-owner", Ns, new V1DeleteOptions { PropagationPolicy = "Foreground" });
 
-        await Eventually(async () => (await Find("fg-dependent"))?.Metadata.DeletionTimestamp is not null, "the dependent is being deleted");
+        await TestApiServer.Eventually(async () => (await Find("fg-dependent"))?.Metadata.DeletionTimestamp is not null, "the dependent is being deleted");
         var waiting = await Find("fg-owner");
         Assert.NotNull(waiting);
         Assert.Contains(GarbageCollector.ForegroundFinalizer, waiting.Metadata.Finalizers);
 
         await Client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"metadata":{"finalizers":null}}""", V1Patch.PatchType.MergePatch), "fg-dependent", Ns);
-        await Eventually(async () => await Find("fg-owner") is null, "the owner goes once its dependent has gone");
+        await TestApiServer.Eventually(async () => await Find("fg-owner") is null, "the owner goes once its dependent has gone");
         Assert.Null(await Find("fg-dependent"));
     }
 
@@ -127,7 +116,7 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
 
         await Client.CoreV1.DeleteNamespacedConfigMapAsync("orphan-owner", Ns, new V1DeleteOptions { PropagationPolicy = "Orphan" });
 
-        await Eventually(async () => await Find("orphan-owner") is null, "the owner is deleted");
+        await TestApiServer.Eventually(async () => await Find("orphan-owner") is null, "the owner is deleted");
         var orphan = await Find("orphan");
         Assert.NotNull(orphan);
         Assert.Equal(["other-owner"], orphan.Metadata.OwnerReferences.Select(o => o.Name));
@@ -147,8 +136,8 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
         await Client.CoreV1.DeleteNamespacedConfigMapAsync("plain-owner", Ns);
 
         // Once the collector has acted on the plain one, it has looked at the widget part too, and kept it.
-        await Eventually(async () => await Find("plain-part") is null, "the plain dependent is collected");
-        await Eventually(() => Task.FromResult(_collector.Log.Contains("owner Widget w has apiVersion example.com/v1, which the server does not serve")), "the widget part's problem is logged");
+        await TestApiServer.Eventually(async () => await Find("plain-part") is null, "the plain dependent is collected");
+        await TestApiServer.Eventually(() => Task.FromResult(_collector.Log.Contains("owner Widget w has apiVersion example.com/v1, which the server does not serve")), "the widget part's problem is logged");
         Assert.NotNull(await Find("widget-part"));
     }
 
@@ -165,7 +154,7 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
 
         await Client.CoreV1.DeleteNamespacedConfigMapAsync("fg-a", Ns, new V1DeleteOptions { PropagationPolicy = "Foreground" });
 
-        await Eventually(async () => await Find("fg-a") is null, "the owner goes once the shared dependent no longer blocks it");
+        await TestApiServer.Eventually(async () => await Find("fg-a") is null, "the owner goes once the shared dependent no longer blocks it");
         var shared = await Find("fg-shared");
         Assert.NotNull(shared); // b still owns it
         Assert.Equal(["fg-b"], shared.Metadata.OwnerReferences.Select(o => o.Name));
@@ -182,12 +171,12 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
             Metadata = new V1ObjectMeta { Name = "wait-dependent", OwnerReferences = [Reference(owner, blocking: true)], Finalizers = ["example.com/hold"] },
         }, Ns);
         await Client.CoreV1.DeleteNamespacedConfigMapAsync("wait-owner", Ns, new V1DeleteOptions { PropagationPolicy = "Foreground" });
-        await Eventually(async () => (await Find("wait-dependent"))?.Metadata.DeletionTimestamp is not null, "the dependent is being deleted");
+        await TestApiServer.Eventually(async () => (await Find("wait-dependent"))?.Metadata.DeletionTimestamp is not null, "the dependent is being deleted");
 
         // The dependent lets go of its owner (its controller adopted it elsewhere, say): the owner must not wait for ever.
         await Client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"metadata":{"ownerReferences":null}}""", V1Patch.PatchType.MergePatch), "wait-dependent", Ns);
 
-        await Eventually(async () => await Find("wait-owner") is null, "the owner goes once nothing blocks it");
+        await TestApiServer.Eventually(async () => await Find("wait-owner") is null, "the owner goes once nothing blocks it");
         await Client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"metadata":{"finalizers":null}}""", V1Patch.PatchType.MergePatch), "wait-dependent", Ns);
     }
 
@@ -200,11 +189,11 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
         }, Ns);
         await Client.CoreV1.DeleteNamespacedConfigMapAsync("kept-owner", Ns, new V1DeleteOptions { PropagationPolicy = "Orphan" });
 
-        await Eventually(async () => (await Find("kept-owner"))?.Metadata.Finalizers?.Contains(GarbageCollector.OrphanFinalizer) == false, "the orphan finalizer is removed");
+        await TestApiServer.Eventually(async () => (await Find("kept-owner"))?.Metadata.Finalizers?.Contains(GarbageCollector.OrphanFinalizer) == false, "the orphan finalizer is removed");
         Assert.Equal(["example.com/keep"], (await Find("kept-owner"))!.Metadata.Finalizers);
 
         await Client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"metadata":{"finalizers":null}}""", V1Patch.PatchType.MergePatch), "kept-owner", Ns);
-        await Eventually(async () => await Find("kept-owner") is null, "the owner goes with its last finalizer");
+        await TestApiServer.Eventually(async () => await Find("kept-owner") is null, "the owner goes with its last finalizer");
     }
 
     [Fact]

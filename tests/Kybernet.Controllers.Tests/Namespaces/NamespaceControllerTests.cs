@@ -34,17 +34,6 @@ public sealed class NamespaceControllerTests : IAsyncLifetime
         catch (k8s.Autorest.HttpOperationException e) when ((int)e.Response.StatusCode == 404) { return null; }
     }
 
-    private static async Task Eventually(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TestApiServer.Patience;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"not within {TestApiServer.Patience}: {what}");
-            await Task.Delay(50);
-        }
-    }
-
     [Fact]
     public async Task A_deleted_namespace_is_emptied_of_every_kind_and_then_removed()
     {
@@ -57,7 +46,7 @@ public sealed class NamespaceControllerTests : IAsyncLifetime
         // kubectl, as a user deletes a namespace: it returns once the deletion has started.
         _server.Kubectl.Ok("delete", "namespace", "team", "--wait=false");
 
-        await Eventually(async () => await Find("team") is null, "namespace team is removed");
+        await TestApiServer.Eventually(async () => await Find("team") is null, "namespace team is removed");
         Assert.Empty((await Client.CoreV1.ListNamespacedConfigMapAsync("team")).Items);
         Assert.Empty((await Client.CoordinationV1.ListNamespacedLeaseAsync("team")).Items);
         Assert.Single((await Client.CoreV1.ListNamespacedConfigMapAsync("default")).Items, c => c.Name() == "elsewhere");
@@ -72,7 +61,7 @@ public sealed class NamespaceControllerTests : IAsyncLifetime
 
         await Client.CoreV1.DeleteNamespaceAsync("held");
 
-        await Eventually(async () => (await Client.CoreV1.ReadNamespacedConfigMapAsync("keep", "held")).Metadata.DeletionTimestamp is not null, "the held configmap is being deleted");
+        await TestApiServer.Eventually(async () => (await Client.CoreV1.ReadNamespacedConfigMapAsync("keep", "held")).Metadata.DeletionTimestamp is not null, "the held configmap is being deleted");
         var terminating = await Find("held");
         Assert.NotNull(terminating);
         Assert.Equal("Terminating", terminating.Status.Phase);
@@ -83,6 +72,6 @@ public sealed class NamespaceControllerTests : IAsyncLifetime
         Assert.Equal(403, (int)refused.Response.StatusCode);
 
         await Client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"metadata":{"finalizers":null}}""", V1Patch.PatchType.MergePatch), "keep", "held");
-        await Eventually(async () => await Find("held") is null, "namespace held is removed once its last object has gone");
+        await TestApiServer.Eventually(async () => await Find("held") is null, "namespace held is removed once its last object has gone");
     }
 }

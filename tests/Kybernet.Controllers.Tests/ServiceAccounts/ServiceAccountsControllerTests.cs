@@ -30,27 +30,16 @@ public sealed class ServiceAccountsControllerTests : IAsyncLifetime
         catch (k8s.Autorest.HttpOperationException e) when ((int)e.Response.StatusCode == 404) { return null; }
     }
 
-    private static async Task Eventually(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TestApiServer.Patience;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"not within {TestApiServer.Patience}: {what}");
-            await Task.Delay(50);
-        }
-    }
-
     [Fact]
     public async Task Every_namespace_gets_a_default_service_account_made_again_when_deleted()
     {
-        await Eventually(async () => await Find("default") is not null && await Find("kube-system") is not null, "the built-in namespaces have one");
+        await TestApiServer.Eventually(async () => await Find("default") is not null && await Find("kube-system") is not null, "the built-in namespaces have one");
         await Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "team" } });
-        await Eventually(async () => await Find("team") is not null, "namespace team has one");
+        await TestApiServer.Eventually(async () => await Find("team") is not null, "namespace team has one");
 
         var first = (await Find("team"))!.Uid();
         await Client.CoreV1.DeleteNamespacedServiceAccountAsync("default", "team");
-        await Eventually(async () => await Find("team") is { } again && again.Uid() != first, "it is made again after a delete");
+        await TestApiServer.Eventually(async () => await Find("team") is { } again && again.Uid() != first, "it is made again after a delete");
         Assert.Contains("namespace team: created ServiceAccount default", _controller.Log);
     }
 }

@@ -33,9 +33,7 @@ public sealed class RoleBindingStrategy(ResourceDefinition resource) : ResourceS
         var roleName = ObjectMeta.Str(obj["roleRef"]?["name"]) ?? "";
         var policy = context.RequestServices.GetRequiredService<RbacCache>().Policy;
         // A role that does not exist (yet) grants whatever it will hold once made: only "bind" (or full authority) may name it.
-        var exists = roleKind == "Role" ? policy.RoleExists(scope, roleName) : policy.ClusterRoleExists(roleName);
-        var granted = !exists ? PolicyRule.FullAuthority
-            : roleKind == "Role" ? policy.RoleRules(scope, roleName) : policy.ClusterRoleRules(roleName);
+        var granted = policy.RulesOfExisting(roleKind, scope, roleName) ?? PolicyRule.FullAuthority;
         var roles = roleKind == "Role" ? RbacResources.Roles : RbacResources.ClusterRoles;
         EscalationCheck.Require(context, scope, granted,
             RequestAttributes.ForResource(UserInfo.Admin, "bind", RbacResources.Group, roles.Resource, ns: roleKind == "Role" ? scope : "", name: roleName),

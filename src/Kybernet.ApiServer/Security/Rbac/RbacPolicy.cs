@@ -112,13 +112,11 @@ public sealed class RbacPolicy
         }
     }
 
-    /// <summary>A namespaced role's rules; none when it does not exist.</summary>
-    public IReadOnlyList<PolicyRule> RoleRules(string ns, string name) => _roles.GetValueOrDefault((ns, name)) ?? [];
-
     /// <summary>A cluster role's effective rules (gathered, for an aggregated one); none when it does not exist.</summary>
     public IReadOnlyList<PolicyRule> ClusterRoleRules(string name) => _clusterRoles.GetValueOrDefault(name) ?? [];
 
-    public bool RoleExists(string ns, string name) => _roles.ContainsKey((ns, name));
-
-    public bool ClusterRoleExists(string name) => _clusterRoles.ContainsKey(name);
+    /// <summary>The rules a binding's roleRef names (a Role in <paramref name="ns"/> or a ClusterRole); null when that role does not exist.</summary>
+    public IReadOnlyList<PolicyRule>? RulesOfExisting(string roleKind, string ns, string name) => roleKind == "Role"
+        ? _roles.GetValueOrDefault((ns, name))
+        : _clusterRoles.GetValueOrDefault(name);
 }
