@@ -30,10 +30,12 @@ public sealed class Router(ResourceCatalog catalog, Discovery discovery, OpenApi
             if (!context.Response.HasStarted)
                 await JsonResponses.Write(context, e.Code, e.ToStatus());
         }
-        catch (Exception e) when (context.RequestAborted.IsCancellationRequested && e is OperationCanceledException or IOException)
+        catch (Exception e) when (e is OperationCanceledException && context.RequestAborted.IsCancellationRequested
+            || e is IOException && (context.RequestAborted.IsCancellationRequested || context.Response.HasStarted))
         {
-            // The client went away (a cancelled watch: HTTP/2 resets its stream, so writes fail with an IOException):
-            // there is no one to answer, and nothing failed here (the request log still records it).
+            // The client went away (a cancelled watch: HTTP/2 resets its stream, and the write fails with an IOException,
+            // sometimes before RequestAborted says so; once the answer has started, an IOException is the client's
+            // connection): there is no one to answer, and nothing failed here (the request log still records it).
             log.LogDebug("{Method} {Path}: the client went away ({Error})", context.Request.Method, PathAndQuery(context), e.Message);
         }
         catch (Exception e)
