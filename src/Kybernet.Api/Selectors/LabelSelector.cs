@@ -105,7 +105,8 @@ public sealed class LabelSelector
 
     private static readonly Dictionary<string, string> EmptyLabels = new(StringComparer.Ordinal);
 
-    private static LabelSelector Of(IEnumerable<LabelRequirement> requirements)
+    /// <summary>The requirements ANDed (none: <see cref="Everything"/>), for callers that build them from typed models.</summary>
+    public static LabelSelector Of(IEnumerable<LabelRequirement> requirements)
     {
         var sorted = requirements.OrderBy(r => r.Key, StringComparer.Ordinal).ToList();
         return sorted.Count == 0 ? Everything : new LabelSelector(sorted, false);

@@ -106,13 +106,16 @@ public static class BootstrapPolicy
             Resources(["list", "watch"], [""], ["endpoints", "services"]),
             Resources(["list", "watch"], ["discovery.k8s.io"], ["endpointslices"]),
         ]),
-        // Kybernet's controllers run in one process under this identity (upstream gives each controller a
-        // service account): the garbage collector and the namespace controller reach every resource.
+        // Kybernet's controllers and its scheduler run in one process under this identity (upstream gives each
+        // controller a service account, and the scheduler a user of its own): the garbage collector and the
+        // namespace controller reach every resource; the workload controllers make pods and their own objects.
         Role("system:kube-controller-manager",
         [
             Resources([.. Read, "delete", "deletecollection", "patch", "update"], ["*"], ["*"]),
             Resources(["create"], ["", "events.k8s.io"], ["events"]),
-            Resources(["create"], [""], ["serviceaccounts", "serviceaccounts/token", "endpoints", "secrets"]),
+            Resources(["create"], [""], ["serviceaccounts", "serviceaccounts/token", "endpoints", "secrets", "configmaps", "pods", "pods/binding", "pods/eviction"]),
+            Resources(["create"], ["apps"], ["replicasets", "controllerrevisions"]),
+            Resources(["create"], ["batch"], ["jobs"]),
             Resources(["create"], ["discovery.k8s.io"], ["endpointslices"]),
             Resources(["create"], ["coordination.k8s.io"], ["leases"]),
             Resources(["create"], ["authentication.k8s.io"], ["tokenreviews"]),
