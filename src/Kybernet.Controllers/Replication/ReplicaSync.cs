@@ -41,6 +41,12 @@ internal sealed partial class ReplicaSync<TOwner>(
         }
         // Read before the pods: a pod event that satisfies them after this point queues the key again.
         var needsSync = expectations.Satisfied(key);
+        if (!needsSync)
+        {
+            // Normally a pod event satisfies them and queues the key; if that event never comes (a pod made and
+            // deleted while the watch was down is never heard of), they expire, and this looks again then.
+            queue.AddAfter(key, Expectations.Timeout + TimeSpan.FromSeconds(1));
+        }
         LabelSelector selector;
         try
         {
