@@ -297,6 +297,10 @@ internal sealed partial class ReplicaSync<TOwner>(
             {
                 return; // deleted meanwhile: its delete event ends it
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw new InvalidOperationException($"{kind.Kind} {key}: writing its status failed: {KubeClient.Describe(e)}", e);
+            }
         }
         if (failure is null && claimed.Select(p => PodState.UntilAvailable(p, minReadySeconds, now)).Where(d => d is not null).Min() is { } wait)
             queue.AddAfter(key, wait + AvailabilitySlack);
