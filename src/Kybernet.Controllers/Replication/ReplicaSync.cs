@@ -215,7 +215,7 @@ internal sealed partial class ReplicaSync<TOwner>(
         if (diff > 0)
         {
             var count = Math.Min(diff, options.BurstReplicas);
-            var doomed = PodDeletionOrder.PickToDelete(claimed, count);
+            var doomed = PodDeletionOrder.PickToDelete(claimed, count, RelatedPods(owner, claimed));
             log.LogInformation("{Kind} {Key}: too many replicas (need {Wanted}, have {Have}), deleting {Count}", kind.Kind, key, wanted, claimed.Count, count);
             expectations.ExpectDeletions(key, doomed.Select(p => ObjectKey.Of(p)));
             var failures = new ConcurrentQueue<Exception>();
@@ -224,6 +224,20 @@ internal sealed partial class ReplicaSync<TOwner>(
             return failures.TryPeek(out var first) ? new ReplicaManageException(ReplicaStatus.FailedDelete, first) : null;
         }
         return null;
+    }
+
+    /// <summary>
+    /// The pods whose placement its deletions should keep spread: its own, or, when its owner also owns other owners of
+    /// its kind (a Deployment's ReplicaSets), all of theirs.
+    /// </summary>
+    private IEnumerable<V1Pod> RelatedPods(TOwner owner, List<V1Pod> claimed)
+    {
+        if (ControllerRefs.ControllerOf(owner.Metadata) is not { } parent)
+            return claimed;
+        return owners.ByIndex(InformerCache<TOwner>.NamespaceIndex, owner.Metadata.NamespaceProperty ?? "")
+            .Where(sibling => ControllerRefs.ControllerOf(sibling.Metadata)?.Uid == parent.Uid)
+            .SelectMany(sibling => PodsByController.ControlledBy(pods, sibling.Metadata.Uid))
+            .Where(PodState.IsActive);
     }
 
     private async Task CreateAsync(string key, TOwner owner, V1PodTemplateSpec template, CancellationToken ct)
