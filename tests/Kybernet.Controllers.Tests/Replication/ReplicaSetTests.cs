@@ -90,4 +90,22 @@ public sealed class ReplicaSetTests : IAsyncLifetime
         await _cluster.WaitForPodsAsync("app=web", 2);
         await TestApiServer.Eventually(async () => (await Read("web")).Status is { Replicas: 2, Conditions: null or { Count: 0 } }, "the condition is removed");
     }
+
+    [Fact]
+    public async Task A_create_refused_because_the_namespace_is_terminating_is_not_a_replica_failure()
+    {
+        // No namespace controller runs here: a deleted namespace stays Terminating, and what is in it stays too.
+        await Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "doomed" } });
+        _cluster.Kubectl.OkWith(ReplicaSet("web", 0), "create", "-n", "doomed", "-f", "-");
+        await TestApiServer.Eventually(async () => (await Client.AppsV1.ReadNamespacedReplicaSetAsync("web", "doomed")).Status?.ObservedGeneration == 1, "the RS is synced once");
+        await Client.CoreV1.DeleteNamespaceAsync("doomed");
+
+        _cluster.Kubectl.Ok("scale", "rs", "web", "-n", "doomed", "--replicas=2");
+
+        await TestApiServer.Eventually(() => Task.FromResult(_cluster.ReplicaSets.Log.Contains("ReplicaSet doomed/web: not creating a pod, its namespace is being terminated")), "the refusal is logged");
+        await TestApiServer.Eventually(async () => (await Client.AppsV1.ReadNamespacedReplicaSetAsync("web", "doomed")).Status?.ObservedGeneration == 2, "the RS's status answers the scale");
+        var status = (await Client.AppsV1.ReadNamespacedReplicaSetAsync("web", "doomed")).Status;
+        Assert.True(status.Conditions is null or { Count: 0 }, "no ReplicaFailure condition");
+        Assert.Empty((await Client.CoreV1.ListNamespacedPodAsync("doomed")).Items);
+    }
 }
