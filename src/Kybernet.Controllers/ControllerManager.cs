@@ -78,7 +78,7 @@ public sealed class ControllerManager : IAsyncDisposable
             new EndpointSliceController(informers, options.EndpointSlices, options.Loggers.CreateLogger("endpointslice-controller")),
         };
         if (options.RootCa.CaPem is { } caPem)
-            controllers.Add(new RootCaPublisher.RootCaPublisher(informers, caPem, options.Loggers.CreateLogger("root-ca-cert-publisher")));
+            controllers.Add(new RootCaCertPublisher(informers, caPem, options.Loggers.CreateLogger("root-ca-cert-publisher")));
         if (options.AllocateNodeCidrs)
             controllers.Add(new NodeIpamController(informers, options.NodeIpam, options.Loggers.CreateLogger("node-ipam")));
         return controllers;

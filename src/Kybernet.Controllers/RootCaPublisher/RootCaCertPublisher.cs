@@ -15,7 +15,7 @@ namespace Kybernet.Controllers.RootCaPublisher;
 /// or the annotation changed; a terminating namespace gets none. On the shared namespace informer and an informer of
 /// the ConfigMaps of that name only, with a work queue of namespace names.
 /// </summary>
-public sealed class RootCaPublisher : IController
+public sealed class RootCaCertPublisher : IController
 {
     public const string ConfigMapName = "kube-root-ca.crt";
     public const string DataKey = "ca.crt";
@@ -30,7 +30,7 @@ public sealed class RootCaPublisher : IController
     private readonly string _caPem;
     private readonly ILogger _log;
 
-    public RootCaPublisher(InformerFactory informers, string caPem, ILogger? log = null)
+    public RootCaCertPublisher(InformerFactory informers, string caPem, ILogger? log = null)
     {
         if (string.IsNullOrWhiteSpace(caPem))
             throw new ArgumentException("the root CA publisher needs the cluster CA certificate (PEM)", nameof(caPem));
