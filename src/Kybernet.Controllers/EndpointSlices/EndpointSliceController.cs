@@ -56,13 +56,19 @@ public sealed class EndpointSliceController : IController
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         using var queue = new WorkQueue<string>(new WorkQueueOptions { BaseDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromSeconds(30) });
+        // Until every informer has its first list, every Service is queued anyway: nodes told then need no scan.
+        var synced = false;
         using var onService = _services.AddHandler(InformerHandler<V1Service>.OnAny(service => queue.Add(ObjectKey.Of(service))));
         using var onPod = _pods.AddHandler(new InformerHandler<V1Pod>(
             OnAdd: pod => QueueServices(queue, null, pod),
             OnUpdate: (old, now) => QueueServices(queue, old, now),
             OnDelete: pod => QueueServices(queue, pod, null)));
         using var onNode = _nodes.AddHandler(new InformerHandler<V1Node>(
-            OnAdd: node => QueueServicesOnNode(queue, node.Name()),
+            OnAdd: node =>
+            {
+                if (Volatile.Read(ref synced))
+                    QueueServicesOnNode(queue, node.Name());
+            },
             OnUpdate: (old, now) =>
             {
                 if (Zone(old) != Zone(now))
@@ -86,6 +92,7 @@ public sealed class EndpointSliceController : IController
         await _pods.WaitForSyncAsync(cancellationToken);
         await _nodes.WaitForSyncAsync(cancellationToken);
         await _slices.WaitForSyncAsync(cancellationToken);
+        Volatile.Write(ref synced, true);
         await QueueWorkers.RunAsync(queue, _options.Workers, (key, ct) => ReconcileAsync(queue, key, ct), _log, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
     }

@@ -163,4 +163,21 @@ public sealed class EndpointSliceControllerTests : IAsyncLifetime
         var again = await _backends.WaitForSlicesAsync("web", s => s.Count == 1 && AllEndpoints(s).Count() == 1, "a slice is made again");
         Assert.NotEqual(slice.Uid(), again[0].Uid());
     }
+
+    [Fact]
+    public async Task A_pod_on_an_unknown_node_joins_when_the_node_appears_and_follows_its_zone()
+    {
+        await _backends.ServiceAsync("web", Web);
+        await _backends.PodAsync("web-1", "late", Web);
+        await _backends.StatusAsync("web-1", "10.244.1.5", ready: true);
+        await _backends.WaitForSlicesAsync("web", s => s.Count == 1 && !AllEndpoints(s).Any(), "left out while its node is unknown");
+        await TestApiServer.Eventually(() => Task.FromResult(_controller.Log.Contains("pods web-1 left out of its EndpointSlices: their node is unknown")), "the reason is logged");
+
+        await _backends.NodeAsync("late", zone: "zone-a");
+        await _backends.WaitForSlicesAsync("web", s => AllEndpoints(s).Any(e => e.Zone == "zone-a"), "it joins once the node exists");
+        var node = await Client.CoreV1.ReadNodeAsync("late");
+        node.Metadata.Labels["topology.kubernetes.io/zone"] = "zone-b";
+        await Client.CoreV1.ReplaceNodeAsync(node, "late");
+        await _backends.WaitForSlicesAsync("web", s => AllEndpoints(s).Any(e => e.Zone == "zone-b"), "its zone follows the node's");
+    }
 }
