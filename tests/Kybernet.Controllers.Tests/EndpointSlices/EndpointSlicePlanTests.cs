@@ -109,4 +109,23 @@ public sealed class EndpointSlicePlanTests
         Assert.Empty(placeholder.Ports);
         Assert.True(Plan(service, [pod], Stored(plan)).IsEmpty);
     }
+
+    [Fact]
+    public void A_dual_stack_service_gets_slices_per_address_type_and_a_family_it_drops_loses_its_slices()
+    {
+        var service = Service();
+        service.Spec.IpFamilies = ["IPv4", "IPv6"];
+        var pod = Pod(1);
+        pod.Status.PodIPs = [new V1PodIP { Ip = "10.244.0.2" }, new V1PodIP { Ip = "fd00:10:244::2" }];
+        var plan = Plan(service, [pod], []);
+        Assert.Equal(["IPv4", "IPv6"], plan.Create.Select(s => s.AddressType).Order());
+        Assert.Equal(["fd00:10:244::2"], plan.Create.Single(s => s.AddressType == "IPv6").Endpoints.Single().Addresses);
+        var stored = Stored(plan);
+
+        service.Spec.IpFamilies = ["IPv4"];
+        plan = Plan(service, [pod], stored);
+        Assert.Equal("IPv6", Assert.Single(plan.Delete).AddressType);
+        Assert.Empty(plan.Create);
+        Assert.Empty(plan.Update);
+    }
 }
