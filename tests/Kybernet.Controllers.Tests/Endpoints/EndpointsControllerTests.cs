@@ -157,4 +157,26 @@ public sealed class EndpointsControllerTests : IAsyncLifetime
         await TestApiServer.Eventually(async () => await _backends.EndpointsAsync("orphan") is null, "Endpoints without a Service are removed at start");
         Assert.NotNull(await _backends.EndpointsAsync("kubernetes"));
     }
+
+    [Fact]
+    public async Task Nothing_is_written_when_nothing_an_endpoint_says_changed()
+    {
+        await _backends.NodeAsync("n1");
+        await _backends.ServiceAsync("web", Web);
+        await _backends.PodAsync("web-1", "n1", Web);
+        await _backends.StatusAsync("web-1", "10.244.1.5", ready: true);
+        var before = await _backends.WaitForEndpointsAsync("web", e => e.Subsets?.Count == 1, "the pod is listed");
+
+        // A label the selector does not look at, and a status write that keeps the pod as it was.
+        var pod = await Client.CoreV1.ReadNamespacedPodAsync("web-1", "default");
+        pod.Metadata.Labels["version"] = "2";
+        await Client.CoreV1.ReplaceNamespacedPodAsync(pod, "web-1", "default");
+        pod = await Client.CoreV1.ReadNamespacedPodAsync("web-1", "default");
+        pod.Status.ContainerStatuses = [new V1ContainerStatus { Name = "web", Image = "busybox", ImageID = "", Ready = true, RestartCount = 1 }];
+        await Client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, "web-1", "default");
+        // Then a change the controller must act on, after which it has seen the others too.
+        await _backends.ServiceAsync("flush", Web);
+        await _backends.WaitForEndpointsAsync("flush", e => e.Subsets?.Count == 1, "a later Service is synced");
+        Assert.Equal(before.ResourceVersion(), (await _backends.EndpointsAsync("web"))!.ResourceVersion());
+    }
 }
