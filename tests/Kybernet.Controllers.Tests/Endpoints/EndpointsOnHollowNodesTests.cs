@@ -66,7 +66,7 @@ public sealed class EndpointsOnHollowNodesTests : IAsyncLifetime
         await _nodes.MarkReadyAsync("default", "web-0");
         await _nodes.MarkReadyAsync("default", "web-1");
         endpoints = await _backends.WaitForEndpointsAsync("web", e => e.Subsets?.Sum(s => s.Addresses?.Count ?? 0) == 2, "both ready");
-        Assert.Equal([ip0, ip1], ServiceBackends.Ips(endpoints.Subsets[0].Addresses).Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { ip0, ip1 }.Order(StringComparer.Ordinal), ServiceBackends.Ips(endpoints.Subsets[0].Addresses));
         Assert.Equal(["hollow-0", "hollow-1"], endpoints.Subsets[0].Addresses.Select(a => a.NodeName).Order(StringComparer.Ordinal));
         var slices = await _backends.WaitForSlicesAsync("web", s => AllEndpoints(s).Count(e => e.Conditions.Ready == true) == 2, "both ready in the slice");
         Assert.Equal(8080, Assert.Single(Assert.Single(slices).Ports).Port);

@@ -54,6 +54,6 @@ public sealed class RootCaPublisherTests : IAsyncLifetime
         changed.Data["ca.crt"] = "not a certificate";
         await Client.CoreV1.ReplaceNamespacedConfigMapAsync(changed, changed.Name(), "team");
         await TestApiServer.Eventually(async () => (await Find("team"))!.Data["ca.crt"] == _caPem, "a changed CA is put right");
-        Assert.Contains("namespace team: corrected ConfigMap kube-root-ca.crt", _controller.Log);
+        await TestApiServer.Eventually(() => Task.FromResult(_controller.Log.Contains("namespace team: corrected ConfigMap kube-root-ca.crt")), "the correction is logged");
     }
 }
