@@ -180,4 +180,25 @@ public sealed class EndpointsControllerTests : IAsyncLifetime
         await _backends.WaitForEndpointsAsync("flush", e => e.Subsets?.Count == 1, "a later Service is synced");
         Assert.Equal(before.ResourceVersion(), (await _backends.EndpointsAsync("web"))!.ResourceVersion());
     }
+
+    [Fact]
+    public async Task Endpoints_over_capacity_are_truncated_and_annotated_until_they_fit_again()
+    {
+        await _controller.DisposeAsync();
+        _controller = new RunningController(_server, (informers, log) => new EndpointsController(informers, new EndpointsOptions { MaxAddresses = 2 }, log));
+        await _backends.NodeAsync("n1");
+        await _backends.ServiceAsync("web", Web);
+        foreach (var i in new[] { 1, 2, 3 })
+        {
+            await _backends.PodAsync($"web-{i}", "n1", Web);
+            await _backends.StatusAsync($"web-{i}", $"10.244.1.{i}", ready: true);
+        }
+        var endpoints = await _backends.WaitForEndpointsAsync("web", e => e.Metadata.Annotations?.ContainsKey(EndpointLabels.OverCapacity) == true, "truncated");
+        Assert.Equal("truncated", endpoints.Metadata.Annotations[EndpointLabels.OverCapacity]);
+        Assert.Equal(2, endpoints.Subsets.Sum(s => s.Addresses.Count));
+
+        await Client.CoreV1.DeleteNamespacedPodAsync("web-3", "default");
+        endpoints = await _backends.WaitForEndpointsAsync("web", e => e.Metadata.Annotations?.ContainsKey(EndpointLabels.OverCapacity) != true, "no longer truncated");
+        Assert.Equal(["10.244.1.1", "10.244.1.2"], ServiceBackends.Ips(endpoints.Subsets[0].Addresses));
+    }
 }
