@@ -4,7 +4,9 @@ using Kybernet.ApiServer;
 using Kybernet.Cli.Logging;
 using Kybernet.Client;
 using Kybernet.Controllers;
+using Kybernet.Controllers.EndpointSlices;
 using Kybernet.Controllers.NodeIpam;
+using Kybernet.Controllers.RootCaPublisher;
 using Kybernet.Store;
 using Microsoft.Extensions.Logging;
 
@@ -22,10 +24,11 @@ internal static class ServerCommand
         var allocate = new Option<bool>("--allocate-node-cidrs") { Description = "Give every node a pod CIDR from --cluster-cidr (spec.podCIDR)", DefaultValueFactory = _ => true };
         var clusterCidr = new Option<string>("--cluster-cidr") { Description = "The pod network node CIDRs are cut from", DefaultValueFactory = _ => NodeIpamOptions.DefaultClusterCidr.ToString() };
         var maskSize = new Option<int>("--node-cidr-mask-size") { Description = "The prefix length of each node's pod CIDR", DefaultValueFactory = _ => NodeIpamOptions.DefaultNodeCidrMaskSize };
+        var maxEndpointsPerSlice = new Option<int>("--max-endpoints-per-slice") { Description = "The most endpoints one EndpointSlice holds (1-1000)", DefaultValueFactory = _ => EndpointSliceOptions.DefaultMaxEndpointsPerSlice };
         var logLevel = LogOptions.Level();
         var command = new Command("server", "Run the API server and the controllers (kubectl talks to it through DATA_DIR/admin.kubeconfig)")
         {
-            dataDir, listen, store, sans, allocate, clusterCidr, maskSize, logLevel,
+            dataDir, listen, store, sans, allocate, clusterCidr, maskSize, maxEndpointsPerSlice, logLevel,
         };
         command.SetAction(async (parsed, ct) =>
         {
@@ -49,7 +52,14 @@ internal static class ServerCommand
             {
                 AllocateNodeCidrs = parsed.GetValue(allocate),
                 NodeIpam = new NodeIpamOptions { ClusterCidr = cluster, NodeCidrMaskSize = parsed.GetValue(maskSize) },
+                EndpointSlices = new EndpointSliceOptions { MaxEndpointsPerSlice = parsed.GetValue(maxEndpointsPerSlice) },
             };
+            try { controllerOptions.EndpointSlices.Validate(); }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine($"kybernet: {e.Message}");
+                return 1;
+            }
             if (controllerOptions.AllocateNodeCidrs)
             {
                 try { controllerOptions.NodeIpam.Validate(); }
@@ -75,6 +85,11 @@ internal static class ServerCommand
             log.LogInformation("serving at {Url} (store: {Store})", server.Url, parsed.GetValue(store));
             log.LogInformation("kubectl: export KUBECONFIG={Kubeconfig}", server.KubeconfigPath);
 
+            // The cluster CA the API server made (or found) in its data directory, for kube-root-ca.crt in every namespace.
+            controllerOptions = controllerOptions with
+            {
+                RootCa = new RootCaPublisherOptions { CaPem = await File.ReadAllTextAsync(ApiServerHost.CaCertificatePath(directory), ct) },
+            };
             // The controllers talk to the API like any other client (kube-controller-manager's way), as
             // system:kube-controller-manager, with what its RBAC role allows.
             using var client = KubeClient.FromKubeconfig(server.ControllerManagerKubeconfigPath);
