@@ -1,6 +1,7 @@
 using k8s;
 using Kybernet.Client.Informers;
 using Kybernet.Controllers.GarbageCollection;
+using Kybernet.Controllers.Jobs;
 using Kybernet.Controllers.Namespaces;
 using Kybernet.Controllers.NodeIpam;
 using Kybernet.Controllers.ServiceAccounts;
@@ -20,6 +21,8 @@ public sealed record ControllerManagerOptions
     public GarbageCollectorOptions GarbageCollector { get; init; } = new();
 
     public NamespaceControllerOptions Namespaces { get; init; } = new();
+
+    public JobControllerOptions Jobs { get; init; } = new();
 
     /// <summary>Where the manager and each controller log (a category per controller); nothing by default.</summary>
     public ILoggerFactory Loggers { get; init; } = NullLoggerFactory.Instance;
@@ -64,6 +67,8 @@ public sealed class ControllerManager : IAsyncDisposable
             new GarbageCollector(informers, options.GarbageCollector, options.Loggers.CreateLogger("garbage-collector")),
             new NamespaceController(informers, options.Namespaces, options.Loggers.CreateLogger("namespace-controller")),
             new ServiceAccountsController(informers, options.Loggers.CreateLogger("serviceaccounts-controller")),
+            new JobController(informers, options.Jobs, options.Loggers.CreateLogger("job-controller")),
+            new TtlAfterFinishedController(informers, options.Loggers.CreateLogger("ttl-after-finished-controller")),
         };
         if (options.AllocateNodeCidrs)
             controllers.Add(new NodeIpamController(informers, options.NodeIpam, options.Loggers.CreateLogger("node-ipam")));
