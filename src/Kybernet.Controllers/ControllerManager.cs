@@ -1,5 +1,6 @@
 using k8s;
 using Kybernet.Client.Informers;
+using Kybernet.Controllers.DaemonSets;
 using Kybernet.Controllers.GarbageCollection;
 using Kybernet.Controllers.Jobs;
 using Kybernet.Controllers.Namespaces;
@@ -23,6 +24,8 @@ public sealed record ControllerManagerOptions
     public NamespaceControllerOptions Namespaces { get; init; } = new();
 
     public JobControllerOptions Jobs { get; init; } = new();
+
+    public DaemonSetControllerOptions DaemonSets { get; init; } = new();
 
     /// <summary>Where the manager and each controller log (a category per controller); nothing by default.</summary>
     public ILoggerFactory Loggers { get; init; } = NullLoggerFactory.Instance;
@@ -67,6 +70,7 @@ public sealed class ControllerManager : IAsyncDisposable
             new GarbageCollector(informers, options.GarbageCollector, options.Loggers.CreateLogger("garbage-collector")),
             new NamespaceController(informers, options.Namespaces, options.Loggers.CreateLogger("namespace-controller")),
             new ServiceAccountsController(informers, options.Loggers.CreateLogger("serviceaccounts-controller")),
+            new DaemonSetController(informers, options.DaemonSets, options.Loggers.CreateLogger("daemonset-controller")),
             new JobController(informers, options.Jobs, options.Loggers.CreateLogger("job-controller")),
             new TtlAfterFinishedController(informers, options.Loggers.CreateLogger("ttl-after-finished-controller")),
         };

@@ -145,6 +145,7 @@ public sealed class JobController : IController
 
         var now = _time.GetUtcNow();
         var spec = job.Spec;
+        var said = new List<(string Type, string Reason, string Message)>(); // events, told once the status that says so is written
         var status = Clone(job.Status) ?? new V1JobStatus();
         var suspended = spec.Suspend == true;
         var successReached = JobConditions.IsTrue(status, JobConditions.SuccessCriteriaMet);
@@ -183,9 +184,9 @@ public sealed class JobController : IController
             var deadline = spec.ActiveDeadlineSeconds is { } seconds && status.StartTime is { } start && !suspended
                 ? new DateTimeOffset(DateTime.SpecifyKind(start, DateTimeKind.Utc)).AddSeconds(seconds) : (DateTimeOffset?)null;
             if (failed > (spec.BackoffLimit ?? 6))
-                failureReached = Fail(job, status, JobConditions.BackoffLimitExceeded, JobConditions.BackoffLimitExceededMessage, now);
+                failureReached = Fail(status, said, JobConditions.BackoffLimitExceeded, JobConditions.BackoffLimitExceededMessage, now);
             else if (deadline <= now)
-                failureReached = Fail(job, status, JobConditions.DeadlineExceeded, JobConditions.DeadlineExceededMessage, now);
+                failureReached = Fail(status, said, JobConditions.DeadlineExceeded, JobConditions.DeadlineExceededMessage, now);
             else if (spec.Completions is { } completions ? succeeded >= completions : succeeded > 0 && active.Count == 0)
             {
                 JobConditions.Set(status, JobConditions.SuccessCriteriaMet, true, JobConditions.CompletionsReached, JobConditions.CompletionsReachedMessage, now.UtcDateTime);
@@ -200,14 +201,14 @@ public sealed class JobController : IController
         if (suspended && !finishing)
         {
             if (JobConditions.Set(status, JobConditions.Suspended, true, "JobSuspended", "Job suspended", now.UtcDateTime))
-                _events!.Record(job, ApiVersion, Kind, EventRecorder.Normal, "Suspended", "Job suspended");
+                said.Add((EventRecorder.Normal, "Suspended", "Job suspended"));
         }
         else if (!suspended)
         {
             if (JobConditions.IsTrue(status, JobConditions.Suspended))
             {
                 JobConditions.Set(status, JobConditions.Suspended, false, "JobResumed", "Job resumed", now.UtcDateTime);
-                _events!.Record(job, ApiVersion, Kind, EventRecorder.Normal, "Resumed", "Job resumed");
+                said.Add((EventRecorder.Normal, "Resumed", "Job resumed"));
                 status.StartTime = now.UtcDateTime;
             }
             status.StartTime ??= now.UtcDateTime;
@@ -246,7 +247,11 @@ public sealed class JobController : IController
 
         // 5. Write what was seen ended before any finalizer goes, then let those pods go and count them.
         if (newlyUncounted > 0)
-            job = await WriteStatusAsync(job, status, ct);
+        {
+            if (await WriteStatusAsync(job, status, ct) is not { } written)
+                return; // our cache is behind: the newer job's event brings us back, and no finalizer went meanwhile
+            job = written;
+        }
         var toRelease = pods.Where(p => HasFinalizer(p) && !_finalizerRemoved.ContainsKey(p.Uid()) && (uncountedSucceeded.Contains(p.Uid()) || uncountedFailed.Contains(p.Uid()))).Concat(released);
         await RemoveFinalizersAsync(toRelease, ct);
         var stillHeld = pods.Where(p => HasFinalizer(p) && !_finalizerRemoved.ContainsKey(p.Uid())).Select(p => p.Uid()).ToHashSet(StringComparer.Ordinal);
@@ -273,23 +278,28 @@ public sealed class JobController : IController
             {
                 JobConditions.Set(status, JobConditions.Complete, true, JobConditions.CompletionsReached, JobConditions.CompletionsReachedMessage, now.UtcDateTime);
                 status.CompletionTime = now.UtcDateTime;
-                _events!.Record(job, ApiVersion, Kind, EventRecorder.Normal, "Completed", "Job completed");
-                _log.LogInformation("job {Job}: complete ({Succeeded} succeeded)", key, status.Succeeded);
+                said.Add((EventRecorder.Normal, "Completed", "Job completed"));
             }
             else
             {
                 var target = JobConditions.Find(status, JobConditions.FailureTarget)!;
                 JobConditions.Set(status, JobConditions.Failed, true, target.Reason, target.Message, now.UtcDateTime);
-                _log.LogInformation("job {Job}: failed, {Reason} ({Failed} failed)", key, target.Reason, status.Failed);
             }
         }
-        await WriteStatusAsync(job, status, ct);
+        if (await WriteStatusAsync(job, status, ct) is null)
+            return;
+        foreach (var (type, reason, message) in said)
+            _events!.Record(job, ApiVersion, Kind, type, reason, message);
+        if (JobConditions.IsTrue(status, JobConditions.Complete))
+            _log.LogInformation("job {Job}: complete ({Succeeded} succeeded)", key, status.Succeeded);
+        else if (JobConditions.Find(status, JobConditions.Failed) is { Status: "True" } failure)
+            _log.LogInformation("job {Job}: failed, {Reason} ({Failed} failed)", key, failure.Reason, status.Failed);
     }
 
-    private bool Fail(V1Job job, V1JobStatus status, string reason, string message, DateTimeOffset now)
+    private static bool Fail(V1JobStatus status, List<(string, string, string)> said, string reason, string message, DateTimeOffset now)
     {
         JobConditions.Set(status, JobConditions.FailureTarget, true, reason, message, now.UtcDateTime);
-        _events!.Record(job, ApiVersion, Kind, EventRecorder.Warning, reason, message);
+        said.Add((EventRecorder.Warning, reason, message));
         return true;
     }
 
@@ -386,7 +396,8 @@ public sealed class JobController : IController
         await RemoveFinalizersAsync(orphans.ToList(), ct);
     }
 
-    private async Task<V1Job> WriteStatusAsync(V1Job job, V1JobStatus status, CancellationToken ct)
+    /// <summary>Writes the status (unless unchanged); null when the job changed since our cache saw it (409).</summary>
+    private async Task<V1Job?> WriteStatusAsync(V1Job job, V1JobStatus status, CancellationToken ct)
     {
         if (KubernetesJson.Serialize(status) == KubernetesJson.Serialize(job.Status ?? new V1JobStatus()))
             return job;
@@ -394,7 +405,16 @@ public sealed class JobController : IController
         next.ApiVersion = ApiVersion;
         next.Kind = Kind;
         next.Status = Clone(status);
-        return await _client.BatchV1.ReplaceNamespacedJobStatusAsync(next, job.Name(), job.Namespace(), cancellationToken: ct);
+        try
+        {
+            return await _client.BatchV1.ReplaceNamespacedJobStatusAsync(next, job.Name(), job.Namespace(), cancellationToken: ct);
+        }
+        catch (Exception e) when (KubeClient.IsConflict(e))
+        {
+            // Decided on a copy older than the job (often our own last write not yet seen): decide again from the newer one.
+            _log.LogDebug("job {Namespace}/{Name}: status not written, the job changed meanwhile", job.Namespace(), job.Name());
+            return null;
+        }
     }
 
     private static T? Clone<T>(T? value) where T : class => value is null ? null : KubernetesJson.Deserialize<T>(KubernetesJson.Serialize(value));
