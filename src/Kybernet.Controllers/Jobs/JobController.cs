@@ -11,8 +11,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Kybernet.Controllers.Jobs;
 
 /// <summary>
-/// kube-controller-manager's job controller (batch/v1 Jobs, NonIndexed completion mode): runs up to
-/// spec.parallelism pods at once until spec.completions of them succeed, replaces failed ones after a doubling backoff
+/// kube-controller-manager's job controller (batch/v1 Jobs): runs up to spec.parallelism pods at once until
+/// spec.completions of them succeed (Indexed mode: until a pod of each index in [0, completions) has, see
+/// <see cref="CompletionIndexes"/>), replaces failed ones after a doubling backoff
 /// until more than spec.backoffLimit have failed, and fails the job when it has been active for longer than
 /// spec.activeDeadlineSeconds. A suspended job has no pods.
 /// <para>
@@ -177,6 +178,17 @@ public sealed class JobController : IController
         var succeeded = (status.Succeeded ?? 0) + uncountedSucceeded.Count;
         var failed = (status.Failed ?? 0) + uncountedFailed.Count;
         var active = pods.Where(PodState.IsActive).ToList();
+        // Indexed: what counts is the indexes done (counted, or succeeded and being counted), not the pods.
+        var indexed = spec.CompletionMode == "Indexed" && spec.Completions is not null;
+        var completedIndexes = CompletionIndexes.Parse(indexed ? status.CompletedIndexes : null);
+        var doneIndexes = new SortedSet<int>(completedIndexes);
+        if (indexed)
+        {
+            foreach (var pod in pods.Where(p => uncountedSucceeded.Contains(p.Uid())))
+                if (CompletionIndexes.Of(pod) is { } index && index < spec.Completions)
+                    doneIndexes.Add(index);
+            succeeded = doneIndexes.Count;
+        }
 
         // 2. The outcome, once known, is stated first (SuccessCriteriaMet / FailureTarget); Complete / Failed follow.
         if (!successReached && !failureReached)
@@ -219,6 +231,8 @@ public sealed class JobController : IController
         var created = 0;
         if (finishing || suspended)
             deleted = await DeleteAsync(job, key, active, ct);
+        else if (indexed)
+            (deleted, created) = await RunIndexesAsync(job, key, active, doneIndexes, failed, now, ct);
         else
         {
             var wanted = spec.Parallelism ?? 1;
@@ -259,6 +273,13 @@ public sealed class JobController : IController
         {
             uncountedSucceeded.Remove(uid);
             status.Succeeded = (status.Succeeded ?? 0) + 1;
+            if (indexed && pods.FirstOrDefault(p => p.Uid() == uid) is { } pod && CompletionIndexes.Of(pod) is { } index && index < spec.Completions)
+                completedIndexes.Add(index);
+        }
+        if (indexed)
+        {
+            status.Succeeded = completedIndexes.Count;
+            status.CompletedIndexes = CompletionIndexes.Format(completedIndexes);
         }
         foreach (var uid in uncountedFailed.Where(u => !stillHeld.Contains(u)).ToList())
         {
@@ -303,6 +324,40 @@ public sealed class JobController : IController
         return true;
     }
 
+    /// <summary>
+    /// Indexed mode: one active pod per index not yet done, lowest indexes first, at most parallelism; pods of an index
+    /// done, duplicated, or out of range are deleted.
+    /// </summary>
+    private async Task<(int Deleted, int Created)> RunIndexesAsync(V1Job job, string key, List<V1Pod> active, SortedSet<int> done, int failed, DateTimeOffset now, CancellationToken ct)
+    {
+        var completions = job.Spec.Completions!.Value;
+        var running = new HashSet<int>();
+        var surplus = new List<V1Pod>();
+        foreach (var pod in active.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue))
+        {
+            if (CompletionIndexes.Of(pod) is { } index && index < completions && !done.Contains(index) && running.Add(index))
+                continue;
+            surplus.Add(pod);
+        }
+        var wanted = Math.Min(job.Spec.Parallelism ?? 1, completions - done.Count);
+        foreach (var pod in active.Except(surplus).OrderByDescending(p => CompletionIndexes.Of(p)).Take(Math.Max(0, running.Count - wanted)).ToList())
+        {
+            surplus.Add(pod);
+            running.Remove(CompletionIndexes.Of(pod)!.Value);
+        }
+        var deleted = await DeleteAsync(job, key, surplus, ct);
+        var missing = Enumerable.Range(0, completions).Where(i => !done.Contains(i) && !running.Contains(i)).Take(wanted - running.Count).ToList();
+        if (missing.Count == 0)
+            return (deleted, 0);
+        var wait = BackoffRemaining(key, failed, now);
+        if (wait > TimeSpan.Zero)
+        {
+            _queue?.AddAfter(key, wait);
+            return (deleted, 0);
+        }
+        return (deleted, await CreateAsync(job, key, missing.Count, ct, missing));
+    }
+
     // Upstream's pod failure backoff: 10 s after the first failure, doubling, at most 6 min, from the last failure seen.
     private TimeSpan BackoffRemaining(string key, int failed, DateTimeOffset now)
     {
@@ -314,14 +369,20 @@ public sealed class JobController : IController
         return last + delay - now;
     }
 
-    private async Task<int> CreateAsync(V1Job job, string key, int count, CancellationToken ct)
+    private async Task<int> CreateAsync(V1Job job, string key, int count, CancellationToken ct, IReadOnlyList<int>? indexes = null)
     {
         _expectations.ExpectCreations(key, count);
-        var attempts = Enumerable.Range(0, count).Select(async _ =>
+        var attempts = Enumerable.Range(0, count).Select(async n =>
         {
             try
             {
-                await _podControl!.CreateAsync(job, ApiVersion, Kind, job.Spec.Template, pod => (pod.Metadata.Finalizers ??= []).Add(TrackingFinalizer), ct: ct);
+                var index = indexes?[n];
+                await _podControl!.CreateAsync(job, ApiVersion, Kind, job.Spec.Template, pod =>
+                {
+                    (pod.Metadata.Finalizers ??= []).Add(TrackingFinalizer);
+                    if (index is { } i)
+                        CompletionIndexes.Assign(pod, job.Name(), i);
+                }, generateName: index is { } i ? $"{job.Name()}-{i}-" : null, ct: ct);
                 return true;
             }
             catch (Exception e) when (e is not OperationCanceledException)

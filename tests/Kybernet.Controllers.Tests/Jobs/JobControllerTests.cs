@@ -143,6 +143,35 @@ public sealed class JobControllerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_indexed_job_runs_each_index_once_to_success_replacing_a_failed_index()
+    {
+        _server.Kubectl.OkWith(JobYaml("shards", "  completionMode: Indexed\n  completions: 3\n  parallelism: 3"), "create", "-f", "-");
+        IList<V1Pod> pods = [];
+        await TestApiServer.Eventually(async () => (pods = await PodsOf("shards")).Count == 3, "a pod per index");
+        V1Pod ByIndex(string index) => pods.Single(p => p.Metadata.Annotations[CompletionIndexes.Key] == index && PodState.IsActive(p));
+        foreach (var index in new[] { "0", "1", "2" })
+        {
+            var pod = ByIndex(index);
+            Assert.Equal(index, pod.Metadata.Labels[CompletionIndexes.Key]);
+            Assert.Equal($"shards-{index}", pod.Spec.Hostname);
+            Assert.StartsWith($"shards-{index}-", pod.Name());
+            Assert.Contains(pod.Spec.Containers[0].Env, e => e.Name == "JOB_COMPLETION_INDEX" && e.ValueFrom.FieldRef.FieldPath == $"metadata.annotations['{CompletionIndexes.Key}']");
+        }
+        await SetPhase(ByIndex("1"), PodState.Succeeded);
+        await TestApiServer.Eventually(async () => (await Job("shards")).Status?.CompletedIndexes == "1", "completedIndexes 1");
+        var failing = ByIndex("0");
+        await SetPhase(failing, PodState.Failed);
+        await TestApiServer.Eventually(async () => (pods = await PodsOf("shards")).Any(p => PodState.IsActive(p) && p.Metadata.Annotations[CompletionIndexes.Key] == "0" && p.Uid() != failing.Uid()), "index 0 runs again");
+        await SetPhase(ByIndex("0"), PodState.Succeeded);
+        await SetPhase(ByIndex("2"), PodState.Succeeded);
+        _server.Kubectl.Ok("wait", "--for=condition=complete", "job/shards", "--timeout=20s");
+        var job = await Job("shards");
+        Assert.Equal("0-2", job.Status.CompletedIndexes);
+        Assert.Equal(3, job.Status.Succeeded);
+        Assert.Equal(1, job.Status.Failed);
+    }
+
+    [Fact]
     public async Task A_suspended_job_runs_no_pods_until_resumed()
     {
         _server.Kubectl.OkWith(JobYaml("later", "  suspend: true"), "create", "-f", "-");
