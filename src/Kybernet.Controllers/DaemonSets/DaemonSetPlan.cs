@@ -11,7 +11,9 @@ namespace Kybernet.Controllers.DaemonSets;
 /// <item>on a node that may keep its pod, failed pods are deleted (to be replaced) and of several pods the oldest stays;</item>
 /// <item>a node that may not keep its pod (labels, NoExecute taint) loses it, and so does a pod whose node is gone;</item>
 /// <item>RollingUpdate deletes old-revision pods, unavailable ones first and at any time, available ones only while
-/// fewer than maxUnavailable nodes are without an available pod (the new pod comes when the old one is gone).</item>
+/// fewer than maxUnavailable nodes are without an available pod (the new pod comes when the old one is gone); with
+/// maxSurge, a new pod starts beside the old one on at most maxSurge nodes at a time (at once where the old one is not
+/// available) and the old one goes when the new one is available.</item>
 /// </list>
 /// </summary>
 public sealed class DaemonSetPlan
@@ -44,17 +46,31 @@ public sealed class DaemonSetPlan
             list.Add(pod);
         }
 
-        int desired = 0, current = 0, misscheduled = 0, ready = 0, available = 0, updated = 0;
-        // For the rolling update: nodes that should run a pod and do not have an available one, and old pods to replace.
+        var verdicts = nodes.OrderBy(n => n.Name(), StringComparer.Ordinal).Select(n => (Node: n, Verdict: DaemonPlacement.Judge(ds.Spec.Template, n))).ToList();
+        var desired = verdicts.Count(v => v.Verdict.ShouldRun);
+        var isRollingUpdate = ds.Spec.UpdateStrategy?.Type is null or "RollingUpdate";
+        var rollingUpdate = mayRollOut && isRollingUpdate;
+        var rolling = ds.Spec.UpdateStrategy?.RollingUpdate;
+        var maxSurge = isRollingUpdate ? ScaledValue.Of(rolling?.MaxSurge, desired, roundUp: true, fallback: 0) : 0;
+        var maxUnavailable = ScaledValue.Of(rolling?.MaxUnavailable, desired, roundUp: true, fallback: 1);
+        if (maxUnavailable <= 0 && maxSurge <= 0)
+            maxUnavailable = 1; // as upstream: a rollout always has room for one
+
+        int current = 0, misscheduled = 0, ready = 0, available = 0, updated = 0;
+        // For the rolling update: nodes without an available pod, old pods to replace, nodes to surge on.
         var unavailable = 0;
+        var surging = 0;
         var replaceFreely = new List<V1Pod>();
         var replaceWithinBudget = new List<V1Pod>();
-        foreach (var node in nodes.OrderBy(n => n.Name(), StringComparer.Ordinal))
+        var surgeFreely = new List<string>();
+        var surgeWithinBudget = new List<string>();
+        foreach (var (node, verdict) in verdicts)
         {
-            var verdict = DaemonPlacement.Judge(ds.Spec.Template, node);
             var onNode = byNode.GetValueOrDefault(node.Name()) ?? [];
             var live = onNode.Where(p => !PodState.IsTerminating(p)).OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(p => p.Name(), StringComparer.Ordinal).ToList();
+            bool IsUpdated(V1Pod pod) => DaemonSetHistory.HashOf(pod.Metadata) == currentHash;
 
+            var kept = new List<V1Pod>();
             if (verdict.ShouldRun && onNode.Count == 0)
                 plan.NodesNeedingPods.Add(node.Name());
             else if (verdict.ShouldContinueRunning)
@@ -67,50 +83,73 @@ public sealed class DaemonSetPlan
                     else
                         running.Add(pod);
                 }
-                plan.PodsToDelete.AddRange(running.Skip(1)); // one pod per node: the oldest stays
+                // One pod per node, the oldest; while surging, the oldest old one and the newest new one.
+                if (maxSurge > 0)
+                    kept.AddRange(new[] { running.FirstOrDefault(p => !IsUpdated(p)), running.LastOrDefault(IsUpdated) }.OfType<V1Pod>());
+                else
+                    kept.AddRange(running.Take(1));
+                plan.PodsToDelete.AddRange(running.Except(kept));
             }
             else
                 plan.PodsToDelete.AddRange(live);
 
-            var keeper = live.FirstOrDefault(p => p.Status?.Phase != PodState.Failed);
-            if (verdict.ShouldRun)
+            var oldPod = kept.FirstOrDefault(p => !IsUpdated(p));
+            var newPod = kept.FirstOrDefault(IsUpdated);
+            var keeper = newPod ?? oldPod;
+            if (!verdict.ShouldRun)
             {
-                desired++;
                 if (live.Count > 0)
-                    current++;
-                var isUpdated = keeper is not null && DaemonSetHistory.HashOf(keeper.Metadata) == currentHash;
-                var isAvailable = keeper is not null && PodState.IsAvailable(keeper, minReady, now);
-                if (keeper is not null && PodState.IsReady(keeper))
-                    ready++;
-                if (isAvailable)
-                    available++;
-                if (isUpdated)
-                    updated++;
-                if (keeper is not null && PodState.UntilAvailable(keeper, minReady, now) is { } wait)
-                    plan.RecheckAfter = plan.RecheckAfter is { } earlier && earlier < wait ? earlier : wait;
-
-                if (keeper is null || live.Count > 1)
-                    unavailable++; // no pod, or several being sorted out: counts against the budget
-                else if (isUpdated)
-                    unavailable += isAvailable ? 0 : 1;
-                else if (!isAvailable)
-                    replaceFreely.Add(keeper); // an old pod that is not available anyway
-                else
-                    replaceWithinBudget.Add(keeper);
+                    misscheduled++;
+                continue;
             }
-            else if (live.Count > 0)
-                misscheduled++;
+            if (live.Count > 0)
+                current++;
+            var isAvailable = keeper is not null && PodState.IsAvailable(keeper, minReady, now);
+            if (keeper is not null && PodState.IsReady(keeper))
+                ready++;
+            if (isAvailable)
+                available++;
+            if (newPod is not null)
+                updated++;
+            if (keeper is not null && PodState.UntilAvailable(keeper, minReady, now) is { } wait)
+                plan.RecheckAfter = plan.RecheckAfter is { } earlier && earlier < wait ? earlier : wait;
+
+            if (maxSurge > 0)
+            {
+                if (oldPod is not null && newPod is null)
+                {
+                    if (PodState.IsAvailable(oldPod, minReady, now))
+                        surgeWithinBudget.Add(node.Name());
+                    else
+                        surgeFreely.Add(node.Name()); // nothing to keep available: replace at once
+                }
+                else if (oldPod is not null && newPod is not null)
+                {
+                    if (PodState.IsAvailable(newPod, minReady, now))
+                        plan.PodsToDelete.Add(oldPod); // the new one took over
+                    else
+                        surging++;
+                }
+            }
+            else if (keeper is null || live.Count > 1)
+                unavailable++; // no pod, or several being sorted out: counts against the budget
+            else if (newPod is not null)
+                unavailable += isAvailable ? 0 : 1;
+            else if (!isAvailable)
+                replaceFreely.Add(keeper); // an old pod that is not available anyway
+            else
+                replaceWithinBudget.Add(keeper);
         }
 
-        if (mayRollOut && ds.Spec.UpdateStrategy?.Type is null or "RollingUpdate")
+        if (rollingUpdate && maxSurge > 0)
         {
-            var rolling = ds.Spec.UpdateStrategy?.RollingUpdate;
-            var maxUnavailable = ScaledValue.Of(rolling?.MaxUnavailable, desired, roundUp: true, fallback: 1);
-            if (maxUnavailable <= 0)
-                maxUnavailable = 1; // maxSurge is not implemented: a rollout always needs room to replace
-            var room = Math.Clamp(maxUnavailable - unavailable, 0, replaceWithinBudget.Count);
+            plan.NodesNeedingPods.AddRange(surgeFreely);
+            plan.NodesNeedingPods.AddRange(surgeWithinBudget.Take(Math.Clamp(maxSurge - surging, 0, surgeWithinBudget.Count)));
+        }
+        else if (rollingUpdate)
+        {
             plan.PodsToDelete.AddRange(replaceFreely);
-            plan.PodsToDelete.AddRange(replaceWithinBudget.Take(room));
+            plan.PodsToDelete.AddRange(replaceWithinBudget.Take(Math.Clamp(maxUnavailable - unavailable, 0, replaceWithinBudget.Count)));
         }
 
         plan.Status.DesiredNumberScheduled = desired;

@@ -136,6 +136,41 @@ public sealed class DaemonSetControllerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_maxSurge_a_new_pod_starts_beside_the_old_one_and_no_node_is_ever_without_a_ready_pod()
+    {
+        foreach (var name in new[] { "n1", "n2", "n3" })
+            await _nodes.AddAsync(name);
+        _server.Kubectl.OkWith(DaemonSetYaml("agent") + "\n  updateStrategy:\n    rollingUpdate:\n      maxSurge: 1\n      maxUnavailable: 0", "create", "-f", "-");
+        _server.Kubectl.Ok("rollout", "status", "ds/agent", "--timeout=20s");
+
+        using var watching = new CancellationTokenSource();
+        int fewestReady = 3, mostPods = 3;
+        var watcher = Task.Run(async () =>
+        {
+            while (!watching.IsCancellationRequested)
+            {
+                var live = (await PodsOf("agent")).Where(p => !PodState.IsTerminating(p)).ToList();
+                fewestReady = Math.Min(fewestReady, live.Where(PodState.IsReady).Select(p => p.Spec.NodeName).Distinct().Count());
+                mostPods = Math.Max(mostPods, live.Count);
+                await Task.Delay(10);
+            }
+        });
+        // New pods stay not ready at first: one node surges (4 pods), and the rollout waits for it.
+        _nodes.MarkReady = false;
+        _server.Kubectl.Ok("set", "image", "ds/agent", "main=busybox:2");
+        await TestApiServer.Eventually(async () => (await PodsOf("agent")).Count(p => p.Status?.Phase == "Running" && !PodState.IsReady(p)) == 1, "one new pod running, not ready");
+        Assert.Equal(4, (await PodsOf("agent")).Count);
+        Assert.Contains("Waiting for daemon set \"agent\" rollout to finish", _server.Kubectl.Ok("rollout", "status", "ds/agent", "--watch=false"));
+        _nodes.MarkReady = true;
+        _server.Kubectl.Ok("rollout", "status", "ds/agent", "--timeout=20s");
+        await TestApiServer.Eventually(async () => (await PodsOf("agent")) is { Count: 3 } pods && pods.All(p => p.Spec.Containers[0].Image == "busybox:2"), "the new image on every node, one pod each");
+        await watching.CancelAsync();
+        await watcher;
+        Assert.Equal(3, fewestReady);
+        Assert.True(mostPods <= 4, $"{mostPods} pods at once: more than one node surged");
+    }
+
+    [Fact]
     public async Task Kubectl_set_image_rolls_one_node_at_a_time_and_rollout_status_history_and_undo_work()
     {
         foreach (var name in new[] { "n1", "n2", "n3" })
