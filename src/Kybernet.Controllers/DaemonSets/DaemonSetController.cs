@@ -44,6 +44,7 @@ public sealed class DaemonSetController : IController
     private readonly TimeProvider _time;
     private readonly Expectations _expectations;
     private readonly DaemonSetHistory _history;
+    private readonly PodClaims _claims;
     // "dsUid/node" -> (failed pods deleted in a row, when the next may be)
     private readonly ConcurrentDictionary<string, (int Count, DateTimeOffset Next)> _failedBackoff = new(StringComparer.Ordinal);
     private WorkQueue<string>? _queue;
@@ -64,6 +65,7 @@ public sealed class DaemonSetController : IController
         _time = time ?? TimeProvider.System;
         _expectations = new Expectations(_time);
         _history = new DaemonSetHistory(_client, _log);
+        _claims = new PodClaims(_client, _log);
     }
 
     private static void AddOwnerIndex<T>(InformerCache<T> cache) where T : IKubernetesObject<V1ObjectMeta>
@@ -163,7 +165,7 @@ public sealed class DaemonSetController : IController
         var revisions = _revisions.Cache.ByIndex(OwnerIndex, ds.Uid());
         var current = await _history.CurrentAsync(ds, revisions, ct);
         var hash = DaemonSetHistory.HashOf(current.Metadata) ?? RevisionHash.Of(ds.Spec.Template, ds.Status?.CollisionCount);
-        var pods = _pods.Cache.ByIndex(OwnerIndex, ds.Uid());
+        var pods = await _claims.ClaimAsync(ds, _pods.Cache.ByIndex(OwnerIndex, ds.Uid()), _pods.Cache.ByIndex(InformerCache<V1Pod>.NamespaceIndex, ds.Namespace()), ct);
         var now = _time.GetUtcNow();
         var satisfied = _expectations.Satisfied(key);
         var plan = DaemonSetPlan.Make(ds, _nodes.Cache.List(), pods, hash, now, mayRollOut: satisfied);

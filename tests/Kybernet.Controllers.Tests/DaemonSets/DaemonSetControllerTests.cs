@@ -124,6 +124,30 @@ public sealed class DaemonSetControllerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_matching_orphan_pod_is_adopted_and_a_pod_whose_labels_stop_matching_is_released_and_replaced()
+    {
+        await _nodes.AddAsync("n1");
+        await _nodes.AddAsync("n2");
+        var orphan = await Client.CoreV1.CreateNamespacedPodAsync(new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = "stray", Labels = new Dictionary<string, string> { ["app"] = "agent" } },
+            Spec = new V1PodSpec { NodeName = "n1", Containers = [new V1Container { Name = "main", Image = "busybox" }] },
+        }, Ns);
+        // OnDelete: the adopted pod (of no revision) is not rolled away while we look.
+        _server.Kubectl.OkWith(DaemonSetYaml("agent") + "\n  updateStrategy:\n    type: OnDelete", "create", "-f", "-");
+        await TestApiServer.Eventually(async () => await NodesOf("agent") == "n1,n2", "one pod per node");
+        var pods = await PodsOf("agent");
+        var adopted = pods.Single(p => p.Spec.NodeName == "n1");
+        Assert.Equal(orphan.Uid(), adopted.Uid()); // n1 got no second pod
+        Assert.Equal("agent", ControllerRefs.ControllerOf(adopted.Metadata)!.Name);
+
+        var onN2 = pods.Single(p => DaemonPlacement.TargetNode(p) == "n2");
+        _server.Kubectl.Ok("label", "pod", onN2.Name(), "app=other", "--overwrite");
+        await TestApiServer.Eventually(async () => (await PodsOf("agent")).Any(p => DaemonPlacement.TargetNode(p) == "n2" && p.Uid() != onN2.Uid()), "n2 gets a new pod");
+        Assert.Null(ControllerRefs.ControllerOf((await Client.CoreV1.ReadNamespacedPodAsync(onN2.Name(), Ns)).Metadata));
+    }
+
+    [Fact]
     public async Task A_failed_pod_is_replaced()
     {
         await _nodes.AddAsync("n1");
