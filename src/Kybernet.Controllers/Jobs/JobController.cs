@@ -195,7 +195,7 @@ public sealed class JobController : IController
         {
             var deadline = spec.ActiveDeadlineSeconds is { } seconds && status.StartTime is { } start && !suspended
                 ? new DateTimeOffset(DateTime.SpecifyKind(start, DateTimeKind.Utc)).AddSeconds(seconds) : (DateTimeOffset?)null;
-            if (failed > (spec.BackoffLimit ?? 6))
+            if (failed > (spec.BackoffLimit ?? 6) || PastBackoffLimitOnFailure(spec, active))
                 failureReached = Fail(status, said, JobConditions.BackoffLimitExceeded, JobConditions.BackoffLimitExceededMessage, now);
             else if (deadline <= now)
                 failureReached = Fail(status, said, JobConditions.DeadlineExceeded, JobConditions.DeadlineExceededMessage, now);
@@ -315,6 +315,20 @@ public sealed class JobController : IController
             _log.LogInformation("job {Job}: complete ({Succeeded} succeeded)", key, status.Succeeded);
         else if (JobConditions.Find(status, JobConditions.Failed) is { Status: "True" } failure)
             _log.LogInformation("job {Job}: failed, {Reason} ({Failed} failed)", key, failure.Reason, status.Failed);
+    }
+
+    /// <summary>
+    /// With restartPolicy OnFailure a failing container restarts in its pod instead of failing it: upstream counts the
+    /// restarts of the running and pending pods' containers against backoffLimit instead.
+    /// </summary>
+    private static bool PastBackoffLimitOnFailure(V1JobSpec spec, IEnumerable<V1Pod> active)
+    {
+        if (spec.Template.Spec?.RestartPolicy != "OnFailure")
+            return false;
+        var restarts = active.Where(p => p.Status?.Phase is PodState.Running or PodState.Pending)
+            .Sum(p => (p.Status.InitContainerStatuses ?? []).Concat(p.Status.ContainerStatuses ?? []).Sum(c => c.RestartCount));
+        var limit = spec.BackoffLimit ?? 6;
+        return limit == 0 ? restarts > 0 : restarts >= limit;
     }
 
     private static bool Fail(V1JobStatus status, List<(string, string, string)> said, string reason, string message, DateTimeOffset now)

@@ -129,6 +129,20 @@ public sealed class JobControllerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_restartPolicy_OnFailure_container_restarts_count_against_backoffLimit()
+    {
+        _server.Kubectl.OkWith(JobYaml("restarts", "  backoffLimit: 2").Replace("restartPolicy: Never", "restartPolicy: OnFailure"), "create", "-f", "-");
+        V1Pod? pod = null;
+        await TestApiServer.Eventually(async () => (pod = (await PodsOf("restarts")).FirstOrDefault()) is not null, "a pod");
+        await Client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(new
+        {
+            status = new { phase = "Running", containerStatuses = new[] { new { name = "main", image = "busybox", imageID = "", ready = false, restartCount = 2 } } },
+        }, V1Patch.PatchType.MergePatch), pod!.Name(), Ns);
+        _server.Kubectl.Ok("wait", "--for=condition=failed", "job/restarts", "--timeout=20s");
+        Assert.True(Has(await Job("restarts"), JobConditions.Failed, JobConditions.BackoffLimitExceeded));
+    }
+
+    [Fact]
     public async Task A_job_active_longer_than_activeDeadlineSeconds_fails_with_DeadlineExceeded_and_its_pods_are_deleted()
     {
         _server.Kubectl.OkWith(JobYaml("slow", "  activeDeadlineSeconds: 2\n  parallelism: 2\n  completions: 4"), "create", "-f", "-");
