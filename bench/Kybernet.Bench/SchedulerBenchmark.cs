@@ -6,6 +6,7 @@ using Kybernet.ApiServer;
 using Kybernet.Client;
 using Kybernet.Client.Informers;
 using Kybernet.Controllers;
+using Kybernet.Controllers.Scheduler;
 using Kybernet.Store.Sqlite;
 using Microsoft.Extensions.Logging;
 
@@ -33,19 +34,24 @@ public static class SchedulerBenchmark
         int nodes = args.Length > 0 ? int.Parse(args[0]) : 100;
         int pods = args.Length > 1 ? int.Parse(args[1]) : 1000;
         int rounds = args.Length > 2 ? int.Parse(args[2]) : 1;
-        int workers = new Controllers.Scheduler.SchedulerOptions().MaxBindingsInFlight;
+        int workers = new SchedulerOptions().MaxBindingsInFlight;
         bool hasReplicaSets = HasController("replicaset");
+        // Optional: only some variants (baseline, scheduler, replicaset), e.g. to profile one.
+        var only = args.Length > 3 ? args[3].Split(',') : null;
 
         var variants = new List<(string Name, Variant Run)>
         {
             ($"plain client: create + bind ({workers} workers)", Variant.Baseline),
             ("kybernet: client creates, scheduler binds", Variant.Scheduler),
+            ("kybernet: client creates, scheduler alone binds (no other controller)", Variant.SchedulerAlone),
         };
         if (hasReplicaSets)
             variants.Add(("kybernet: ReplicaSet controller creates, scheduler binds", Variant.ReplicaSet));
         else
             Console.Error.WriteLine("the controller manager has no replicaset controller: measuring the scheduler with client-made pods only");
 
+        if (only is not null)
+            variants.RemoveAll(v => !only.Contains(v.Run.ToString(), StringComparer.OrdinalIgnoreCase));
         var results = variants.ToDictionary(v => v.Name, _ => new List<double>());
         for (int round = 0; round < rounds; round++)
         {
@@ -58,7 +64,7 @@ public static class SchedulerBenchmark
         }
 
         double Median(List<double> xs) => xs.Order().ElementAt(xs.Count / 2);
-        double baseline = pods / Median(results[variants[0].Name]);
+        double baseline = pods / Median(results[variants[0].Name]); // the first variant, normally the plain client
         Console.WriteLine($"| {pods} pods on {nodes} nodes, median of {rounds} | create to all bound (s) | pods/s | vs plain client |");
         Console.WriteLine("|---|---|---|---|");
         foreach (var (name, _) in variants)
@@ -69,7 +75,7 @@ public static class SchedulerBenchmark
         return 0;
     }
 
-    private enum Variant { Baseline, Scheduler, ReplicaSet }
+    private enum Variant { Baseline, Scheduler, SchedulerAlone, ReplicaSet }
 
     private static bool HasController(string name)
     {
@@ -105,8 +111,13 @@ public static class SchedulerBenchmark
             await informers.WaitForSyncAsync();
 
             using var controllerClient = variant == Variant.Baseline ? null : KubeClient.FromKubeconfig(server.ControllerManagerKubeconfigPath);
+            var managerOptions = new ControllerManagerOptions { Loggers = loggers, AllocateNodeCidrs = false };
+            await using var controllerInformers = controllerClient is null ? null : new InformerFactory(controllerClient, loggers: loggers);
             await using var controllers = controllerClient is null ? null
-                : ControllerManager.Start(controllerClient, new ControllerManagerOptions { Loggers = loggers, AllocateNodeCidrs = false });
+                : variant == Variant.SchedulerAlone
+                    ? ControllerManager.Start([new PodScheduler(controllerInformers!, managerOptions.Scheduler, loggers.CreateLogger("scheduler"))], managerOptions)
+                    : ControllerManager.Start(controllerClient, managerOptions);
+            controllerInformers?.Start();
             if (controllers is not null)
                 await Task.Delay(TimeSpan.FromSeconds(2)); // the controllers list the nodes before the clock starts
 
@@ -124,7 +135,7 @@ public static class SchedulerBenchmark
                         }, pod.Metadata.Name, Namespace);
                     });
                     break;
-                case Variant.Scheduler:
+                case Variant.Scheduler or Variant.SchedulerAlone:
                     await ForEachAsync(podCount, workers, i => client.CoreV1.CreateNamespacedPodAsync(Pod($"bench-{i}"), Namespace));
                     break;
                 case Variant.ReplicaSet:
@@ -141,7 +152,9 @@ public static class SchedulerBenchmark
                     }, Namespace);
                     break;
             }
+            var sent = stopwatch.Elapsed.TotalSeconds;
             await allBound.Task.WaitAsync(TimeSpan.FromMinutes(5));
+            Console.Error.WriteLine($"  {variant}: requests sent after {sent:F2} s, all bound after {stopwatch.Elapsed.TotalSeconds:F2} s");
             return stopwatch.Elapsed.TotalSeconds;
         }
         finally

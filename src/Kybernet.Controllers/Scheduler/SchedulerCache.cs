@@ -1,4 +1,5 @@
 using k8s.Models;
+using Kybernet.Client.Informers;
 
 namespace Kybernet.Controllers.Scheduler;
 
@@ -81,14 +82,21 @@ public sealed class SchedulerCache
     /// </summary>
     public bool AddOrUpdateBoundPod(V1Pod pod)
     {
-        var info = new PodInfo(pod);
+        var key = ObjectKey.Of(pod);
+        lock (_lock)
+        {
+            if (_pods.TryGetValue(key, out var known) && !known.Assumed && known.Node == pod.Spec.NodeName &&
+                known.Pod.Uid == pod.Metadata.Uid && SameLabels(known.Pod.Pod.Metadata.Labels, pod.Metadata.Labels))
+                return false; // a status change (the kubelet's): nothing a decision reads has changed
+        }
+        var info = new PodInfo(pod); // parsed outside the lock: decisions need not wait for it
         lock (_lock)
         {
             bool labelsChanged = false;
-            if (_pods.TryGetValue(info.Key, out var known))
+            if (_pods.TryGetValue(key, out var known))
             {
                 labelsChanged = !SameLabels(known.Pod.Pod.Metadata.Labels, pod.Metadata.Labels);
-                RemoveLocked(info.Key);
+                RemoveLocked(key);
             }
             AddLocked(info, pod.Spec.NodeName, assumed: false);
             return labelsChanged;
