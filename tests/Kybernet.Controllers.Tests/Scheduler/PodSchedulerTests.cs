@@ -232,6 +232,40 @@ public sealed class PodSchedulerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Required_pod_affinity_on_hostname_follows_the_matching_pod_even_across_namespaces()
+    {
+        await _cluster.CreateNodeAsync("n1");
+        await _cluster.CreateNodeAsync("n2");
+        await _cluster.CreateNodeAsync("n3");
+        await Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "data", Labels = new Dictionary<string, string> { ["team"] = "data" } } });
+        await _cluster.CreatePodAsync("db", ns: "data");
+        var dbNode = await _cluster.WaitForNodeAsync("db", "data");
+
+        static Action<V1Pod> Near(V1LabelSelector? namespaces) => p => p.Spec.Affinity = new V1Affinity
+        {
+            PodAffinity = new V1PodAffinity
+            {
+                RequiredDuringSchedulingIgnoredDuringExecution =
+                [
+                    new V1PodAffinityTerm
+                    {
+                        TopologyKey = "kubernetes.io/hostname",
+                        NamespaceSelector = namespaces,
+                        LabelSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "db" } },
+                    },
+                ],
+            },
+        };
+        await _cluster.CreatePodAsync("api", Near(new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["team"] = "data" } }));
+        Assert.Equal(dbNode, await _cluster.WaitForNodeAsync("api"));
+
+        // Without a namespace selector the term looks only in the pod's own namespace, where no db runs.
+        await _cluster.CreatePodAsync("lonely", Near(null));
+        await _cluster.WaitForUnschedulableAsync("lonely",
+            "0/3 nodes are available: 3 node(s) didn't match pod affinity rules. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.");
+    }
+
+    [Fact]
     public async Task A_cordoned_node_gets_no_pods_until_uncordoned()
     {
         await _cluster.CreateNodeAsync("n1");
