@@ -5,6 +5,7 @@ using Kybernet.Controllers.GarbageCollection;
 using Kybernet.Controllers.Jobs;
 using Kybernet.Controllers.Namespaces;
 using Kybernet.Controllers.NodeIpam;
+using Kybernet.Controllers.Scheduler;
 using Kybernet.Controllers.ServiceAccounts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -26,6 +27,8 @@ public sealed record ControllerManagerOptions
     public JobControllerOptions Jobs { get; init; } = new();
 
     public DaemonSetControllerOptions DaemonSets { get; init; } = new();
+
+    public SchedulerOptions Scheduler { get; init; } = new();
 
     /// <summary>Where the manager and each controller log (a category per controller); nothing by default.</summary>
     public ILoggerFactory Loggers { get; init; } = NullLoggerFactory.Instance;
@@ -73,6 +76,7 @@ public sealed class ControllerManager : IAsyncDisposable
             new DaemonSetController(informers, options.DaemonSets, options.Loggers.CreateLogger("daemonset-controller")),
             new JobController(informers, options.Jobs, options.Loggers.CreateLogger("job-controller")),
             new TtlAfterFinishedController(informers, options.Loggers.CreateLogger("ttl-after-finished-controller")),
+            new PodScheduler(informers, options.Scheduler, options.Loggers.CreateLogger("scheduler")),
         };
         if (options.AllocateNodeCidrs)
             controllers.Add(new NodeIpamController(informers, options.NodeIpam, options.Loggers.CreateLogger("node-ipam")));
