@@ -2,6 +2,7 @@ using k8s;
 using k8s.Models;
 using Kybernet.Controllers.Common;
 using Kybernet.Controllers.DaemonSets;
+using Kybernet.Controllers.Scheduler;
 
 namespace Kybernet.Controllers.Tests.DaemonSets;
 
@@ -11,19 +12,23 @@ public sealed class DaemonSetControllerTests : IAsyncLifetime
     private const string Ns = "default";
     private TestApiServer _server = null!;
     private RunningController _controller = null!;
-    private PlayedNodes _nodes = null!;
+    private RunningController _scheduler = null!;
+    private HollowNodes _nodes = null!;
 
     public async Task InitializeAsync()
     {
         _server = await TestApiServer.StartAsync();
         _controller = new RunningController(_server, (informers, log) =>
             new DaemonSetController(informers, new DaemonSetControllerOptions { FailedPodBackoff = TimeSpan.FromMilliseconds(100) }, log));
-        _nodes = new PlayedNodes(_server.Client);
+        // The real scheduler places the pods (their node-name affinity); hollow nodes run them, Ready at once.
+        _scheduler = new RunningController(_server, (informers, log) => new PodScheduler(informers, new SchedulerOptions(), log));
+        _nodes = await HollowNodes.StartAsync(_server, count: 0, new HollowNodeOptions { ReadyAtOnce = true });
     }
 
     public async Task DisposeAsync()
     {
         await _nodes.DisposeAsync();
+        await _scheduler.DisposeAsync();
         await _controller.DisposeAsync();
         await _server.DisposeAsync();
     }
@@ -72,6 +77,8 @@ public sealed class DaemonSetControllerTests : IAsyncLifetime
         var pods = await PodsOf("agent");
         Assert.All(pods, pod =>
         {
+            Assert.Equal(DaemonPlacement.TargetNode(pod), pod.Spec.NodeName); // bound there by the scheduler
+            Assert.Equal("Running", pod.Status.Phase);
             Assert.Equal("DaemonSet", ControllerRefs.ControllerOf(pod.Metadata)!.Kind);
             Assert.Contains(pod.Spec.Tolerations, t => t.Key == Taints.Unreachable && t.Effect == Taints.NoExecute && t.TolerationSeconds is null);
             Assert.Contains(pod.Spec.Tolerations, t => t.Key == Taints.Unschedulable && t.Effect == Taints.NoSchedule);
@@ -154,7 +161,7 @@ public sealed class DaemonSetControllerTests : IAsyncLifetime
         _server.Kubectl.OkWith(DaemonSetYaml("agent"), "create", "-f", "-");
         V1Pod? first = null;
         await TestApiServer.Eventually(async () => (first = (await PodsOf("agent")).SingleOrDefault(p => p.Status?.Phase == "Running")) is not null, "a running pod");
-        await _nodes.SetStatusAsync(first!, "Failed", ready: false);
+        await _nodes.FinishAsync(Ns, first!.Name(), succeeded: false);
         await TestApiServer.Eventually(async () => (await PodsOf("agent")) is [{ } replacement] && replacement.Uid() != first!.Uid() && replacement.Status?.Phase == "Running", "a new pod replaces it");
         Assert.Contains("Found failed daemon pod default/" + first!.Name() + " on node n1, will try to kill it", _controller.Log);
     }
@@ -162,8 +169,22 @@ public sealed class DaemonSetControllerTests : IAsyncLifetime
     [Fact]
     public async Task With_maxSurge_a_new_pod_starts_beside_the_old_one_and_no_node_is_ever_without_a_ready_pod()
     {
+        // Nodes of their own whose pods become Ready only when the test says (markReady).
+        await using var nodes = await HollowNodes.StartAsync(_server, count: 0, new HollowNodeOptions { ReadyAtOnce = false });
         foreach (var name in new[] { "n1", "n2", "n3" })
-            await _nodes.AddAsync(name);
+            await nodes.AddAsync(name);
+        var markReady = true;
+        using var marking = new CancellationTokenSource();
+        var marker = Task.Run(async () =>
+        {
+            while (!marking.IsCancellationRequested)
+            {
+                if (Volatile.Read(ref markReady))
+                    foreach (var pod in (await PodsOf("agent")).Where(p => p.Status?.Phase == "Running" && !PodState.IsReady(p) && !PodState.IsTerminating(p)))
+                        await nodes.MarkReadyAsync(Ns, pod.Name());
+                await Task.Delay(20);
+            }
+        });
         _server.Kubectl.OkWith(DaemonSetYaml("agent") + "\n  updateStrategy:\n    rollingUpdate:\n      maxSurge: 1\n      maxUnavailable: 0", "create", "-f", "-");
         _server.Kubectl.Ok("rollout", "status", "ds/agent", "--timeout=20s");
 
@@ -180,16 +201,18 @@ public sealed class DaemonSetControllerTests : IAsyncLifetime
             }
         });
         // New pods stay not ready at first: one node surges (4 pods), and the rollout waits for it.
-        _nodes.MarkReady = false;
+        Volatile.Write(ref markReady, false);
         _server.Kubectl.Ok("set", "image", "ds/agent", "main=busybox:2");
         await TestApiServer.Eventually(async () => (await PodsOf("agent")).Count(p => p.Status?.Phase == "Running" && !PodState.IsReady(p)) == 1, "one new pod running, not ready");
         Assert.Equal(4, (await PodsOf("agent")).Count);
         Assert.Contains("Waiting for daemon set \"agent\" rollout to finish", _server.Kubectl.Ok("rollout", "status", "ds/agent", "--watch=false"));
-        _nodes.MarkReady = true;
+        Volatile.Write(ref markReady, true);
         _server.Kubectl.Ok("rollout", "status", "ds/agent", "--timeout=20s");
         await TestApiServer.Eventually(async () => (await PodsOf("agent")) is { Count: 3 } pods && pods.All(p => p.Spec.Containers[0].Image == "busybox:2"), "the new image on every node, one pod each");
         await watching.CancelAsync();
         await watcher;
+        await marking.CancelAsync();
+        await marker;
         Assert.Equal(3, fewestReady);
         Assert.True(mostPods <= 4, $"{mostPods} pods at once: more than one node surged");
     }

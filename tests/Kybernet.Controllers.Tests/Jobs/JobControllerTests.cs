@@ -109,6 +109,27 @@ public sealed class JobControllerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task On_hollow_nodes_pods_are_scheduled_and_run_and_a_deadline_ends_them_gracefully()
+    {
+        await using var scheduler = new RunningController(_server, (informers, log) => new Kybernet.Controllers.Scheduler.PodScheduler(informers, new Kybernet.Controllers.Scheduler.SchedulerOptions(), log));
+        await using var nodes = await HollowNodes.StartAsync(_server, count: 2, new HollowNodeOptions { ReadyAtOnce = true });
+        _server.Kubectl.OkWith(JobYaml("batch", "  completions: 2\n  parallelism: 2"), "create", "-f", "-");
+        IList<V1Pod> pods = [];
+        await TestApiServer.Eventually(async () => (pods = await PodsOf("batch")).Count == 2 && pods.All(p => p.Status?.Phase == "Running"), "two pods bound and running");
+        await TestApiServer.Eventually(async () => (await Job("batch")).Status?.Ready == 2, "status.ready 2");
+        foreach (var pod in pods)
+            await nodes.FinishAsync(Ns, pod.Name(), succeeded: true);
+        _server.Kubectl.Ok("wait", "--for=condition=complete", "job/batch", "--timeout=20s");
+
+        // A deadline on running pods: they are deleted gracefully (the hollow kubelet ends them), then the job fails.
+        _server.Kubectl.OkWith(JobYaml("late", "  activeDeadlineSeconds: 2"), "create", "-f", "-");
+        await TestApiServer.Eventually(async () => (await PodsOf("late")) is [{ Status.Phase: "Running" }], "its pod runs");
+        _server.Kubectl.Ok("wait", "--for=condition=failed", "job/late", "--timeout=20s");
+        Assert.True(Has(await Job("late"), JobConditions.Failed, JobConditions.DeadlineExceeded));
+        Assert.Empty(await PodsOf("late"));
+    }
+
+    [Fact]
     public async Task More_failures_than_backoffLimit_fail_the_job_with_BackoffLimitExceeded()
     {
         _server.Kubectl.OkWith(JobYaml("flaky", "  backoffLimit: 1"), "create", "-f", "-");
