@@ -250,6 +250,7 @@ public sealed class DaemonSetControllerTests : IAsyncLifetime
         Assert.Contains("REVISION", history);
         Assert.Matches(@"(?m)^1\s", history);
         Assert.Matches(@"(?m)^2\s", history);
+        Assert.Contains("busybox:2", _server.Kubectl.Ok("rollout", "history", "ds/agent", "--revision=2"));
 
         _server.Kubectl.Ok("rollout", "undo", "ds/agent");
         _server.Kubectl.Ok("rollout", "status", "ds/agent", "--timeout=20s");
