@@ -9,6 +9,7 @@ public static class Program
         ["cni"] = ("CNI ADD/DEL latency and memory: Kybernet's plugins vs the reference plugins", CniBenchmark.Run),
         ["api"] = ("API server: ConfigMap creates, list and watch latency on SQLite and etcd vs etcd's put rate", ApiBenchmark.Run),
         ["protobuf"] = ("API server codec: Pod and Deployment decode+encode in Kubernetes protobuf vs JSON", ProtobufBenchmark.Run),
+        ["scheduler"] = ("1,000 pods on 100 hollow nodes from create to bound: scheduler (and ReplicaSet) vs a plain client binding them", SchedulerBenchmark.Run),
         ["overlay"] = ("iperf3 pod to pod across two nodes: vxlan, host-gw, udp backends vs veth and hand-built kernel VXLAN", OverlayBenchmark.Run),
     };
 

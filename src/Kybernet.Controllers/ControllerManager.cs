@@ -2,11 +2,14 @@ using k8s;
 using Kybernet.Client.Informers;
 using Kybernet.Controllers.Endpoints;
 using Kybernet.Controllers.EndpointSlices;
+using Kybernet.Controllers.DaemonSets;
 using Kybernet.Controllers.GarbageCollection;
+using Kybernet.Controllers.Jobs;
 using Kybernet.Controllers.Namespaces;
 using Kybernet.Controllers.NodeIpam;
 using Kybernet.Controllers.Replication;
 using Kybernet.Controllers.RootCaPublisher;
+using Kybernet.Controllers.Scheduler;
 using Kybernet.Controllers.ServiceAccounts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -33,6 +36,11 @@ public sealed record ControllerManagerOptions
 
     /// <summary>The cluster CA the root-ca-cert-publisher puts in every namespace; without one it does not run.</summary>
     public RootCaPublisherOptions RootCa { get; init; } = new();
+    public JobControllerOptions Jobs { get; init; } = new();
+
+    public DaemonSetControllerOptions DaemonSets { get; init; } = new();
+
+    public SchedulerOptions Scheduler { get; init; } = new();
 
     /// <summary>Where the manager and each controller log (a category per controller); nothing by default.</summary>
     public ILoggerFactory Loggers { get; init; } = NullLoggerFactory.Instance;
@@ -81,6 +89,10 @@ public sealed class ControllerManager : IAsyncDisposable
             ReplicaControllers.ReplicationControllers(informers, options.Replication, options.Loggers.CreateLogger("replication-controller")),
             new EndpointsController(informers, options.Endpoints, options.Loggers.CreateLogger("endpoints-controller")),
             new EndpointSliceController(informers, options.EndpointSlices, options.Loggers.CreateLogger("endpointslice-controller")),
+            new DaemonSetController(informers, options.DaemonSets, options.Loggers.CreateLogger("daemonset-controller")),
+            new JobController(informers, options.Jobs, options.Loggers.CreateLogger("job-controller")),
+            new TtlAfterFinishedController(informers, options.Loggers.CreateLogger("ttl-after-finished-controller")),
+            new PodScheduler(informers, options.Scheduler, options.Loggers.CreateLogger("scheduler")),
         };
         if (options.RootCa.CaPem is { } caPem)
             controllers.Add(new RootCaCertPublisher(informers, caPem, options.Loggers.CreateLogger("root-ca-cert-publisher")));

@@ -83,6 +83,8 @@ public sealed class ResourceCatalog
         new JobStrategy(),
         new CronJobStrategy(),
         new DaemonSetStrategy(),
+        // The template history of DaemonSets and StatefulSets (rollout history/undo read it): plain stored objects.
+        new ResourceStrategy(ResourceDefinition.Grouped("apps", "ControllerRevision", "controllerrevisions", "controllerrevision")),
         new StatefulSetStrategy(),
         new PodDisruptionBudgetStrategy(),
         new HorizontalPodAutoscalerStrategy(),
