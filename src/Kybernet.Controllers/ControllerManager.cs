@@ -1,5 +1,6 @@
 using k8s;
 using Kybernet.Client.Informers;
+using Kybernet.Controllers.Deployments;
 using Kybernet.Controllers.GarbageCollection;
 using Kybernet.Controllers.Namespaces;
 using Kybernet.Controllers.NodeIpam;
@@ -20,6 +21,8 @@ public sealed record ControllerManagerOptions
     public GarbageCollectorOptions GarbageCollector { get; init; } = new();
 
     public NamespaceControllerOptions Namespaces { get; init; } = new();
+
+    public DeploymentControllerOptions Deployments { get; init; } = new();
 
     /// <summary>Where the manager and each controller log (a category per controller); nothing by default.</summary>
     public ILoggerFactory Loggers { get; init; } = NullLoggerFactory.Instance;
@@ -64,6 +67,7 @@ public sealed class ControllerManager : IAsyncDisposable
             new GarbageCollector(informers, options.GarbageCollector, options.Loggers.CreateLogger("garbage-collector")),
             new NamespaceController(informers, options.Namespaces, options.Loggers.CreateLogger("namespace-controller")),
             new ServiceAccountsController(informers, options.Loggers.CreateLogger("serviceaccounts-controller")),
+            new DeploymentController(informers, options.Deployments, options.Loggers.CreateLogger("deployment-controller")),
         };
         if (options.AllocateNodeCidrs)
             controllers.Add(new NodeIpamController(informers, options.NodeIpam, options.Loggers.CreateLogger("node-ipam")));
