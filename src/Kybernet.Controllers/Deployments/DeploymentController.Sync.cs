@@ -13,6 +13,21 @@ public sealed partial class DeploymentController
 {
     private async Task ReconcileAsync(string key, CancellationToken ct)
     {
+        try
+        {
+            await SyncAsync(key, ct);
+        }
+        catch (Exception e) when (KubeClient.IsConflict(e))
+        {
+            // We acted on a cached version that has since changed (often by our own previous write, which the
+            // informer has not shown us yet). Its newer version is on its way through the informer and queues this
+            // Deployment again, so this is no failure to back off from.
+            _log.LogDebug("deployment {Key}: {Error}; syncing again on the newer version", key, KubeClient.Describe(e));
+        }
+    }
+
+    private async Task SyncAsync(string key, CancellationToken ct)
+    {
         if (_deployments.Cache.Get(key) is not { } cached)
             return;
         var d = Copy(cached);
