@@ -4,6 +4,7 @@ using Kybernet.Controllers.Deployments;
 using Kybernet.Controllers.GarbageCollection;
 using Kybernet.Controllers.Namespaces;
 using Kybernet.Controllers.NodeIpam;
+using Kybernet.Controllers.Replication;
 using Kybernet.Controllers.ServiceAccounts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -21,6 +22,9 @@ public sealed record ControllerManagerOptions
     public GarbageCollectorOptions GarbageCollector { get; init; } = new();
 
     public NamespaceControllerOptions Namespaces { get; init; } = new();
+
+    /// <summary>The ReplicaSet and ReplicationController controllers (one engine, the same settings for both).</summary>
+    public ReplicationOptions Replication { get; init; } = new();
 
     public DeploymentControllerOptions Deployments { get; init; } = new();
 
@@ -67,6 +71,8 @@ public sealed class ControllerManager : IAsyncDisposable
             new GarbageCollector(informers, options.GarbageCollector, options.Loggers.CreateLogger("garbage-collector")),
             new NamespaceController(informers, options.Namespaces, options.Loggers.CreateLogger("namespace-controller")),
             new ServiceAccountsController(informers, options.Loggers.CreateLogger("serviceaccounts-controller")),
+            ReplicaControllers.ReplicaSets(informers, options.Replication, options.Loggers.CreateLogger("replicaset-controller")),
+            ReplicaControllers.ReplicationControllers(informers, options.Replication, options.Loggers.CreateLogger("replication-controller")),
             new DeploymentController(informers, options.Deployments, options.Loggers.CreateLogger("deployment-controller")),
         };
         if (options.AllocateNodeCidrs)
