@@ -136,6 +136,13 @@ public sealed class DeploymentControllerTests : IAsyncLifetime
         Assert.Equal("3", Annotation((await Deployment("web")).Metadata, DeploymentAnnotations.Revision));
         Assert.Equal(2, (await ReplicaSets()).Count);
         Assert.Contains("successfully rolled out", _server.Kubectl.Ok("rollout", "status", "deployment/web", "--timeout=20s"));
+        Assert.Matches($@"NewReplicaSet:\s+{back.Name()} \(3/3 replicas created\)", _server.Kubectl.Ok("describe", "deployment", "web"));
+
+        _server.Kubectl.Ok("rollout", "undo", "deployment/web", "--to-revision=2");
+        await WaitCompleteAsync("web", "busybox:2");
+        var again = (await ReplicaSets()).Single(rs => rs.Uid() == second.Uid());
+        Assert.Equal(("4", "2"), (Annotation(again.Metadata, DeploymentAnnotations.Revision), Annotation(again.Metadata, DeploymentAnnotations.RevisionHistory)));
+        Assert.Contains("skipped rollback", _server.Kubectl.Ok("rollout", "undo", "deployment/web", "--to-revision=4"));
     }
 
     [Fact]
