@@ -111,8 +111,8 @@ public sealed class DeploymentControllerTests : IAsyncLifetime
         await WaitCompleteAsync("web", "busybox:2");
         await watching.CancelAsync();
         await monitor;
-        Assert.Equal(4, maxTotal);
-        Assert.Equal(3, minAvailable);
+        Assert.True(maxTotal <= 4, $"most replicas wanted at once: {maxTotal}");
+        Assert.True(minAvailable >= 3, $"fewest available at once: {minAvailable}");
 
         var sets = await ReplicaSets();
         Assert.Equal(2, sets.Count);

@@ -28,9 +28,6 @@ internal sealed class PodWatch : IAsyncDisposable
 
     public int FewestReady { get; private set; } = int.MaxValue;
 
-    /// <summary>The most pods that were not yet gone at one moment (terminating ones included).</summary>
-    public int MostPresent { get; private set; }
-
     /// <summary>Whether pods of more than one image were ever present together (terminating ones included).</summary>
     public bool ImagesOverlapped { get; private set; }
 
@@ -44,7 +41,7 @@ internal sealed class PodWatch : IAsyncDisposable
         lock (_lock)
         {
             _recording = true;
-            (FewestReady, MostPresent, ImagesOverlapped, Events) = (int.MaxValue, 0, false, 0);
+            (FewestReady, ImagesOverlapped, Events) = (int.MaxValue, false, 0);
         }
         Look();
     }
@@ -58,7 +55,6 @@ internal sealed class PodWatch : IAsyncDisposable
             var pods = _pods.Cache.List();
             Events++;
             FewestReady = Math.Min(FewestReady, pods.Count(p => PodState.IsReady(p) && !PodState.IsTerminating(p)));
-            MostPresent = Math.Max(MostPresent, pods.Count);
             ImagesOverlapped |= pods.Select(p => p.Spec.Containers[0].Image).Distinct().Count() > 1;
         }
     }
