@@ -116,7 +116,7 @@ public sealed partial class DeploymentController
         {
             _log.LogInformation("deployment {Key}: created ReplicaSet {ReplicaSet} with {Replicas} replicas (revision {Revision})", KeyOf(d), created.Name(), replicas, newRevision);
             if (replicas > 0)
-                Events.Record(d, ApiVersion, Kind, EventRecorder.Normal, "ScalingReplicaSet", $"Scaled up replica set {created.Name()} from 0 to {replicas}");
+                Events.Record(d, ApiVersion, Kind, EventRecorder.Normal, "ScalingReplicaSet", $"Scaled up replica set {created.Name()} to {replicas}");
         }
         await SetDeploymentRevisionAsync(d, newRevision.ToString(CultureInfo.InvariantCulture), ct);
         if (!alreadyExisted && DeploymentConditions.HasProgressDeadline(d))
@@ -158,7 +158,7 @@ public sealed partial class DeploymentController
         {
             var direction = size > from ? "up" : "down";
             _log.LogInformation("deployment {Key}: scaled {Direction} ReplicaSet {ReplicaSet} from {From} to {To}", KeyOf(d), direction, rs.Name(), from, size);
-            Events.Record(d, ApiVersion, Kind, EventRecorder.Normal, "ScalingReplicaSet", $"Scaled {direction} replica set {rs.Name()} from {from} to {size}");
+            Events.Record(d, ApiVersion, Kind, EventRecorder.Normal, "ScalingReplicaSet", $"Scaled {direction} replica set {rs.Name()} to {size} from {from}");
         }
         return sizeChanged;
     }

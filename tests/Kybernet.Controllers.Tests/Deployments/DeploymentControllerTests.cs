@@ -119,7 +119,11 @@ public sealed class DeploymentControllerTests : IAsyncLifetime
         var second = Assert.Single(sets, rs => rs.Uid() != first.Uid());
         Assert.Equal("2", Annotation(second.Metadata, DeploymentAnnotations.Revision));
         Assert.Equal("2", Annotation((await Deployment("web")).Metadata, DeploymentAnnotations.Revision));
-        Assert.Contains("Scaled up replica set " + second.Name(), string.Join("\n", (await Client.CoreV1.ListNamespacedEventAsync("default")).Items.Select(e => e.Message)));
+        await TestApiServer.Eventually(async () =>
+        {
+            var messages = (await Client.CoreV1.ListNamespacedEventAsync("default")).Items.Where(e => e.Reason == "ScalingReplicaSet").Select(e => e.Message).ToList();
+            return messages.Contains($"Scaled up replica set {second.Name()} to 1") && messages.Contains($"Scaled down replica set {first.Name()} to 0 from 1");
+        }, "the scaling is told in events, in upstream's words");
 
         var history = _server.Kubectl.Ok("rollout", "history", "deployment/web");
         Assert.Matches(@"(?m)^1\s", history);
