@@ -84,6 +84,11 @@ public sealed class DeploymentControllerTests : IAsyncLifetime
 
         var status = _server.Kubectl.Ok("rollout", "status", "deployment/web", "--timeout=20s");
         Assert.Contains("deployment \"web\" successfully rolled out", status);
+
+        // Settled: syncs that find nothing to do write nothing (no loop of status writes feeding themselves).
+        await Task.Delay(500);
+        Assert.Equal(d.Metadata.ResourceVersion, (await Deployment("web")).Metadata.ResourceVersion);
+        Assert.Equal(rs.Metadata.ResourceVersion, (await ReplicaSets()).Single().Metadata.ResourceVersion);
     }
 
     [Fact]
