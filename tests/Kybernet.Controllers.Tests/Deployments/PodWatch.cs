@@ -33,6 +33,9 @@ internal sealed class PodWatch : IAsyncDisposable
 
     public int Events { get; private set; }
 
+    /// <summary>Whether a pod was seen terminating (a graceful deletion under way) since <see cref="Reset"/>.</summary>
+    public bool SawTerminating { get; private set; }
+
     public Task SyncedAsync() => _pods.WaitForSyncAsync();
 
     /// <summary>Starts recording from the current state.</summary>
@@ -41,7 +44,7 @@ internal sealed class PodWatch : IAsyncDisposable
         lock (_lock)
         {
             _recording = true;
-            (FewestReady, ImagesOverlapped, Events) = (int.MaxValue, false, 0);
+            (FewestReady, ImagesOverlapped, Events, SawTerminating) = (int.MaxValue, false, 0, false);
         }
         Look();
     }
@@ -55,6 +58,7 @@ internal sealed class PodWatch : IAsyncDisposable
             var pods = _pods.Cache.List();
             Events++;
             FewestReady = Math.Min(FewestReady, pods.Count(p => PodState.IsReady(p) && !PodState.IsTerminating(p)));
+            SawTerminating |= pods.Any(PodState.IsTerminating);
             ImagesOverlapped |= pods.Select(p => p.Spec.Containers[0].Image).Distinct().Count() > 1;
         }
     }

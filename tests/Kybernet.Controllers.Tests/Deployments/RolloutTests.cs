@@ -7,32 +7,37 @@ using Kybernet.Controllers.Replication;
 namespace Kybernet.Controllers.Tests.Deployments;
 
 /// <summary>
-/// Rollouts end to end: the deployment controller and the ReplicaSet controller together, the real kubectl, and the
-/// test in the kubelet's place marking pods Ready; a pod watch checks every moment of the rollout.
+/// Rollouts end to end: the deployment controller and the ReplicaSet controller together, three hollow nodes whose
+/// hollow kubelet runs the pods bound to them (and ends their graceful deletion), the real kubectl, and the test in
+/// the scheduler's place (binding each new pod to a node, round robin) and in the readiness probe's (marking running
+/// pods Ready); a pod watch checks every moment of the rollout.
 /// </summary>
 public sealed class RolloutTests : IAsyncLifetime
 {
     private TestApiServer _server = null!;
+    private HollowNodes _nodes = null!;
     private readonly List<RunningController> _controllers = [];
-    private readonly CancellationTokenSource _stopKubelet = new();
-    private Task _kubelet = Task.CompletedTask;
+    private readonly CancellationTokenSource _stopPlaying = new();
+    private Task _playing = Task.CompletedTask;
 
     public async Task InitializeAsync()
     {
         _server = await TestApiServer.StartAsync();
+        _nodes = await HollowNodes.StartAsync(_server);
         _controllers.Add(new RunningController(_server, (informers, log) => ReplicaControllers.ReplicaSets(informers, log: log)));
         _controllers.Add(new RunningController(_server, (informers, log) => new DeploymentController(informers, log: log)));
-        _kubelet = Task.Run(() => MarkPodsReadyAsync(_stopKubelet.Token));
+        _playing = Task.Run(() => BindAndMarkReadyAsync(_stopPlaying.Token));
     }
 
     public async Task DisposeAsync()
     {
-        await _stopKubelet.CancelAsync();
-        await _kubelet;
+        await _stopPlaying.CancelAsync();
+        await _playing;
         foreach (var controller in _controllers)
             await controller.DisposeAsync();
+        await _nodes.DisposeAsync();
         await _server.DisposeAsync();
-        _stopKubelet.Dispose();
+        _stopPlaying.Dispose();
     }
 
     private IKubernetes Client => _server.Client;
@@ -40,19 +45,35 @@ public sealed class RolloutTests : IAsyncLifetime
     /// <summary>Pods whose image is this one are never made Ready (a broken release).</summary>
     private volatile string? _neverReadyImage;
 
-    private async Task MarkPodsReadyAsync(CancellationToken ct)
+    private async Task BindAndMarkReadyAsync(CancellationToken ct)
     {
+        var next = 0;
         while (!ct.IsCancellationRequested)
         {
             try
             {
                 foreach (var pod in (await Client.CoreV1.ListNamespacedPodAsync("default", cancellationToken: ct)).Items)
                 {
-                    if (PodState.IsReady(pod) || PodState.IsTerminating(pod) || pod.Spec.Containers[0].Image == _neverReadyImage)
+                    if (PodState.IsTerminating(pod) || PodState.IsReady(pod))
                         continue;
-                    var patch = new V1Patch(new { status = new { phase = "Running", conditions = new[] { new { type = "Ready", status = "True" } } } }, V1Patch.PatchType.MergePatch);
-                    try { await Client.CoreV1.PatchNamespacedPodStatusAsync(patch, pod.Name(), "default", cancellationToken: ct); }
-                    catch (k8s.Autorest.HttpOperationException e) when ((int)e.Response.StatusCode == 404) { } // deleted meanwhile
+                    try
+                    {
+                        if (!PodState.IsScheduled(pod))
+                        {
+                            var node = _nodes.Names[next++ % _nodes.Names.Count];
+                            await Client.CoreV1.CreateNamespacedPodBindingAsync(new V1Binding
+                            {
+                                Metadata = new V1ObjectMeta { Name = pod.Name() },
+                                Target = new V1ObjectReference { Kind = "Node", Name = node },
+                            }, pod.Name(), "default", cancellationToken: ct);
+                        }
+                        else if (pod.Status?.PodIP is not null && pod.Spec.Containers[0].Image != _neverReadyImage)
+                            await _nodes.MarkReadyAsync("default", pod.Name());
+                    }
+                    catch (k8s.Autorest.HttpOperationException e) when ((int)e.Response.StatusCode is 404 or 409)
+                    {
+                        // Deleted or bound meanwhile: the next round sees it as it is.
+                    }
                 }
                 await Task.Delay(30, ct);
             }
@@ -87,6 +108,7 @@ public sealed class RolloutTests : IAsyncLifetime
         _server.Kubectl.Ok("patch", "deployment/web", "-p", "{\"spec\":{\"strategy\":{\"rollingUpdate\":{\"maxSurge\":1,\"maxUnavailable\":1}}}}");
         await WaitRolledOutAsync("web", "busybox", 3);
         var firstRs = Assert.Single((await Client.AppsV1.ListNamespacedReplicaSetAsync("default")).Items);
+        Assert.Equal(3, (await Pods()).Select(p => p.Spec.NodeName).Distinct().Count());
         Assert.All(await Pods(), p => Assert.Equal(firstRs.Spec.Template.Metadata.Labels["pod-template-hash"], p.Metadata.Labels["pod-template-hash"]));
 
         await watch.SyncedAsync();
@@ -120,6 +142,7 @@ public sealed class RolloutTests : IAsyncLifetime
         _server.Kubectl.Ok("set", "image", "deployment/web", "busybox=busybox:2");
         await WaitRolledOutAsync("web", "busybox:2", 3);
         Assert.False(watch.ImagesOverlapped, "old and new pods existed at the same time");
+        Assert.True(watch.SawTerminating, "the old pods went through graceful deletion (the rollout had to wait for them)");
         Assert.True(watch.Events > 6, $"the watch saw the rollout ({watch.Events} events)");
     }
 
