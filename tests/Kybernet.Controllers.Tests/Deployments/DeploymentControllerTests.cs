@@ -244,4 +244,27 @@ public sealed class DeploymentControllerTests : IAsyncLifetime
         var released = (await ReplicaSets()).Single(r => r.Uid() == rs.Uid());
         Assert.Empty(released.Metadata.OwnerReferences ?? []);
     }
+
+    [Fact]
+    public async Task Too_few_available_replicas_turn_available_false_and_a_replica_set_failure_is_copied_until_it_clears()
+    {
+        _replicaSets.Unavailable = _ => true;
+        _replicaSets.Failure = _ => new V1ReplicaSetCondition { Type = "ReplicaFailure", Status = "True", Reason = "FailedCreate", Message = "pods \"web-x\" is forbidden: exceeded quota", LastTransitionTime = DateTime.UtcNow };
+        _server.Kubectl.Ok("create", "deployment", "web", "--image=busybox", "--replicas=2");
+        await TestApiServer.Eventually(async () =>
+        {
+            var d = await Deployment("web");
+            return Condition(d, "Available") is { Status: "False", Reason: "MinimumReplicasUnavailable" } && Condition(d, "ReplicaFailure") is { Status: "True", Reason: "FailedCreate" };
+        }, "Available False and ReplicaFailure copied");
+        var failure = Condition(await Deployment("web"), "ReplicaFailure")!;
+        Assert.Equal("pods \"web-x\" is forbidden: exceeded quota", failure.Message);
+        Assert.Equal(("Deployment does not have minimum availability.", 2), (Condition(await Deployment("web"), "Available")!.Message, (await Deployment("web")).Status.UnavailableReplicas));
+
+        _replicaSets.Failure = _ => null;
+        _replicaSets.Unavailable = _ => false;
+        await WaitCompleteAsync("web", "busybox");
+        var d = await Deployment("web");
+        Assert.Null(Condition(d, "ReplicaFailure"));
+        Assert.Equal(("True", "MinimumReplicasAvailable"), (Condition(d, "Available")!.Status, Condition(d, "Available")!.Reason));
+    }
 }

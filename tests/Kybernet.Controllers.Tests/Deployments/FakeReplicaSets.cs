@@ -25,6 +25,9 @@ internal sealed class FakeReplicaSets : IAsyncDisposable
     /// <summary>ReplicaSets whose replicas never become ready .</summary>
     public Func<V1ReplicaSet, bool> Unavailable { get; set; } = _ => false;
 
+    /// <summary>A ReplicaFailure condition to report for a ReplicaSet (null: none), as when its pods cannot be created.</summary>
+    public Func<V1ReplicaSet, V1ReplicaSetCondition?> Failure { get; set; } = _ => null;
+
     public async Task SettleOnceAsync()
     {
         var sets = await _client.AppsV1.ListNamespacedReplicaSetAsync(_namespace);
@@ -32,10 +35,20 @@ internal sealed class FakeReplicaSets : IAsyncDisposable
         {
             var replicas = rs.Spec.Replicas ?? 1;
             var available = Unavailable(rs) ? 0 : replicas;
+            var failure = Failure(rs);
             var status = rs.Status;
-            if (status?.Replicas == replicas && (status.AvailableReplicas ?? 0) == available && status.ObservedGeneration == rs.Metadata.Generation)
+            if (status?.Replicas == replicas && (status.AvailableReplicas ?? 0) == available && status.ObservedGeneration == rs.Metadata.Generation &&
+                status.Conditions?.FirstOrDefault()?.Reason == failure?.Reason)
                 continue;
-            rs.Status = new V1ReplicaSetStatus { Replicas = replicas, FullyLabeledReplicas = replicas, ReadyReplicas = available, AvailableReplicas = available, ObservedGeneration = rs.Metadata.Generation };
+            rs.Status = new V1ReplicaSetStatus
+            {
+                Replicas = replicas,
+                FullyLabeledReplicas = replicas,
+                ReadyReplicas = available,
+                AvailableReplicas = available,
+                ObservedGeneration = rs.Metadata.Generation,
+                Conditions = failure is null ? null : [failure],
+            };
             try
             {
                 await _client.AppsV1.ReplaceNamespacedReplicaSetStatusAsync(rs, rs.Metadata.Name, _namespace);
