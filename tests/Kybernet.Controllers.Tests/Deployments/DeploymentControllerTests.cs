@@ -267,4 +267,19 @@ public sealed class DeploymentControllerTests : IAsyncLifetime
         Assert.Null(Condition(d, "ReplicaFailure"));
         Assert.Equal(("True", "MinimumReplicasAvailable"), (Condition(d, "Available")!.Status, Condition(d, "Available")!.Reason));
     }
+
+    [Fact]
+    public async Task Scaling_a_stalled_rollout_shares_the_new_replicas_in_proportion()
+    {
+        _server.Kubectl.Ok("create", "deployment", "web", "--image=busybox", "--replicas=10");
+        await WaitCompleteAsync("web", "busybox");
+        _replicaSets.Unavailable = rs => Image(rs) == "busybox:2";
+        _server.Kubectl.Ok("set", "image", "deployment/web", "busybox=busybox:2");
+        // 10 with surge 3 and unavailability 2: the old ReplicaSet goes to 8, the new one to 5, and there it stalls.
+        await TestApiServer.Eventually(async () => (await ReplicaSets()).Select(rs => (Image(rs), rs.Spec.Replicas)).Order().SequenceEqual([("busybox", 8), ("busybox:2", 5)]), "the rollout stalls at 8 + 5");
+        _server.Kubectl.Ok("scale", "deployment/web", "--replicas=20");
+        // 25 = 20 + 5 to share: 8 * 25 / 13 = 15.4 -> 15, 5 * 25 / 13 = 9.6 -> 10.
+        await TestApiServer.Eventually(async () => (await ReplicaSets()).Select(rs => (Image(rs), rs.Spec.Replicas)).Order().SequenceEqual([("busybox", 15), ("busybox:2", 10)]), "scaled in proportion to 15 + 10");
+        Assert.All(await ReplicaSets(), rs => Assert.Equal(("20", "25"), (Annotation(rs.Metadata, DeploymentAnnotations.DesiredReplicas), Annotation(rs.Metadata, DeploymentAnnotations.MaxReplicas))));
+    }
 }
