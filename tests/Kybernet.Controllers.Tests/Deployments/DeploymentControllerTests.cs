@@ -282,4 +282,16 @@ public sealed class DeploymentControllerTests : IAsyncLifetime
         await TestApiServer.Eventually(async () => (await ReplicaSets()).Select(rs => (Image(rs), rs.Spec.Replicas)).Order().SequenceEqual([("busybox", 15), ("busybox:2", 10)]), "scaled in proportion to 15 + 10");
         Assert.All(await ReplicaSets(), rs => Assert.Equal(("20", "25"), (Annotation(rs.Metadata, DeploymentAnnotations.DesiredReplicas), Annotation(rs.Metadata, DeploymentAnnotations.MaxReplicas))));
     }
+
+    [Fact]
+    public async Task Min_ready_seconds_is_handed_to_the_current_replica_set_without_a_new_rollout()
+    {
+        _server.Kubectl.Ok("create", "deployment", "web", "--image=busybox", "--replicas=1");
+        await WaitCompleteAsync("web", "busybox");
+        _server.Kubectl.Ok("patch", "deployment/web", "-p", "{\"spec\":{\"minReadySeconds\":5}}");
+        await TestApiServer.Eventually(async () => (await ReplicaSets()).Single().Spec.MinReadySeconds == 5, "the ReplicaSet counts availability after 5 s");
+        await WaitCompleteAsync("web", "busybox");
+        Assert.Single(await ReplicaSets());
+        Assert.Equal("1", Annotation((await Deployment("web")).Metadata, DeploymentAnnotations.Revision));
+    }
 }
