@@ -24,13 +24,17 @@ public sealed class PodDeletionOrder : IComparer<V1Pod>
 
     private readonly Dictionary<string, int> _podsOnNode;
 
-    /// <summary>The order among <paramref name="pods"/> (all of one owner's active pods: they count toward the co-location rank).</summary>
-    public PodDeletionOrder(IEnumerable<V1Pod> pods) =>
-        _podsOnNode = pods.Where(PodState.IsScheduled).GroupBy(p => p.Spec.NodeName, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+    /// <summary>
+    /// The order with the co-location rank counted among <paramref name="related"/>: the owner's active pods, or, for a
+    /// ReplicaSet of a Deployment, those of every ReplicaSet of that Deployment (upstream's indirectly related pods),
+    /// so scaling an old ReplicaSet down keeps the Deployment spread.
+    /// </summary>
+    public PodDeletionOrder(IEnumerable<V1Pod> related) =>
+        _podsOnNode = related.Where(PodState.IsScheduled).GroupBy(p => p.Spec.NodeName, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
 
-    /// <summary>The <paramref name="count"/> pods to delete first.</summary>
-    public static IReadOnlyList<V1Pod> PickToDelete(IReadOnlyList<V1Pod> pods, int count) =>
-        count >= pods.Count ? pods : [.. pods.Order(new PodDeletionOrder(pods)).Take(count)];
+    /// <summary>The <paramref name="count"/> of <paramref name="pods"/> to delete first (co-location counted among <paramref name="related"/>, by default the pods themselves).</summary>
+    public static IReadOnlyList<V1Pod> PickToDelete(IReadOnlyList<V1Pod> pods, int count, IEnumerable<V1Pod>? related = null) =>
+        count >= pods.Count ? pods : [.. pods.Order(new PodDeletionOrder(related ?? pods)).Take(count)];
 
     /// <summary>Negative when <paramref name="x"/> should be deleted before <paramref name="y"/>.</summary>
     public int Compare(V1Pod? x, V1Pod? y)

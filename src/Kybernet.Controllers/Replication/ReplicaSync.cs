@@ -41,6 +41,12 @@ internal sealed partial class ReplicaSync<TOwner>(
         }
         // Read before the pods: a pod event that satisfies them after this point queues the key again.
         var needsSync = expectations.Satisfied(key);
+        if (!needsSync)
+        {
+            // Normally a pod event satisfies them and queues the key; if that event never comes (a pod made and
+            // deleted while the watch was down is never heard of), they expire, and this looks again then.
+            queue.AddAfter(key, Expectations.Timeout + TimeSpan.FromSeconds(1));
+        }
         LabelSelector selector;
         try
         {
@@ -209,7 +215,7 @@ internal sealed partial class ReplicaSync<TOwner>(
         if (diff > 0)
         {
             var count = Math.Min(diff, options.BurstReplicas);
-            var doomed = PodDeletionOrder.PickToDelete(claimed, count);
+            var doomed = PodDeletionOrder.PickToDelete(claimed, count, RelatedPods(owner, claimed));
             log.LogInformation("{Kind} {Key}: too many replicas (need {Wanted}, have {Have}), deleting {Count}", kind.Kind, key, wanted, claimed.Count, count);
             expectations.ExpectDeletions(key, doomed.Select(p => ObjectKey.Of(p)));
             var failures = new ConcurrentQueue<Exception>();
@@ -218,6 +224,20 @@ internal sealed partial class ReplicaSync<TOwner>(
             return failures.TryPeek(out var first) ? new ReplicaManageException(ReplicaStatus.FailedDelete, first) : null;
         }
         return null;
+    }
+
+    /// <summary>
+    /// The pods whose placement its deletions should keep spread: its own, or, when its owner also owns other owners of
+    /// its kind (a Deployment's ReplicaSets), all of theirs.
+    /// </summary>
+    private IEnumerable<V1Pod> RelatedPods(TOwner owner, List<V1Pod> claimed)
+    {
+        if (ControllerRefs.ControllerOf(owner.Metadata) is not { } parent)
+            return claimed;
+        return owners.ByIndex(InformerCache<TOwner>.NamespaceIndex, owner.Metadata.NamespaceProperty ?? "")
+            .Where(sibling => ControllerRefs.ControllerOf(sibling.Metadata)?.Uid == parent.Uid)
+            .SelectMany(sibling => PodsByController.ControlledBy(pods, sibling.Metadata.Uid))
+            .Where(PodState.IsActive);
     }
 
     private async Task CreateAsync(string key, TOwner owner, V1PodTemplateSpec template, CancellationToken ct)
@@ -290,6 +310,10 @@ internal sealed partial class ReplicaSync<TOwner>(
             catch (Exception e) when (KubeClient.IsNotFound(e))
             {
                 return; // deleted meanwhile: its delete event ends it
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw new InvalidOperationException($"{kind.Kind} {key}: writing its status failed: {KubeClient.Describe(e)}", e);
             }
         }
         if (failure is null && claimed.Select(p => PodState.UntilAvailable(p, minReadySeconds, now)).Where(d => d is not null).Min() is { } wait)

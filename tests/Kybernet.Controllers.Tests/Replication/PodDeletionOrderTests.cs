@@ -51,6 +51,16 @@ public sealed class PodDeletionOrderTests
     }
 
     [Fact]
+    public void Co_location_counts_the_related_pods_of_sibling_owners()
+    {
+        // Alone among this owner's pods on n1, but n1 also runs two pods of a sibling (same Deployment): it goes first.
+        var mine = new[] { Pod("on-n2", node: "n2"), Pod("on-n1", node: "n1") };
+        var related = mine.Concat([Pod("sibling-a", node: "n1"), Pod("sibling-b", node: "n1"), Pod("sibling-c", node: "n2")]);
+        Assert.Equal("on-n2", Assert.Single(PodDeletionOrder.PickToDelete(mine, 1)).Name()); // a tie among its own: list order
+        Assert.Equal("on-n1", Assert.Single(PodDeletionOrder.PickToDelete(mine, 1, related)).Name());
+    }
+
+    [Fact]
     public void Asking_for_all_returns_all()
     {
         var pods = new[] { Pod("a"), Pod("b") };

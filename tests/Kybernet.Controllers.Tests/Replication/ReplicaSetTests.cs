@@ -1,7 +1,5 @@
 using k8s;
 using k8s.Models;
-using Kybernet.Client;
-using Kybernet.Client.Informers;
 
 namespace Kybernet.Controllers.Tests.Replication;
 
@@ -94,36 +92,20 @@ public sealed class ReplicaSetTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Creating_20_replicas_never_makes_more_than_20_pods_even_when_its_watch_lags()
+    public async Task A_create_refused_because_the_namespace_is_terminating_is_not_a_replica_failure()
     {
-        // Our own watch of the pods: every pod that ever existed, and the most at any moment.
-        var live = 0;
-        var most = 0;
-        var made = 0;
-        var counter = new Lock();
-        await using var informers = new InformerFactory(_cluster.Server.NewClient());
-        var watched = informers.For<V1Pod>(ApiResource.Pods, Ns);
-        using var onPod = watched.AddHandler(new InformerHandler<V1Pod>(
-            OnAdd: _ => { lock (counter) { made++; most = Math.Max(most, ++live); } },
-            OnDelete: _ => { lock (counter) live--; }));
-        informers.Start();
-        await watched.WaitForSyncAsync();
+        // No namespace controller runs here: a deleted namespace stays Terminating, and what is in it stays too.
+        await Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "doomed" } });
+        _cluster.Kubectl.OkWith(ReplicaSet("web", 0), "create", "-n", "doomed", "-f", "-");
+        await TestApiServer.Eventually(async () => (await Client.AppsV1.ReadNamespacedReplicaSetAsync("web", "doomed")).Status?.ObservedGeneration == 1, "the RS is synced once");
+        await Client.CoreV1.DeleteNamespaceAsync("doomed");
 
-        _cluster.Kubectl.OkWith(ReplicaSet("burst", 20), "create", "-f", "-");
-        await _cluster.WaitForPodsAsync("app=burst", 20);
-        // Deleting several at once: each sync that follows must wait for its own writes before counting again.
-        foreach (var pod in (await _cluster.LivePodsAsync("app=burst")).Take(7))
-            await Client.CoreV1.DeleteNamespacedPodAsync(pod.Name(), Ns);
-        await _cluster.WaitForPodsAsync("app=burst", 20);
-        _cluster.Kubectl.Ok("scale", "rs", "burst", "--replicas=25");
-        await _cluster.WaitForPodsAsync("app=burst", 25);
-        await TestApiServer.Eventually(async () => (await Read("burst")).Status?.Replicas == 25, "the status says 25");
+        _cluster.Kubectl.Ok("scale", "rs", "web", "-n", "doomed", "--replicas=2");
 
-        lock (counter)
-        {
-            Assert.Equal(25, live);
-            Assert.True(most <= 25, $"at most 25 pods at once, saw {most}");
-            Assert.Equal(20 + 7 + 5, made);
-        }
+        await TestApiServer.Eventually(() => Task.FromResult(_cluster.ReplicaSets.Log.Contains("ReplicaSet doomed/web: not creating a pod, its namespace is being terminated")), "the refusal is logged");
+        await TestApiServer.Eventually(async () => (await Client.AppsV1.ReadNamespacedReplicaSetAsync("web", "doomed")).Status?.ObservedGeneration == 2, "the RS's status answers the scale");
+        var status = (await Client.AppsV1.ReadNamespacedReplicaSetAsync("web", "doomed")).Status;
+        Assert.True(status.Conditions is null or { Count: 0 }, "no ReplicaFailure condition");
+        Assert.Empty((await Client.CoreV1.ListNamespacedPodAsync("doomed")).Items);
     }
 }

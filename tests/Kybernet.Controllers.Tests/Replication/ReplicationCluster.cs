@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using Kybernet.ApiServer.Tests;
+using Kybernet.Client.Informers;
 using Kybernet.Controllers.GarbageCollection;
 using Kybernet.Controllers.Replication;
 
@@ -24,10 +25,15 @@ internal sealed class ReplicationCluster : IAsyncDisposable
     public RunningController ReplicaSets => _controllers[0];
     public RunningController ReplicationControllers => _controllers[1];
 
-    public static async Task<ReplicationCluster> StartAsync(ReplicationOptions? options = null, bool garbageCollector = false)
+    /// <param name="beforeReplicaSets">Called with the ReplicaSet controller's informers before it is made (to slow them down).</param>
+    public static async Task<ReplicationCluster> StartAsync(ReplicationOptions? options = null, bool garbageCollector = false, Action<InformerFactory>? beforeReplicaSets = null)
     {
         var cluster = new ReplicationCluster(await TestApiServer.StartAsync());
-        cluster._controllers.Add(new RunningController(cluster.Server, (informers, log) => ReplicaControllers.ReplicaSets(informers, options, log)));
+        cluster._controllers.Add(new RunningController(cluster.Server, (informers, log) =>
+        {
+            beforeReplicaSets?.Invoke(informers);
+            return ReplicaControllers.ReplicaSets(informers, options, log);
+        }));
         cluster._controllers.Add(new RunningController(cluster.Server, (informers, log) => ReplicaControllers.ReplicationControllers(informers, options, log)));
         if (garbageCollector)
             cluster._controllers.Add(new RunningController(cluster.Server, (informers, log) => new GarbageCollector(informers, log: log)));

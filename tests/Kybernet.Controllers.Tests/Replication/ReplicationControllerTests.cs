@@ -37,6 +37,8 @@ public sealed class ReplicationControllerTests : IAsyncLifetime
             var status = (await Client.CoreV1.ReadNamespacedReplicationControllerAsync("web", ReplicationCluster.Ns)).Status;
             return status?.Replicas == 3 && status.FullyLabeledReplicas == 3 && status.ObservedGeneration == 1;
         }, "the status counts 3 replicas");
+        var described = _cluster.Kubectl.Ok("describe", "rc", "web");
+        Assert.Matches(@"Replicas:\s+3 current / 3 desired", described);
         var events = _cluster.Kubectl.Ok("get", "events", "--field-selector", "involvedObject.name=web", "-o", "custom-columns=REASON:.reason,MESSAGE:.message,SOURCE:.source.component");
         Assert.Contains("SuccessfulCreate", events);
         Assert.Contains("replication-controller", events);
