@@ -124,11 +124,19 @@ public sealed class DeploymentControllerTests : IAsyncLifetime
         var second = Assert.Single(sets, rs => rs.Uid() != first.Uid());
         Assert.Equal("2", Annotation(second.Metadata, DeploymentAnnotations.Revision));
         Assert.Equal("2", Annotation((await Deployment("web")).Metadata, DeploymentAnnotations.Revision));
-        await TestApiServer.Eventually(async () =>
+        List<string> messages = [];
+        try
         {
-            var messages = (await Client.CoreV1.ListNamespacedEventAsync("default")).Items.Where(e => e.Reason == "ScalingReplicaSet").Select(e => e.Message).ToList();
-            return messages.Contains($"Scaled up replica set {second.Name()} to 1") && messages.Contains($"Scaled down replica set {first.Name()} to 0 from 1");
-        }, "the scaling is told in events, in upstream's words");
+            await TestApiServer.Eventually(async () =>
+            {
+                messages = [.. (await Client.CoreV1.ListNamespacedEventAsync("default")).Items.Where(e => e.Reason == "ScalingReplicaSet").Select(e => e.Message)];
+                return messages.Contains($"Scaled up replica set {second.Name()} to 1") && messages.Contains($"Scaled down replica set {first.Name()} to 0 from 1");
+            }, "the scaling is told in events, in upstream's words");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}; events: {string.Join(" | ", messages)}; controller log:\n{_controller.Log}", e);
+        }
 
         var history = _server.Kubectl.Ok("rollout", "history", "deployment/web");
         Assert.Matches(@"(?m)^1\s", history);
