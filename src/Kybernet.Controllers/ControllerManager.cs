@@ -3,6 +3,7 @@ using Kybernet.Client.Informers;
 using Kybernet.Controllers.Endpoints;
 using Kybernet.Controllers.EndpointSlices;
 using Kybernet.Controllers.DaemonSets;
+using Kybernet.Controllers.Deployments;
 using Kybernet.Controllers.GarbageCollection;
 using Kybernet.Controllers.Jobs;
 using Kybernet.Controllers.Namespaces;
@@ -41,6 +42,8 @@ public sealed record ControllerManagerOptions
     public DaemonSetControllerOptions DaemonSets { get; init; } = new();
 
     public SchedulerOptions Scheduler { get; init; } = new();
+
+    public DeploymentControllerOptions Deployments { get; init; } = new();
 
     /// <summary>Where the manager and each controller log (a category per controller); nothing by default.</summary>
     public ILoggerFactory Loggers { get; init; } = NullLoggerFactory.Instance;
@@ -93,6 +96,7 @@ public sealed class ControllerManager : IAsyncDisposable
             new JobController(informers, options.Jobs, options.Loggers.CreateLogger("job-controller")),
             new TtlAfterFinishedController(informers, options.Loggers.CreateLogger("ttl-after-finished-controller")),
             new PodScheduler(informers, options.Scheduler, options.Loggers.CreateLogger("scheduler")),
+            new DeploymentController(informers, options.Deployments, options.Loggers.CreateLogger("deployment-controller")),
         };
         if (options.RootCa.CaPem is { } caPem)
             controllers.Add(new RootCaCertPublisher(informers, caPem, options.Loggers.CreateLogger("root-ca-cert-publisher")));
