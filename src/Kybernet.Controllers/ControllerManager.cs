@@ -3,6 +3,7 @@ using Kybernet.Client.Informers;
 using Kybernet.Controllers.GarbageCollection;
 using Kybernet.Controllers.Namespaces;
 using Kybernet.Controllers.NodeIpam;
+using Kybernet.Controllers.Replication;
 using Kybernet.Controllers.Scheduler;
 using Kybernet.Controllers.ServiceAccounts;
 using Microsoft.Extensions.Logging;
@@ -21,6 +22,9 @@ public sealed record ControllerManagerOptions
     public GarbageCollectorOptions GarbageCollector { get; init; } = new();
 
     public NamespaceControllerOptions Namespaces { get; init; } = new();
+
+    /// <summary>The ReplicaSet and ReplicationController controllers (one engine, the same settings for both).</summary>
+    public ReplicationOptions Replication { get; init; } = new();
 
     public SchedulerOptions Scheduler { get; init; } = new();
 
@@ -67,6 +71,8 @@ public sealed class ControllerManager : IAsyncDisposable
             new GarbageCollector(informers, options.GarbageCollector, options.Loggers.CreateLogger("garbage-collector")),
             new NamespaceController(informers, options.Namespaces, options.Loggers.CreateLogger("namespace-controller")),
             new ServiceAccountsController(informers, options.Loggers.CreateLogger("serviceaccounts-controller")),
+            ReplicaControllers.ReplicaSets(informers, options.Replication, options.Loggers.CreateLogger("replicaset-controller")),
+            ReplicaControllers.ReplicationControllers(informers, options.Replication, options.Loggers.CreateLogger("replication-controller")),
             new PodScheduler(informers, options.Scheduler, options.Loggers.CreateLogger("scheduler")),
         };
         if (options.AllocateNodeCidrs)
