@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Threading.Channels;
 using k8s;
 using k8s.Models;
 using Kybernet.ApiServer;
@@ -16,8 +17,9 @@ namespace Kybernet.Bench;
 /// Scheduling end to end through the API server (on SQLite, as `kybernet server` runs by default), in one run, each
 /// variant on a fresh server with the same N Ready nodes (generous allocatable) and the same pod template:
 /// <list type="bullet">
-/// <item>baseline: a plain client creates each pod and binds it itself (pods/NAME/binding, round-robin over the
-/// nodes), from as many concurrent workers as the scheduler keeps bindings in flight;</item>
+/// <item>baseline: a plain client creates the pods and binds each itself as soon as it exists (pods/NAME/binding,
+/// round-robin over the nodes): as many creating workers as the other variants' client, and as many binding workers as
+/// the scheduler keeps bindings in flight;</item>
 /// <item>scheduler: the same client creates the same pods, unbound, and the controller manager's scheduler binds them;</item>
 /// <item>replicaset (when the controller manager has a ReplicaSet controller): one ReplicaSet of that many replicas;
 /// its controller creates the pods and the scheduler binds them.</item>
@@ -41,7 +43,7 @@ public static class SchedulerBenchmark
 
         var variants = new List<(string Name, Variant Run)>
         {
-            ($"plain client: create + bind ({workers} workers)", Variant.Baseline),
+            ($"plain client: creates, binds each pod itself ({workers} + {workers} workers)", Variant.Baseline),
             ("kybernet: client creates, scheduler binds", Variant.Scheduler),
             ("kybernet: client creates, scheduler alone binds (no other controller)", Variant.SchedulerAlone),
         };
@@ -125,15 +127,26 @@ public static class SchedulerBenchmark
             switch (variant)
             {
                 case Variant.Baseline:
-                    await ForEachAsync(podCount, workers, async i =>
+                    // The same concurrency as the other variants: creating workers, and as many binding workers
+                    // (the scheduler's bindings in flight) binding each pod as soon as it exists.
+                    var created = Channel.CreateUnbounded<(string Name, int Index)>();
+                    var creating = ForEachAsync(podCount, workers, async i =>
                     {
                         var pod = await client.CoreV1.CreateNamespacedPodAsync(Pod($"bench-{i}"), Namespace);
-                        await client.CoreV1.CreateNamespacedPodBindingAsync(new V1Binding
+                        created.Writer.TryWrite((pod.Metadata.Name, i));
+                    }).ContinueWith(t => created.Writer.TryComplete(t.Exception), TaskScheduler.Default);
+                    await Task.WhenAll(Enumerable.Range(0, workers).Select(async _ =>
+                    {
+                        await foreach (var (name, i) in created.Reader.ReadAllAsync())
                         {
-                            Metadata = new V1ObjectMeta { Name = pod.Metadata.Name, NamespaceProperty = Namespace },
-                            Target = new V1ObjectReference { Kind = "Node", Name = nodeNames[i % nodeNames.Count] },
-                        }, pod.Metadata.Name, Namespace);
-                    });
+                            await client.CoreV1.CreateNamespacedPodBindingAsync(new V1Binding
+                            {
+                                Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Namespace },
+                                Target = new V1ObjectReference { Kind = "Node", Name = nodeNames[i % nodeNames.Count] },
+                            }, name, Namespace);
+                        }
+                    }));
+                    await creating;
                     break;
                 case Variant.Scheduler or Variant.SchedulerAlone:
                     await ForEachAsync(podCount, workers, i => client.CoreV1.CreateNamespacedPodAsync(Pod($"bench-{i}"), Namespace));

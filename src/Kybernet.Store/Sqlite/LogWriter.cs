@@ -16,6 +16,9 @@ internal sealed class LogWriter(SqliteConnection connection, SqliteTransaction t
 
     public bool Changed => _sub > 0;
 
+    /// <summary>What this transaction appended, as watchers will see it (for the store's window of recent changes).</summary>
+    public List<(long Revision, int Sub, WatchEvent Event)> Changes { get; } = [];
+
     /// <returns>The key's previous value, null if it was absent.</returns>
     public KeyValue? Put(string key, ReadOnlyMemory<byte> value, long lease)
     {
@@ -24,7 +27,11 @@ internal sealed class LogWriter(SqliteConnection connection, SqliteTransaction t
         var keyBytes = KeyBytes.Encode(key);
         var prev = LogReader.Latest(connection, transaction, keyBytes);
         // A re-created key starts over: new create revision, version 1.
-        Append(keyBytes, value.ToArray(), prev?.CreateRevision ?? revision, prev?.ModRevision ?? 0, (prev?.Version ?? 0) + 1, lease, deleted: false);
+        var bytes = value.ToArray();
+        var createRevision = prev?.CreateRevision ?? revision;
+        var version = (prev?.Version ?? 0) + 1;
+        int sub = Append(keyBytes, bytes, createRevision, prev?.ModRevision ?? 0, version, lease, deleted: false);
+        Changes.Add((revision, sub, new WatchEvent(WatchEventType.Put, new KeyValue(key, bytes, createRevision, revision, version, lease), prev)));
         return prev;
     }
 
@@ -33,21 +40,26 @@ internal sealed class LogWriter(SqliteConnection connection, SqliteTransaction t
     {
         var live = LogReader.Range(connection, transaction, range, revision, 0);
         foreach (var kv in live)
-            Append(KeyBytes.Encode(kv.Key), [], 0, kv.ModRevision, 0, 0, deleted: true);
+        {
+            int sub = Append(KeyBytes.Encode(kv.Key), [], 0, kv.ModRevision, 0, 0, deleted: true);
+            Changes.Add((revision, sub, new WatchEvent(WatchEventType.Delete, new KeyValue(kv.Key, Array.Empty<byte>(), 0, revision, 0, 0), kv)));
+        }
         return live;
     }
 
     /// <summary>Reads see this transaction's earlier ops, as in etcd.</summary>
     public List<KeyValue> Get(KeyRange range) => LogReader.Range(connection, transaction, range, revision, 0);
 
-    private void Append(byte[] key, byte[] value, long createRevision, long prevRevision, long version, long lease, bool deleted)
+    /// <returns>The row's position within the revision.</returns>
+    private int Append(byte[] key, byte[] value, long createRevision, long prevRevision, long version, long lease, bool deleted)
     {
+        int sub = _sub++;
         using var command = LogReader.Command(connection, transaction, """
             INSERT INTO log (revision, sub, key, value, create_revision, prev_revision, version, lease, deleted)
             VALUES ($rev, $sub, $key, $value, $create, $prev, $version, $lease, $deleted)
             """);
         command.Parameters.AddWithValue("$rev", revision);
-        command.Parameters.AddWithValue("$sub", _sub++);
+        command.Parameters.AddWithValue("$sub", sub);
         command.Parameters.AddWithValue("$key", key);
         command.Parameters.AddWithValue("$value", value);
         command.Parameters.AddWithValue("$create", createRevision);
@@ -56,5 +68,6 @@ internal sealed class LogWriter(SqliteConnection connection, SqliteTransaction t
         command.Parameters.AddWithValue("$lease", lease);
         command.Parameters.AddWithValue("$deleted", deleted ? 1 : 0);
         command.ExecuteNonQuery();
+        return sub;
     }
 }

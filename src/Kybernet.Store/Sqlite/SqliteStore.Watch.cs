@@ -15,8 +15,9 @@ public sealed partial class SqliteStore
     }
 
     /// <summary>
-    /// Reads the log after its own position until caught up, then waits for the next commit. Each
-    /// watcher has its own position, so they never block one another or the writer.
+    /// Reads the log after its own position until caught up, then waits for the next commit; once caught
+    /// up it reads new changes from <see cref="RecentChanges"/> rather than the log. Each watcher has its
+    /// own position, so they never block one another or the writer.
     /// </summary>
     private async IAsyncEnumerable<WatchEvent> Watch(KeyRange range, long start, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -26,14 +27,20 @@ public sealed partial class SqliteStore
         while (true)
         {
             var committed = _commits.Next; // before reading: a commit after the read wakes us
-            var (changes, current) = await Read((connection, transaction) =>
+            // Caught up: new changes come from memory. Behind the window: from the log.
+            if (position.Revision < Volatile.Read(ref _compactRevision))
+                throw new CompactedException(position.Revision, Volatile.Read(ref _compactRevision));
+            if (!_recent.TryRead(range, position, WatchBatch, out var changes, out var current))
             {
-                var (current, compacted) = LogReader.Revisions(connection, transaction);
-                // Rows below the compact revision may be gone: refuse rather than skip events.
-                if (position.Revision < compacted)
-                    throw new CompactedException(position.Revision, compacted);
-                return (LogReader.Changes(connection, transaction, range, position.Revision, position.Sub, WatchBatch), current);
-            }, cancel.Token).ConfigureAwait(false);
+                (changes, current) = await Read((connection, transaction) =>
+                {
+                    var (current, compacted) = LogReader.Revisions(connection, transaction);
+                    // Rows below the compact revision may be gone: refuse rather than skip events.
+                    if (position.Revision < compacted)
+                        throw new CompactedException(position.Revision, compacted);
+                    return (LogReader.Changes(connection, transaction, range, position.Revision, position.Sub, WatchBatch), current);
+                }, cancel.Token).ConfigureAwait(false);
+            }
 
             foreach (var (revision, sub, change) in changes)
             {

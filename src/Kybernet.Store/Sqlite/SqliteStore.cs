@@ -18,6 +18,7 @@ public sealed partial class SqliteStore : IKeyValueStore
     private readonly string _readConnectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1); // guards _writer, _revision's writes, _compactRevision
     private readonly CommitSignal _commits = new();
+    private readonly RecentChanges _recent;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _leaseExpiry;
     private readonly ILogger _log;
@@ -38,6 +39,7 @@ public sealed partial class SqliteStore : IKeyValueStore
             LeaseTable.RefreshAll(_writer, transaction);
             transaction.Commit();
         }
+        _recent = new RecentChanges(_revision);
         _leaseExpiry = ExpireLeasesAsync(_stopping.Token);
     }
 
@@ -149,7 +151,7 @@ public sealed partial class SqliteStore : IKeyValueStore
             }
             SetMeta(transaction, "compact_revision", revision);
             transaction.Commit();
-            _compactRevision = revision;
+            Volatile.Write(ref _compactRevision, revision);
         }
         finally
         {
@@ -248,6 +250,7 @@ public sealed partial class SqliteStore : IKeyValueStore
             SetMeta(transaction, "revision", log.Revision);
             transaction.Commit();
             Volatile.Write(ref _revision, log.Revision);
+            _recent.Append(log.Revision, log.Changes); // before waking the watchers, who read it first
             _commits.Publish();
             return (result, log.Revision);
         }

@@ -50,4 +50,35 @@ public sealed class SqliteStoreWatchTests : IAsyncLifetime
         var e = await Assert.ThrowsAsync<CompactedException>(async () => await watch.NextAsync(1500));
         Assert.Equal(await _store.CurrentRevisionAsync(), e.CompactRevision);
     }
+
+    [Fact]
+    public async Task A_caught_up_watcher_gets_from_memory_exactly_what_the_log_gives_a_watcher_from_the_past()
+    {
+        // Caught up before the writes: it reads them from the store's window of recent changes.
+        await using (var live = new WatchReader(_store, KeyRange.Prefix("/w/"), 0))
+        {
+            await Writes(_store);
+            var fromMemory = await live.NextAsync(8);
+
+            // Reopened, the store's window starts empty: a watch from the first write's revision reads the log.
+            await _store.DisposeAsync();
+            _store = SqliteStore.Open(_directory.Path);
+            await using var past = new WatchReader(_store, KeyRange.Prefix("/w/"), fromMemory[0].Kv.ModRevision);
+            var fromLog = await past.NextAsync(8);
+            Assert.Equal(fromLog.Select(Describe), fromMemory.Select(Describe));
+        }
+
+        static async Task Writes(SqliteStore store)
+        {
+            await store.PutAsync("/w/a", "1"u8.ToArray());
+            await store.PutAsync("/other", "x"u8.ToArray());
+            await store.PutAsync("/w/a", "2"u8.ToArray());
+            await store.TxnAsync(new Txn([], [new TxnOp.Put("/w/b", "3"u8.ToArray(), 0), new TxnOp.Put("/w/c", "4"u8.ToArray(), 0)], []));
+            await store.TxnAsync(new Txn([], [new TxnOp.Delete(KeyRange.Prefix("/w/"))], []));
+            await store.PutAsync("/w/a", "5"u8.ToArray());
+        }
+
+        static string Describe(WatchEvent e) => $"{e.Type} {Kv(e.Kv)} prev {(e.PrevKv is null ? "-" : Kv(e.PrevKv))}";
+        static string Kv(KeyValue kv) => $"{kv.Key}={System.Text.Encoding.UTF8.GetString(kv.Value.Span)} c{kv.CreateRevision} m{kv.ModRevision} v{kv.Version} l{kv.Lease}";
+    }
 }
