@@ -15,7 +15,7 @@ public sealed partial class SqliteStore : IKeyValueStore
     private readonly string _dataDirectory;
     private readonly FileStream _ownership;
     private readonly SqliteConnection _writer;
-    private readonly string _readConnectionString;
+    private readonly ReadConnections _readers;
     private readonly SemaphoreSlim _writeLock = new(1, 1); // guards _writer, _revision's writes, _compactRevision
     private readonly CommitSignal _commits = new();
     private readonly RecentChanges _recent;
@@ -26,13 +26,13 @@ public sealed partial class SqliteStore : IKeyValueStore
     private long _compactRevision;
     private bool _disposed;
 
-    private SqliteStore(string dataDirectory, FileStream ownership, SqliteConnection writer, string readConnectionString, ILogger log)
+    private SqliteStore(string dataDirectory, FileStream ownership, SqliteConnection writer, ReadConnections readers, ILogger log)
     {
         _log = log;
         _dataDirectory = dataDirectory;
         _ownership = ownership;
         _writer = writer;
-        _readConnectionString = readConnectionString;
+        _readers = readers;
         using (var transaction = _writer.BeginTransaction())
         {
             (_revision, _compactRevision) = LogReader.Revisions(_writer, transaction);
@@ -70,8 +70,7 @@ public sealed partial class SqliteStore : IKeyValueStore
         {
             writer.Open();
             SqliteSchema.Initialize(writer);
-            var read = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = true }.ToString();
-            return new SqliteStore(dataDirectory, ownership, writer, read, log ?? NullLogger.Instance);
+            return new SqliteStore(dataDirectory, ownership, writer, new ReadConnections(path), log ?? NullLogger.Instance);
         }
         catch (Exception e)
         {
@@ -170,8 +169,7 @@ public sealed partial class SqliteStore : IKeyValueStore
         {
             _disposed = true;
             _writer.Dispose();
-            using (var read = new SqliteConnection(_readConnectionString))
-                SqliteConnection.ClearPool(read); // closes idle readers, so the files can be removed
+            _readers.Dispose(); // closes idle readers, so the files can be removed
             _ownership.Dispose();
         }
         finally
@@ -214,10 +212,25 @@ public sealed partial class SqliteStore : IKeyValueStore
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             cancellationToken.ThrowIfCancellationRequested();
-            using var connection = new SqliteConnection(_readConnectionString);
-            connection.Open();
-            using var transaction = connection.BeginTransaction(deferred: true);
-            return Task.FromResult(read(connection, transaction));
+            var connection = _readers.Rent();
+            SqliteTransaction transaction;
+            try
+            {
+                transaction = connection.BeginTransaction(deferred: true);
+            }
+            catch
+            {
+                connection.Dispose();
+                throw;
+            }
+            try
+            {
+                return Task.FromResult(read(connection, transaction));
+            }
+            finally
+            {
+                EndRead(connection, transaction);
+            }
         }
         catch (OperationCanceledException e) when (e.CancellationToken == cancellationToken)
         {
@@ -226,6 +239,21 @@ public sealed partial class SqliteStore : IKeyValueStore
         catch (Exception e)
         {
             return Task.FromException<T>(e);
+        }
+    }
+
+    /// <summary>Ends a read's transaction and gives its connection back; one whose rollback failed is closed, never reused.</summary>
+    private void EndRead(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        try
+        {
+            transaction.Dispose();
+            _readers.Return(connection);
+        }
+        catch (Exception e)
+        {
+            _log.LogWarning(e, "ending a read transaction failed, closing its connection: {Error}", e.Message);
+            connection.Dispose();
         }
     }
 
