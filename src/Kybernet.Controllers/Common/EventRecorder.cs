@@ -33,6 +33,7 @@ public sealed class EventRecorder : IAsyncDisposable
     private readonly Dictionary<string, (string Name, int Count, DateTimeOffset First)> _seen = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (double Tokens, DateTimeOffset At)> _budgets = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
+    private long _lastStamp;
     private readonly Task _writer;
 
     public EventRecorder(IKubernetes client, string component, ILogger? log = null, TimeProvider? time = null)
@@ -62,7 +63,7 @@ public sealed class EventRecorder : IAsyncDisposable
             {
                 if (_seen.Count >= MaxRemembered)
                     _seen.Clear();
-                (name, count) = ($"{meta.Name}.{now.Ticks:x}", 1);
+                (name, count) = ($"{meta.Name}.{NextStamp(now):x}", 1);
             }
             _seen[correlation] = (name, count, count == 1 ? now : seen.First);
         }
@@ -84,6 +85,9 @@ public sealed class EventRecorder : IAsyncDisposable
         if (!_pending.Writer.TryWrite(ev))
             _log.LogWarning("event {Reason} about {Kind} {Name} dropped: too many waiting to be written", reason, kind, meta.Name);
     }
+
+    /// <summary>The name's suffix: the time in ticks, made unique (two events in one tick must not share a name). Under the lock.</summary>
+    private long NextStamp(DateTime now) => _lastStamp = Math.Max(now.Ticks, _lastStamp + 1);
 
     /// <summary>One token of the object's budget (refilled one per <see cref="SpamRefill"/>, at most <see cref="SpamBurst"/>), or false when spent.</summary>
     private bool TakeToken(string objectKey, DateTimeOffset now)
