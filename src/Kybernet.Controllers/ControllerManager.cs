@@ -3,7 +3,10 @@ using Kybernet.Client.Informers;
 using Kybernet.Controllers.GarbageCollection;
 using Kybernet.Controllers.Namespaces;
 using Kybernet.Controllers.NodeIpam;
+using Kybernet.Controllers.NodeLifecycle;
+using Kybernet.Controllers.PodGarbageCollection;
 using Kybernet.Controllers.ServiceAccounts;
+using Kybernet.Controllers.TaintEviction;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -20,6 +23,12 @@ public sealed record ControllerManagerOptions
     public GarbageCollectorOptions GarbageCollector { get; init; } = new();
 
     public NamespaceControllerOptions Namespaces { get; init; } = new();
+
+    public NodeLifecycleOptions NodeLifecycle { get; init; } = new();
+
+    public TaintEvictionOptions TaintEviction { get; init; } = new();
+
+    public PodGarbageCollectorOptions PodGarbageCollector { get; init; } = new();
 
     /// <summary>Where the manager and each controller log (a category per controller); nothing by default.</summary>
     public ILoggerFactory Loggers { get; init; } = NullLoggerFactory.Instance;
@@ -67,6 +76,9 @@ public sealed class ControllerManager : IAsyncDisposable
         };
         if (options.AllocateNodeCidrs)
             controllers.Add(new NodeIpamController(informers, options.NodeIpam, options.Loggers.CreateLogger("node-ipam")));
+        controllers.Add(new NodeLifecycleController(informers, options.NodeLifecycle, options.Loggers.CreateLogger("node-lifecycle")));
+        controllers.Add(new TaintEvictionController(informers, options.TaintEviction, options.Loggers.CreateLogger("taint-eviction-controller")));
+        controllers.Add(new PodGarbageCollector(informers, options.PodGarbageCollector, options.Loggers.CreateLogger("pod-garbage-collector")));
         return controllers;
     }
 
