@@ -7,7 +7,8 @@ namespace Kybernet.ApiServer.Admission;
 /// lifecycle controller puts on a lost node (node.kubernetes.io/not-ready and node.kubernetes.io/unreachable) gets a
 /// toleration of each for 300 s, so its pods are evicted (and replaced elsewhere) five minutes after the node is lost,
 /// not at once. A toleration with an empty key (Exists) or an empty effect counts as tolerating already, as upstream
-/// reckons it. Pods only, on create only: pod templates and updates are left as they are.
+/// reckons it. Pods only, on create and on update (as upstream: so a `kubectl replace` with the original manifest does
+/// not read as removing them); pod templates are left as they are.
 /// </summary>
 public static class DefaultTolerationSeconds
 {

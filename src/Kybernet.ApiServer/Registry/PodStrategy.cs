@@ -121,6 +121,9 @@ public sealed class PodStrategy : ResourceStrategy
             foreach (var field in new[] { "priority", "preemptionPolicy" })
                 if (spec[field] is null && old[field] is { } kept)
                     spec[field] = kept.DeepClone();
+        // Upstream's DefaultTolerationSeconds admits updates too: a replace with the original manifest keeps them.
+        if (next["spec"] is JsonObject nextSpec)
+            DefaultTolerationSeconds.Apply(nextSpec);
     }
 
     protected override void Validate(JsonObject obj, List<StatusCause> causes) =>
