@@ -1,0 +1,93 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Kybernet.Store.Tests;
+
+namespace Kybernet.ApiServer.Tests;
+
+/// <summary>
+/// Two `kybernet server` processes on one etcd (issue 11's proof of leader election): only the lease holder's
+/// controllers act; SIGKILL the leader and the other takes over within the lease duration and acts.
+/// </summary>
+public sealed partial class LeaderElectionServerTests(EtcdServer etcd) : IClassFixture<EtcdServer>, IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), $"kyt-leaders-{Guid.NewGuid():N}");
+    private readonly List<ServerProcess> _servers = [];
+
+    public void Dispose()
+    {
+        foreach (var server in _servers)
+            server.Dispose(); // SIGKILL by pid, if it still runs
+        if (Directory.Exists(_root))
+            Directory.Delete(_root, recursive: true);
+    }
+
+    /// <summary>A server with leases of 4 s renewed every 0.5 s (the defaults are 15 s and 2 s).</summary>
+    private async Task<(ServerProcess Server, string DataDir)> StartAsync(string name)
+    {
+        var dataDir = Path.Combine(_root, name);
+        var server = await ServerProcess.StartAsync(dataDir, ServerProcess.FreePort(),
+            "--store", "etcd://" + new Uri(etcd.Endpoints).Authority,
+            "--leader-elect-lease-duration", "4s", "--leader-elect-renew-deadline", "3s", "--leader-elect-retry-period", "500ms");
+        _servers.Add(server);
+        return (server, dataDir);
+    }
+
+    [GeneratedRegex(@"leader-election: (\S+): became leader")]
+    private static partial Regex BecameLeader();
+
+    private static async Task<string> LeaderIdentityAsync(ServerProcess server) =>
+        BecameLeader().Match(await server.WaitForLineAsync(l => BecameLeader().IsMatch(l), "that it became leader")).Groups[1].Value;
+
+    private static async Task<string?> HolderAsync(ApiClient api)
+    {
+        var (status, lease) = await api.Get("/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-controller-manager");
+        return status == 200 ? lease["spec"]?["holderIdentity"]?.GetValue<string>() : null;
+    }
+
+    private static async Task<bool> HasDefaultAccountAsync(ApiClient api, string ns) =>
+        (await api.Get($"/api/v1/namespaces/{ns}/serviceaccounts/default")).Status == 200;
+
+    private static async Task Eventually(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"not within 30 s: {what}");
+            await Task.Delay(100);
+        }
+    }
+
+    private static JsonObject Namespace(string name) => new()
+    {
+        ["apiVersion"] = "v1",
+        ["kind"] = "Namespace",
+        ["metadata"] = new JsonObject { ["name"] = name },
+    };
+
+    [Fact]
+    public async Task Only_the_lease_holder_runs_controllers_and_the_other_server_takes_over_when_it_is_killed()
+    {
+        var (first, firstDir) = await StartAsync("a");
+        var leader = await LeaderIdentityAsync(first);
+        var (second, secondDir) = await StartAsync("b");
+        using var viaFirst = new ApiClient(firstDir, first.Url);
+        using var viaSecond = new ApiClient(secondDir, second.Url);
+        await second.WaitForLineAsync(l => l.Contains($"is held by {leader}: waiting to take over", StringComparison.Ordinal), "that it waits for the leader");
+        Assert.Equal(leader, await HolderAsync(viaSecond));
+
+        Assert.Equal(201, (await viaSecond.Post("/api/v1/namespaces", Namespace("before"))).Status);
+        await Eventually(() => HasDefaultAccountAsync(viaSecond, "before"), "the leader's serviceaccount controller makes the account");
+        await first.WaitForLineAsync(l => l.Contains("namespace before: created ServiceAccount default", StringComparison.Ordinal), "that its controller made the account");
+        Assert.False(second.Output.Any(l => l.Contains("became leader", StringComparison.Ordinal) || l.Contains(": started", StringComparison.Ordinal)), string.Join('\n', second.Output));
+
+        _servers.Remove(first);
+        first.Dispose(); // SIGKILL by its pid: the lease stays in its name until it expires
+        var successor = await LeaderIdentityAsync(second);
+        Assert.NotEqual(leader, successor);
+        Assert.Equal(successor, await HolderAsync(viaSecond));
+        Assert.Equal(201, (await viaSecond.Post("/api/v1/namespaces", Namespace("after"))).Status);
+        await Eventually(() => HasDefaultAccountAsync(viaSecond, "after"), "the new leader's serviceaccount controller makes the account");
+        await second.WaitForLineAsync(l => l.Contains("namespace after: created ServiceAccount default", StringComparison.Ordinal), "that its controller made the account");
+    }
+}
