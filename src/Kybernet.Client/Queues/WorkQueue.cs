@@ -136,12 +136,12 @@ public sealed class WorkQueue<TKey> : IDisposable where TKey : notnull
     /// <summary>Stops handing out keys: waiting and future <see cref="TakeAsync"/> calls end, and adds are ignored.</summary>
     public void ShutDown() => _shutdown.Cancel();
 
-    public void Dispose()
-    {
-        ShutDown();
-        _shutdown.Dispose();
-        _available.Dispose();
-    }
+    /// <summary>
+    /// Shuts the queue down. The semaphore and the token source are left to the collector (they hold no handle): a worker
+    /// still on its way into <see cref="TakeAsync"/> must get its cancellation, not an ObjectDisposedException or a wait
+    /// on a disposed semaphore that nothing ever ends.
+    /// </summary>
+    public void Dispose() => ShutDown();
 
     private async Task AddLaterAsync(TKey key, DateTimeOffset due, TimeSpan delay)
     {
