@@ -13,6 +13,7 @@ public sealed class LeaderElectedControllerManager : IAsyncDisposable
     private readonly CancellationTokenSource _stop;
     private readonly Task _run;
     private readonly ILogger _log;
+    private int _disposed;
 
     private LeaderElectedControllerManager(IKubernetes client, ControllerManagerOptions options, LeaderElectionOptions election, CancellationToken stopping)
     {
@@ -35,8 +36,11 @@ public sealed class LeaderElectedControllerManager : IAsyncDisposable
         await Task.Delay(Timeout.Infinite, leading);
     }
 
+    /// <summary>Stops campaigning and the controllers (handing the lease back if the options say so). Safe to call twice.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
         await _stop.CancelAsync();
         try
         {

@@ -45,22 +45,29 @@ public sealed class LeaderElectedControllerManagerTests : IAsyncLifetime
     {
         var (logA, logB) = (new FakeLogCollector(), new FakeLogCollector());
         var a = Start("manager-a", logA);
-        await using var b = Start("manager-b", logB);
-        await using (a)
+        var b = Start("manager-b", logB);
+        try
         {
             await TestApiServer.Eventually(() => Task.FromResult(a.Elector.IsLeading || b.Elector.IsLeading), "one leads");
-            Assert.True(a.Elector.IsLeading, "the first to start wins"); // b starts 3 s late at best: the lease is a's
+            var (leader, leaderLog, other, otherLog) = a.Elector.IsLeading ? (a, logA, b, logB) : (b, logB, a, logA);
             await _server.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "first" } });
             await TestApiServer.Eventually(() => HasDefaultAccount("first"), "the leader's serviceaccount controller acts");
-            Assert.Contains("serviceaccount: started", logA.Text());
-            Assert.DoesNotContain("started", logB.Text());
-            Assert.False(b.Elector.IsLeading);
+            Assert.Contains("serviceaccount: started", leaderLog.Text());
+            Assert.DoesNotContain("started", otherLog.Text());
+            Assert.False(other.Elector.IsLeading);
+
+            // The leader goes without handing the lease back (as a crash): the other waits for it to expire, then leads.
+            await leader.DisposeAsync();
+            await TestApiServer.Eventually(() => Task.FromResult(other.Elector.IsLeading), "the other takes over");
+            await _server.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "second" } });
+            await TestApiServer.Eventually(() => HasDefaultAccount("second"), "the new leader's serviceaccount controller acts");
+            Assert.Contains("serviceaccount: started", otherLog.Text());
+            Assert.Equal(other.Elector.Identity, (await _server.Client.CoordinationV1.ReadNamespacedLeaseAsync("kube-controller-manager", "kube-system")).Spec.HolderIdentity);
         }
-        // a is gone without handing the lease back (as a crash): b waits for it to expire, then runs the controllers.
-        await TestApiServer.Eventually(() => Task.FromResult(b.Elector.IsLeading), "b takes over");
-        await _server.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "second" } });
-        await TestApiServer.Eventually(() => HasDefaultAccount("second"), "the new leader's serviceaccount controller acts");
-        Assert.Contains("serviceaccount: started", logB.Text());
-        Assert.Equal("manager-b", (await _server.Client.CoordinationV1.ReadNamespacedLeaseAsync("kube-controller-manager", "kube-system")).Spec.HolderIdentity);
+        finally
+        {
+            await a.DisposeAsync();
+            await b.DisposeAsync();
+        }
     }
 }
