@@ -1,9 +1,11 @@
+using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Kybernet.Client;
 using Kybernet.Client.Informers;
 using Kybernet.Client.Queues;
 using Kybernet.Controllers.Common;
+using Kybernet.Controllers.NodeLifecycle;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -14,7 +16,8 @@ namespace Kybernet.Controllers.TaintEviction;
 /// deleted at once if it does not tolerate one of them, after its tolerationSeconds if it tolerates them for a while,
 /// never if it tolerates them for good (<see cref="EvictionTime"/>). A taint that goes away before the deadline saves the
 /// pod: the pod is decided again at its deadline from the node as it is then. Each eviction is a normal, graceful
-/// deletion (with the pod's uid as precondition) and a TaintManagerEviction event on the pod; the pod's controller
+/// deletion (with the pod's uid as precondition), preceded by upstream's DisruptionTarget pod condition and a
+/// TaintManagerEviction event on the pod; the pod's controller
 /// replaces it, since a terminating pod no longer counts.
 /// <para>On the shared node and pod informers, with a work queue of pod keys ("namespace/name").</para>
 /// </summary>
@@ -85,6 +88,40 @@ public sealed class TaintEvictionController : IController
         await EvictAsync(pod, taints, events, ct);
     }
 
+    /// <summary>
+    /// Upstream's DisruptionTarget condition (reason DeletionByTaintManager), written before the deletion so the pod's
+    /// owner (a Job's pod failure policy) can tell why it went. Best effort: a failure is logged and the eviction goes on.
+    /// </summary>
+    private async Task MarkDisruptedAsync(V1Pod pod, CancellationToken ct)
+    {
+        var patch = new JsonObject
+        {
+            ["status"] = new JsonObject
+            {
+                ["conditions"] = new JsonArray(new JsonObject
+                {
+                    ["type"] = "DisruptionTarget",
+                    ["status"] = "True",
+                    ["reason"] = "DeletionByTaintManager",
+                    ["message"] = "Taint manager: deleting due to NoExecute taint",
+                    ["lastTransitionTime"] = Times.Rfc3339(_options.Time.GetUtcNow().UtcDateTime),
+                }),
+            },
+        };
+        try
+        {
+            await _client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(patch.ToJsonString(), V1Patch.PatchType.StrategicMergePatch), pod.Name(), pod.Namespace(), cancellationToken: ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested && !KubeClient.IsNotFound(e))
+        {
+            _log.LogWarning("pod {Namespace}/{Pod}: writing the DisruptionTarget condition failed: {Error}", pod.Namespace(), pod.Name(), KubeClient.Describe(e));
+        }
+        catch (Exception e) when (KubeClient.IsNotFound(e))
+        {
+            // Gone already: the delete below finds the same.
+        }
+    }
+
     private DateTimeOffset FirstSeen(string node, V1Taint taint, DateTimeOffset now)
     {
         lock (_firstSeen)
@@ -100,6 +137,7 @@ public sealed class TaintEvictionController : IController
     {
         var (ns, name) = (pod.Namespace(), pod.Name());
         events.Record(pod, "v1", "Pod", EventRecorder.Normal, EvictionReason, $"Marking for deletion Pod {ns}/{name}");
+        await MarkDisruptedAsync(pod, ct);
         try
         {
             await _client.CoreV1.DeleteNamespacedPodAsync(name, ns, new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = pod.Uid() } }, cancellationToken: ct);

@@ -80,6 +80,8 @@ public sealed class NodeLossTests : IAsyncLifetime
         Assert.Equal("", await TaintsAsync("hollow-1"));
 
         await TestApiServer.Eventually(async () => (await PodAsync("brief"))?.Metadata.DeletionTimestamp is not null, "the pod tolerating it for 2 s is evicted");
+        var disrupted = (await PodAsync("brief"))!.Status.Conditions.Single(c => c.Type == "DisruptionTarget");
+        Assert.Equal(("True", "DeletionByTaintManager", "Taint manager: deleting due to NoExecute taint"), (disrupted.Status, disrupted.Reason, disrupted.Message));
         // A dead node's pods stay Terminating (no kubelet ends them), and lose their Ready condition at once.
         Assert.Equal("False", (await PodAsync("forever"))!.Status.Conditions.Single(c => c.Type == "Ready").Status);
         await TestApiServer.Eventually(async () => (await Client.CoreV1.ListNamespacedEventAsync("default")).Items
