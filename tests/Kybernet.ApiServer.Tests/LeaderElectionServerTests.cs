@@ -89,5 +89,11 @@ public sealed partial class LeaderElectionServerTests(EtcdServer etcd) : IClassF
         Assert.Equal(201, (await viaSecond.Post("/api/v1/namespaces", Namespace("after"))).Status);
         await Eventually(() => HasDefaultAccountAsync(viaSecond, "after"), "the new leader's serviceaccount controller makes the account");
         await second.WaitForLineAsync(l => l.Contains("namespace after: created ServiceAccount default", StringComparison.Ordinal), "that its controller made the account");
+
+        // A clean stop hands the lease back (holder cleared) before the API stops serving, so a successor need not wait.
+        using (var term = System.Diagnostics.Process.Start("kill", ["-TERM", second.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await term.WaitForExitAsync();
+        await second.WaitForLineAsync(l => l.EndsWith($"{successor}: released lease kube-system/kube-controller-manager", StringComparison.Ordinal), "that it handed the lease back");
+        await second.WaitForLineAsync(l => l.EndsWith("INFO  server: stopping", StringComparison.Ordinal), "that it stopped");
     }
 }

@@ -111,14 +111,24 @@ internal static class ServerCommand
             // system:kube-controller-manager, with what its RBAC role allows.
             // With --leader-elect, only while this server holds the lease kube-system/kube-controller-manager.
             using var client = KubeClient.FromKubeconfig(server.ControllerManagerKubeconfigPath);
-            await using IAsyncDisposable controllers = parsed.GetValue(leaderElect)
+            IAsyncDisposable controllers = parsed.GetValue(leaderElect)
                 ? LeaderElectedControllerManager.Start(client, controllerOptions, election, server.Stopping)
                 : ControllerManager.Start(client, controllerOptions, server.Stopping);
-
-            // The web host handles SIGTERM and SIGINT itself (it stops serving); we then shut the rest down.
-            try { await server.WaitForShutdownAsync(ct); }
-            catch (OperationCanceledException) { } // our own token: the same shutdown, asked for another way
-            log.LogInformation("stopping");
+            // The controllers stop, and the lease goes back, while the API still serves: the host runs this callback as
+            // it begins to stop, and waits for it (bounded) before it stops listening.
+            var stopped = new Lazy<Task>(() => controllers.DisposeAsync().AsTask());
+            using var stopFirst = server.Stopping.Register(() => ((IAsyncResult)stopped.Value).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(15)));
+            try
+            {
+                // The web host handles SIGTERM and SIGINT itself (it stops serving); we then shut the rest down.
+                try { await server.WaitForShutdownAsync(ct); }
+                catch (OperationCanceledException) { } // our own token: the same shutdown, asked for another way
+                log.LogInformation("stopping");
+            }
+            finally
+            {
+                await stopped.Value;
+            }
             return 0;
         });
         return command;
