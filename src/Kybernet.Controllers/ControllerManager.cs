@@ -5,6 +5,7 @@ using Kybernet.Controllers.Namespaces;
 using Kybernet.Controllers.NodeIpam;
 using Kybernet.Controllers.NodeLifecycle;
 using Kybernet.Controllers.PodGarbageCollection;
+using Kybernet.Controllers.Replication;
 using Kybernet.Controllers.ServiceAccounts;
 using Kybernet.Controllers.TaintEviction;
 using Microsoft.Extensions.Logging;
@@ -29,6 +30,9 @@ public sealed record ControllerManagerOptions
     public TaintEvictionOptions TaintEviction { get; init; } = new();
 
     public PodGarbageCollectorOptions PodGarbageCollector { get; init; } = new();
+
+    /// <summary>The ReplicaSet and ReplicationController controllers (one engine, the same settings for both).</summary>
+    public ReplicationOptions Replication { get; init; } = new();
 
     /// <summary>Where the manager and each controller log (a category per controller); nothing by default.</summary>
     public ILoggerFactory Loggers { get; init; } = NullLoggerFactory.Instance;
@@ -73,6 +77,8 @@ public sealed class ControllerManager : IAsyncDisposable
             new GarbageCollector(informers, options.GarbageCollector, options.Loggers.CreateLogger("garbage-collector")),
             new NamespaceController(informers, options.Namespaces, options.Loggers.CreateLogger("namespace-controller")),
             new ServiceAccountsController(informers, options.Loggers.CreateLogger("serviceaccounts-controller")),
+            ReplicaControllers.ReplicaSets(informers, options.Replication, options.Loggers.CreateLogger("replicaset-controller")),
+            ReplicaControllers.ReplicationControllers(informers, options.Replication, options.Loggers.CreateLogger("replication-controller")),
         };
         if (options.AllocateNodeCidrs)
             controllers.Add(new NodeIpamController(informers, options.NodeIpam, options.Loggers.CreateLogger("node-ipam")));

@@ -40,7 +40,7 @@ public sealed class ControllerManagerTests
     {
         using var client = new k8s.Kubernetes(new k8s.KubernetesClientConfiguration { Host = "https://127.0.0.1:1" });
         var informers = new Kybernet.Client.Informers.InformerFactory(client); // never started: nothing is asked of the server
-        Assert.Equal(["garbage-collector", "namespace", "serviceaccount", "node-ipam", "node-lifecycle", "taint-eviction-controller", "pod-garbage-collector"], ControllerManager.Create(informers, new ControllerManagerOptions()).Select(c => c.Name));
-        Assert.Equal(["garbage-collector", "namespace", "serviceaccount", "node-lifecycle", "taint-eviction-controller", "pod-garbage-collector"], ControllerManager.Create(informers, new ControllerManagerOptions { AllocateNodeCidrs = false }).Select(c => c.Name));
+        Assert.Equal(["garbage-collector", "namespace", "serviceaccount", "replicaset", "replicationcontroller", "node-ipam", "node-lifecycle", "taint-eviction-controller", "pod-garbage-collector"], ControllerManager.Create(informers, new ControllerManagerOptions()).Select(c => c.Name));
+        Assert.Equal(["garbage-collector", "namespace", "serviceaccount", "replicaset", "replicationcontroller", "node-lifecycle", "taint-eviction-controller", "pod-garbage-collector"], ControllerManager.Create(informers, new ControllerManagerOptions { AllocateNodeCidrs = false }).Select(c => c.Name));
     }
 }

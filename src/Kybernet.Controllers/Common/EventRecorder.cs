@@ -11,7 +11,9 @@ namespace Kybernet.Controllers.Common;
 /// client-go's event recorder: core/v1 Events about an object ("Created pod: web-x2k9f", "0/3 nodes are available: ...")
 /// written in the background so a controller never waits for them, and the same event (object, type, reason, message)
 /// repeated within ten minutes counted on the first one (count, lastTimestamp) instead of written again, as upstream's
-/// correlator does. A failed write is logged and dropped: events are best effort.
+/// correlator does. Events about one object are rate-limited as upstream's spam filter does (a burst of 25, then one per
+/// five minutes), so a 1,000-replica ReplicaSet writes a few dozen "Created pod" events, not a thousand. A failed write
+/// is logged and dropped: events are best effort.
 /// </summary>
 public sealed class EventRecorder : IAsyncDisposable
 {
@@ -20,6 +22,8 @@ public sealed class EventRecorder : IAsyncDisposable
 
     private static readonly TimeSpan CorrelationWindow = TimeSpan.FromMinutes(10);
     private const int MaxRemembered = 4096;
+    private const int SpamBurst = 25;
+    private static readonly TimeSpan SpamRefill = TimeSpan.FromMinutes(5);
 
     private readonly IKubernetes _client;
     private readonly string _component;
@@ -27,6 +31,7 @@ public sealed class EventRecorder : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly Channel<Corev1Event> _pending = Channel.CreateBounded<Corev1Event>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Dictionary<string, (string Name, int Count, DateTimeOffset First)> _seen = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (double Tokens, DateTimeOffset At)> _budgets = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private readonly Task _writer;
 
@@ -49,6 +54,8 @@ public sealed class EventRecorder : IAsyncDisposable
         int count;
         lock (_lock)
         {
+            if (!TakeToken(meta.Uid ?? $"{kind}/{meta.NamespaceProperty}/{meta.Name}", now))
+                return;
             if (_seen.TryGetValue(correlation, out var seen) && now - seen.First < CorrelationWindow)
                 (name, count) = (seen.Name, seen.Count + 1);
             else
@@ -76,6 +83,22 @@ public sealed class EventRecorder : IAsyncDisposable
         };
         if (!_pending.Writer.TryWrite(ev))
             _log.LogWarning("event {Reason} about {Kind} {Name} dropped: too many waiting to be written", reason, kind, meta.Name);
+    }
+
+    /// <summary>One token of the object's budget (refilled one per <see cref="SpamRefill"/>, at most <see cref="SpamBurst"/>), or false when spent.</summary>
+    private bool TakeToken(string objectKey, DateTimeOffset now)
+    {
+        if (_budgets.Count >= MaxRemembered)
+            _budgets.Clear();
+        var (tokens, at) = _budgets.TryGetValue(objectKey, out var budget) ? budget : (SpamBurst, now);
+        tokens = Math.Min(SpamBurst, tokens + (now - at) / SpamRefill);
+        if (tokens < 1)
+        {
+            _budgets[objectKey] = (tokens, now);
+            return false;
+        }
+        _budgets[objectKey] = (tokens - 1, now);
+        return true;
     }
 
     private async Task WriteAsync()
