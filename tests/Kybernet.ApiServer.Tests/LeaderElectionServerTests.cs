@@ -6,7 +6,8 @@ namespace Kybernet.ApiServer.Tests;
 
 /// <summary>
 /// Two `kybernet server` processes on one etcd (issue 11's proof of leader election): only the lease holder's
-/// controllers act; SIGKILL the leader and the other takes over within the lease duration and acts.
+/// controllers act (its replication controller alone makes an RC's pods); SIGKILL the leader and the other takes over
+/// within the lease duration and acts.
 /// </summary>
 public sealed partial class LeaderElectionServerTests(EtcdServer etcd) : IClassFixture<EtcdServer>, IDisposable
 {
@@ -58,6 +59,26 @@ public sealed partial class LeaderElectionServerTests(EtcdServer etcd) : IClassF
         }
     }
 
+    private static async Task<int> PodCountAsync(ApiClient api) =>
+        (await api.Get("/api/v1/namespaces/default/pods?labelSelector=app%3Dweb")).Body["items"]!.AsArray().Count;
+
+    private static JsonObject ReplicationController(string name, int replicas) => new()
+    {
+        ["apiVersion"] = "v1",
+        ["kind"] = "ReplicationController",
+        ["metadata"] = new JsonObject { ["name"] = name },
+        ["spec"] = new JsonObject
+        {
+            ["replicas"] = replicas,
+            ["selector"] = new JsonObject { ["app"] = name },
+            ["template"] = new JsonObject
+            {
+                ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["app"] = name } },
+                ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "c", ["image"] = "busybox" }) },
+            },
+        },
+    };
+
     private static JsonObject Namespace(string name) => new()
     {
         ["apiVersion"] = "v1",
@@ -76,6 +97,10 @@ public sealed partial class LeaderElectionServerTests(EtcdServer etcd) : IClassF
         await second.WaitForLineAsync(l => l.Contains($"is held by {leader}: waiting to take over", StringComparison.Ordinal), "that it waits for the leader");
         Assert.Equal(leader, await HolderAsync(viaSecond));
 
+        // The RC's pods are made once, by the leader's replication controller alone.
+        Assert.Equal(201, (await viaSecond.Post("/api/v1/namespaces/default/replicationcontrollers", ReplicationController("web", 2))).Status);
+        await Eventually(async () => await PodCountAsync(viaSecond) == 2, "the leader makes the RC's 2 pods");
+        await first.WaitForLineAsync(l => l.Contains("default/web: too few replicas (need 2, have 0), creating 2", StringComparison.Ordinal), "that its RC controller made them");
         Assert.Equal(201, (await viaSecond.Post("/api/v1/namespaces", Namespace("before"))).Status);
         await Eventually(() => HasDefaultAccountAsync(viaSecond, "before"), "the leader's serviceaccount controller makes the account");
         await first.WaitForLineAsync(l => l.Contains("namespace before: created ServiceAccount default", StringComparison.Ordinal), "that its controller made the account");
@@ -86,6 +111,10 @@ public sealed partial class LeaderElectionServerTests(EtcdServer etcd) : IClassF
         var successor = await LeaderIdentityAsync(second);
         Assert.NotEqual(leader, successor);
         Assert.Equal(successor, await HolderAsync(viaSecond));
+        Assert.Equal(2, await PodCountAsync(viaSecond)); // the successor found them and made none
+        Assert.Equal(200, (await viaSecond.Send(HttpMethod.Patch, "/api/v1/namespaces/default/replicationcontrollers/web", new JsonObject { ["spec"] = new JsonObject { ["replicas"] = 3 } }, "application/merge-patch+json")).Status);
+        await Eventually(async () => await PodCountAsync(viaSecond) == 3, "the new leader's RC controller makes the third pod");
+        await second.WaitForLineAsync(l => l.Contains("default/web: too few replicas (need 3, have 2), creating 1", StringComparison.Ordinal), "that its RC controller made it");
         Assert.Equal(201, (await viaSecond.Post("/api/v1/namespaces", Namespace("after"))).Status);
         await Eventually(() => HasDefaultAccountAsync(viaSecond, "after"), "the new leader's serviceaccount controller makes the account");
         await second.WaitForLineAsync(l => l.Contains("namespace after: created ServiceAccount default", StringComparison.Ordinal), "that its controller made the account");
