@@ -64,6 +64,9 @@ public sealed class ApiServerHost : IAsyncDisposable
 
     public Uri Url { get; }
 
+    /// <summary>Where the cluster CA's certificate (PEM) is kept in a data directory: what the root-ca-cert-publisher puts in every namespace.</summary>
+    public static string CaCertificatePath(string dataDirectory) => Path.Combine(dataDirectory, "pki", CertificateAuthority.CertificateFile);
+
     /// <param name="loggers">
     /// Where the server logs: every request at Debug, every 500 at Error with its stack, the
     /// failures of the loops beside it; ASP.NET Core's own logs go there too. None given: nowhere.

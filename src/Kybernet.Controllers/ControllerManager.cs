@@ -1,11 +1,14 @@
 using k8s;
 using Kybernet.Client.Informers;
+using Kybernet.Controllers.Endpoints;
+using Kybernet.Controllers.EndpointSlices;
 using Kybernet.Controllers.GarbageCollection;
 using Kybernet.Controllers.Namespaces;
 using Kybernet.Controllers.NodeIpam;
 using Kybernet.Controllers.NodeLifecycle;
 using Kybernet.Controllers.PodGarbageCollection;
 using Kybernet.Controllers.Replication;
+using Kybernet.Controllers.RootCaPublisher;
 using Kybernet.Controllers.ServiceAccounts;
 using Kybernet.Controllers.TaintEviction;
 using Microsoft.Extensions.Logging;
@@ -33,6 +36,12 @@ public sealed record ControllerManagerOptions
 
     /// <summary>The ReplicaSet and ReplicationController controllers (one engine, the same settings for both).</summary>
     public ReplicationOptions Replication { get; init; } = new();
+    public EndpointsOptions Endpoints { get; init; } = new();
+
+    public EndpointSliceOptions EndpointSlices { get; init; } = new();
+
+    /// <summary>The cluster CA the root-ca-cert-publisher puts in every namespace; without one it does not run.</summary>
+    public RootCaPublisherOptions RootCa { get; init; } = new();
 
     /// <summary>Where the manager and each controller log (a category per controller); nothing by default.</summary>
     public ILoggerFactory Loggers { get; init; } = NullLoggerFactory.Instance;
@@ -79,7 +88,11 @@ public sealed class ControllerManager : IAsyncDisposable
             new ServiceAccountsController(informers, options.Loggers.CreateLogger("serviceaccounts-controller")),
             ReplicaControllers.ReplicaSets(informers, options.Replication, options.Loggers.CreateLogger("replicaset-controller")),
             ReplicaControllers.ReplicationControllers(informers, options.Replication, options.Loggers.CreateLogger("replication-controller")),
+            new EndpointsController(informers, options.Endpoints, options.Loggers.CreateLogger("endpoints-controller")),
+            new EndpointSliceController(informers, options.EndpointSlices, options.Loggers.CreateLogger("endpointslice-controller")),
         };
+        if (options.RootCa.CaPem is { } caPem)
+            controllers.Add(new RootCaCertPublisher(informers, caPem, options.Loggers.CreateLogger("root-ca-cert-publisher")));
         if (options.AllocateNodeCidrs)
             controllers.Add(new NodeIpamController(informers, options.NodeIpam, options.Loggers.CreateLogger("node-ipam")));
         controllers.Add(new NodeLifecycleController(informers, options.NodeLifecycle, options.Loggers.CreateLogger("node-lifecycle")));

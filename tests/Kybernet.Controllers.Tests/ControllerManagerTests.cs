@@ -36,11 +36,14 @@ public sealed class ControllerManagerTests
     }
 
     [Fact]
-    public void Garbage_collection_and_namespaces_always_run_and_allocate_node_cidrs_decides_whether_node_ipam_does()
+    public void Garbage_collection_namespaces_and_endpoints_always_run_allocate_node_cidrs_decides_on_node_ipam_and_a_ca_on_the_root_ca_publisher()
     {
         using var client = new k8s.Kubernetes(new k8s.KubernetesClientConfiguration { Host = "https://127.0.0.1:1" });
         var informers = new Kybernet.Client.Informers.InformerFactory(client); // never started: nothing is asked of the server
-        Assert.Equal(["garbage-collector", "namespace", "serviceaccount", "replicaset", "replicationcontroller", "node-ipam", "node-lifecycle", "taint-eviction-controller", "pod-garbage-collector"], ControllerManager.Create(informers, new ControllerManagerOptions()).Select(c => c.Name));
-        Assert.Equal(["garbage-collector", "namespace", "serviceaccount", "replicaset", "replicationcontroller", "node-lifecycle", "taint-eviction-controller", "pod-garbage-collector"], ControllerManager.Create(informers, new ControllerManagerOptions { AllocateNodeCidrs = false }).Select(c => c.Name));
+        string[] always = ["garbage-collector", "namespace", "serviceaccount", "replicaset", "replicationcontroller", "endpoints", "endpointslice", "node-lifecycle", "taint-eviction-controller", "pod-garbage-collector"];
+        Assert.Equal([.. always, "node-ipam"], ControllerManager.Create(informers, new ControllerManagerOptions()).Select(c => c.Name));
+        Assert.Equal(always, ControllerManager.Create(informers, new ControllerManagerOptions { AllocateNodeCidrs = false }).Select(c => c.Name));
+        Assert.Equal([.. always, "root-ca-cert-publisher"],
+            ControllerManager.Create(informers, new ControllerManagerOptions { AllocateNodeCidrs = false, RootCa = new() { CaPem = "-----BEGIN CERTIFICATE-----" } }).Select(c => c.Name));
     }
 }

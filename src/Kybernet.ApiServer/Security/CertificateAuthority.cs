@@ -17,6 +17,9 @@ public sealed class CertificateAuthority
         Server = server;
     }
 
+    /// <summary>The CA certificate's file in the directory given to <see cref="LoadOrCreate"/>.</summary>
+    public const string CertificateFile = "ca.crt";
+
     public X509Certificate2 Ca { get; }
 
     /// <summary>The serving certificate, with its private key.</summary>
@@ -27,7 +30,7 @@ public sealed class CertificateAuthority
     public static CertificateAuthority LoadOrCreate(string directory, IEnumerable<string> dnsNames, IEnumerable<IPAddress> addresses)
     {
         SecretFile.CreateDirectory(directory);
-        var caCert = Path.Combine(directory, "ca.crt");
+        var caCert = Path.Combine(directory, CertificateFile);
         var caKey = Path.Combine(directory, "ca.key");
         var serverCert = Path.Combine(directory, "apiserver.crt");
         var serverKey = Path.Combine(directory, "apiserver.key");

@@ -5,10 +5,12 @@ using Kybernet.Cli.Logging;
 using Kybernet.Client;
 using Kybernet.ApiServer.Protobuf;
 using Kybernet.Controllers;
+using Kybernet.Controllers.EndpointSlices;
 using Kybernet.Controllers.LeaderElection;
 using Kybernet.Controllers.NodeIpam;
 using Kybernet.Controllers.NodeLifecycle;
 using Kybernet.Controllers.PodGarbageCollection;
+using Kybernet.Controllers.RootCaPublisher;
 using Kybernet.Store;
 using Microsoft.Extensions.Logging;
 
@@ -32,10 +34,11 @@ internal static class ServerCommand
         var leaseDuration = new Option<string>("--leader-elect-lease-duration") { Description = "How long others wait after the last renewal before taking the lease (Go duration)", DefaultValueFactory = _ => "15s" };
         var renewDeadline = new Option<string>("--leader-elect-renew-deadline") { Description = "How long the leader tries to renew before it stops leading (Go duration)", DefaultValueFactory = _ => "10s" };
         var retryPeriod = new Option<string>("--leader-elect-retry-period") { Description = "How often to try to acquire or renew the lease (Go duration)", DefaultValueFactory = _ => "2s" };
+        var maxEndpointsPerSlice = new Option<int>("--max-endpoints-per-slice") { Description = "The most endpoints one EndpointSlice holds (1-1000)", DefaultValueFactory = _ => EndpointSliceOptions.DefaultMaxEndpointsPerSlice };
         var logLevel = LogOptions.Level();
         var command = new Command("server", "Run the API server and the controllers (kubectl talks to it through DATA_DIR/admin.kubeconfig)")
         {
-            dataDir, listen, store, sans, allocate, clusterCidr, maskSize, graceFlag, gcThreshold, leaderElect, leaseDuration, renewDeadline, retryPeriod, logLevel,
+            dataDir, listen, store, sans, allocate, clusterCidr, maskSize, maxEndpointsPerSlice, graceFlag, gcThreshold, leaderElect, leaseDuration, renewDeadline, retryPeriod, logLevel,
         };
         command.SetAction(async (parsed, ct) =>
         {
@@ -71,6 +74,7 @@ internal static class ServerCommand
                 NodeIpam = new NodeIpamOptions { ClusterCidr = cluster, NodeCidrMaskSize = parsed.GetValue(maskSize) },
                 NodeLifecycle = new NodeLifecycleOptions { GracePeriod = durations[graceFlag] },
                 PodGarbageCollector = new PodGarbageCollectorOptions { TerminatedPodThreshold = parsed.GetValue(gcThreshold) },
+                EndpointSlices = new EndpointSliceOptions { MaxEndpointsPerSlice = parsed.GetValue(maxEndpointsPerSlice) },
             };
             // A graceful stop hands the lease back, so another server takes over at once instead of after the lease duration.
             var election = new LeaderElectionOptions
@@ -82,6 +86,7 @@ internal static class ServerCommand
             };
             try
             {
+                controllerOptions.EndpointSlices.Validate();
                 if (controllerOptions.AllocateNodeCidrs)
                     controllerOptions.NodeIpam.Validate();
                 election.Validate();
@@ -107,6 +112,11 @@ internal static class ServerCommand
             log.LogInformation("serving at {Url} (store: {Store})", server.Url, parsed.GetValue(store));
             log.LogInformation("kubectl: export KUBECONFIG={Kubeconfig}", server.KubeconfigPath);
 
+            // The cluster CA the API server made (or found) in its data directory, for kube-root-ca.crt in every namespace.
+            controllerOptions = controllerOptions with
+            {
+                RootCa = new RootCaPublisherOptions { CaPem = await File.ReadAllTextAsync(ApiServerHost.CaCertificatePath(directory), ct) },
+            };
             // The controllers talk to the API like any other client (kube-controller-manager's way), as
             // system:kube-controller-manager, with what its RBAC role allows.
             // With --leader-elect, only while this server holds the lease kube-system/kube-controller-manager.
