@@ -90,14 +90,14 @@ public sealed class ControllerManager : IAsyncDisposable
             ReplicaControllers.ReplicationControllers(informers, options.Replication, options.Loggers.CreateLogger("replication-controller")),
             new EndpointsController(informers, options.Endpoints, options.Loggers.CreateLogger("endpoints-controller")),
             new EndpointSliceController(informers, options.EndpointSlices, options.Loggers.CreateLogger("endpointslice-controller")),
+            new NodeLifecycleController(informers, options.NodeLifecycle, options.Loggers.CreateLogger("node-lifecycle")),
+            new TaintEvictionController(informers, options.TaintEviction, options.Loggers.CreateLogger("taint-eviction-controller")),
+            new PodGarbageCollector(informers, options.PodGarbageCollector, options.Loggers.CreateLogger("pod-garbage-collector")),
         };
         if (options.RootCa.CaPem is { } caPem)
             controllers.Add(new RootCaCertPublisher(informers, caPem, options.Loggers.CreateLogger("root-ca-cert-publisher")));
         if (options.AllocateNodeCidrs)
             controllers.Add(new NodeIpamController(informers, options.NodeIpam, options.Loggers.CreateLogger("node-ipam")));
-        controllers.Add(new NodeLifecycleController(informers, options.NodeLifecycle, options.Loggers.CreateLogger("node-lifecycle")));
-        controllers.Add(new TaintEvictionController(informers, options.TaintEviction, options.Loggers.CreateLogger("taint-eviction-controller")));
-        controllers.Add(new PodGarbageCollector(informers, options.PodGarbageCollector, options.Loggers.CreateLogger("pod-garbage-collector")));
         return controllers;
     }
 
