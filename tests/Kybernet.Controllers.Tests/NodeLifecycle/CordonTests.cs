@@ -40,6 +40,7 @@ public sealed class CordonTests : IAsyncLifetime
 
         Assert.Contains("node/n1 uncordoned", _server.Kubectl.Ok("uncordon", "n1"));
         await TestApiServer.Eventually(async () => await TaintsAsync() == "", "the taint goes");
-        Assert.Contains("node n1: taints removed node.kubernetes.io/unschedulable:NoSchedule", _controller.Log);
+        // Logged after the write the test sees: waited for, not assumed.
+        await TestApiServer.Eventually(() => Task.FromResult(_controller.Log.Contains("node n1: taints removed node.kubernetes.io/unschedulable:NoSchedule", StringComparison.Ordinal)), "the change is logged");
     }
 }
