@@ -8,10 +8,13 @@ using Kybernet.Controllers.GarbageCollection;
 using Kybernet.Controllers.Jobs;
 using Kybernet.Controllers.Namespaces;
 using Kybernet.Controllers.NodeIpam;
+using Kybernet.Controllers.NodeLifecycle;
+using Kybernet.Controllers.PodGarbageCollection;
 using Kybernet.Controllers.Replication;
 using Kybernet.Controllers.RootCaPublisher;
 using Kybernet.Controllers.Scheduler;
 using Kybernet.Controllers.ServiceAccounts;
+using Kybernet.Controllers.TaintEviction;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -28,6 +31,12 @@ public sealed record ControllerManagerOptions
     public GarbageCollectorOptions GarbageCollector { get; init; } = new();
 
     public NamespaceControllerOptions Namespaces { get; init; } = new();
+
+    public NodeLifecycleOptions NodeLifecycle { get; init; } = new();
+
+    public TaintEvictionOptions TaintEviction { get; init; } = new();
+
+    public PodGarbageCollectorOptions PodGarbageCollector { get; init; } = new();
 
     /// <summary>The ReplicaSet and ReplicationController controllers (one engine, the same settings for both).</summary>
     public ReplicationOptions Replication { get; init; } = new();
@@ -90,13 +99,16 @@ public sealed class ControllerManager : IAsyncDisposable
             new ServiceAccountsController(informers, options.Loggers.CreateLogger("serviceaccounts-controller")),
             ReplicaControllers.ReplicaSets(informers, options.Replication, options.Loggers.CreateLogger("replicaset-controller")),
             ReplicaControllers.ReplicationControllers(informers, options.Replication, options.Loggers.CreateLogger("replication-controller")),
-            new EndpointsController(informers, options.Endpoints, options.Loggers.CreateLogger("endpoints-controller")),
-            new EndpointSliceController(informers, options.EndpointSlices, options.Loggers.CreateLogger("endpointslice-controller")),
+            new DeploymentController(informers, options.Deployments, options.Loggers.CreateLogger("deployment-controller")),
             new DaemonSetController(informers, options.DaemonSets, options.Loggers.CreateLogger("daemonset-controller")),
             new JobController(informers, options.Jobs, options.Loggers.CreateLogger("job-controller")),
             new TtlAfterFinishedController(informers, options.Loggers.CreateLogger("ttl-after-finished-controller")),
+            new EndpointsController(informers, options.Endpoints, options.Loggers.CreateLogger("endpoints-controller")),
+            new EndpointSliceController(informers, options.EndpointSlices, options.Loggers.CreateLogger("endpointslice-controller")),
+            new NodeLifecycleController(informers, options.NodeLifecycle, options.Loggers.CreateLogger("node-lifecycle")),
+            new TaintEvictionController(informers, options.TaintEviction, options.Loggers.CreateLogger("taint-eviction-controller")),
+            new PodGarbageCollector(informers, options.PodGarbageCollector, options.Loggers.CreateLogger("pod-garbage-collector")),
             new PodScheduler(informers, options.Scheduler, options.Loggers.CreateLogger("scheduler")),
-            new DeploymentController(informers, options.Deployments, options.Loggers.CreateLogger("deployment-controller")),
         };
         if (options.RootCa.CaPem is { } caPem)
             controllers.Add(new RootCaCertPublisher(informers, caPem, options.Loggers.CreateLogger("root-ca-cert-publisher")));

@@ -40,8 +40,8 @@ public sealed class ControllerManagerTests
     {
         using var client = new k8s.Kubernetes(new k8s.KubernetesClientConfiguration { Host = "https://127.0.0.1:1" });
         var informers = new Kybernet.Client.Informers.InformerFactory(client); // never started: nothing is asked of the server
-        string[] always = ["garbage-collector", "namespace", "serviceaccount", "replicaset", "replicationcontroller", "deployment", "endpoints", "endpointslice",
-            "daemonset", "job", "ttl-after-finished", "scheduler"];
+        string[] always = ["garbage-collector", "namespace", "serviceaccount", "replicaset", "replicationcontroller", "deployment", "daemonset", "job",
+            "ttl-after-finished", "endpoints", "endpointslice", "node-lifecycle", "taint-eviction-controller", "pod-garbage-collector", "scheduler"];
         Assert.Equal([.. always, "node-ipam"], ControllerManager.Create(informers, new ControllerManagerOptions()).Select(c => c.Name));
         Assert.Equal(always, ControllerManager.Create(informers, new ControllerManagerOptions { AllocateNodeCidrs = false }).Select(c => c.Name));
         Assert.Equal([.. always, "root-ca-cert-publisher"],

@@ -47,11 +47,13 @@ public sealed class PodStrategy : ResourceStrategy
     /// Upstream's Priority admission: a pod naming a PriorityClass gets its value as spec.priority and
     /// its preemptionPolicy (403 if there is no such class, or if the pod brings another priority); a
     /// pod naming none gets the global default class, if one is marked so, else priority 0.
+    /// <para>Then upstream's DefaultTolerationSeconds (<see cref="DefaultTolerationSeconds"/>).</para>
     /// </summary>
     public override async Task AdmitCreateAsync(JsonObject obj, ObjectStore objects, CancellationToken ct)
     {
         if (obj["spec"] is not JsonObject spec)
             return;
+        DefaultTolerationSeconds.Apply(spec);
         var name = ObjectMeta.Str(spec["priorityClassName"]);
         JsonObject? priorityClass;
         if (string.IsNullOrEmpty(name))
@@ -119,6 +121,9 @@ public sealed class PodStrategy : ResourceStrategy
             foreach (var field in new[] { "priority", "preemptionPolicy" })
                 if (spec[field] is null && old[field] is { } kept)
                     spec[field] = kept.DeepClone();
+        // Upstream's DefaultTolerationSeconds admits updates too: a replace with the original manifest keeps them.
+        if (next["spec"] is JsonObject nextSpec)
+            DefaultTolerationSeconds.Apply(nextSpec);
     }
 
     protected override void Validate(JsonObject obj, List<StatusCause> causes) =>

@@ -44,11 +44,18 @@ public sealed class EvictionAndBindingTests : IClassFixture<ServerFixture>, IDis
     {
         Created(_api.Post(Pods, Json($$$"""{"apiVersion":"v1","kind":"Pod","metadata":{"name":"{{{name}}}","labels":{"app":"db"}},"spec":{"containers":[{"name":"c","image":"busybox"}]}}""")));
         Created(_api.Post($"{Pods}/{name}/binding", Json($$$"""{"apiVersion":"v1","kind":"Binding","metadata":{"name":"{{{name}}}"},"target":{"kind":"Node","name":"{{{_node}}}"}}""")));
-        var (status, pod) = Sync(_api.Get($"{Pods}/{name}"));
-        Assert.Equal(200, status);
-        pod["status"]!["conditions"] = JsonNode.Parse($$$"""[{"type":"Ready","status":"{{{(ready ? "True" : "False")}}}"}]""");
-        var (written, body) = Sync(_api.Put($"{Pods}/{name}/status", pod));
-        Assert.True(written == 200, body.ToJsonString());
+        // Read and write again on a conflict, as a kubelet does: the server's controllers may write the pod meanwhile.
+        for (var attempt = 1; ; attempt++)
+        {
+            var (status, pod) = Sync(_api.Get($"{Pods}/{name}"));
+            Assert.Equal(200, status);
+            pod["status"]!["conditions"] = JsonNode.Parse($$$"""[{"type":"Ready","status":"{{{(ready ? "True" : "False")}}}"}]""");
+            var (written, body) = Sync(_api.Put($"{Pods}/{name}/status", pod));
+            if (written == 409 && attempt < 5)
+                continue;
+            Assert.True(written == 200, body.ToJsonString());
+            return;
+        }
     }
 
     private (int Status, JsonObject Body) Evict(string name, string deleteOptions = "") =>
