@@ -1,5 +1,6 @@
 using k8s;
 using k8s.Models;
+using Kybernet.ApiServer.Tests;
 using Kybernet.Controllers.NodeLifecycle;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
@@ -14,7 +15,6 @@ public sealed class ClusterTests
 {
     private sealed class RunningCluster : IAsyncDisposable
     {
-        private readonly FakeLogCollector _log = new();
         private readonly ILoggerFactory _loggers;
 
         private RunningCluster(TestApiServer server, HollowNodes nodes, ILoggerFactory loggers, ControllerManager manager)
