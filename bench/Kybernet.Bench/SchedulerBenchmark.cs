@@ -8,6 +8,7 @@ using Kybernet.Client;
 using Kybernet.Client.Informers;
 using Kybernet.Controllers;
 using Kybernet.Controllers.Scheduler;
+using Kybernet.Store;
 using Kybernet.Store.Sqlite;
 using Microsoft.Extensions.Logging;
 
@@ -123,6 +124,7 @@ public static class SchedulerBenchmark
             if (controllers is not null)
                 await Task.Delay(TimeSpan.FromSeconds(2)); // the controllers list the nodes before the clock starts
 
+            var startRevision = await store.CurrentRevisionAsync();
             var stopwatch = Stopwatch.StartNew();
             switch (variant)
             {
@@ -167,8 +169,10 @@ public static class SchedulerBenchmark
             }
             var sent = stopwatch.Elapsed.TotalSeconds;
             await allBound.Task.WaitAsync(TimeSpan.FromMinutes(5));
-            Console.Error.WriteLine($"  {variant}: requests sent after {sent:F2} s, all bound after {stopwatch.Elapsed.TotalSeconds:F2} s");
-            return stopwatch.Elapsed.TotalSeconds;
+            var seconds = stopwatch.Elapsed.TotalSeconds;
+            Console.Error.WriteLine($"  {variant}: requests sent after {sent:F2} s, all bound after {seconds:F2} s");
+            await ReportWritesAsync(store, variant, startRevision, podCount);
+            return seconds;
         }
         finally
         {
@@ -177,6 +181,33 @@ public static class SchedulerBenchmark
     }
 
     /// <summary>Ready nodes with room for many pods (written through nodes/status, as a kubelet would).</summary>
+    /// <summary>What the store committed while the clock ran, per resource: where the writes per pod go.</summary>
+    private static async Task ReportWritesAsync(SqliteStore store, Variant variant, long startRevision, int podCount)
+    {
+        var endRevision = await store.CurrentRevisionAsync();
+        var byResource = new Dictionary<string, int>(StringComparer.Ordinal);
+        using var enough = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await foreach (var change in store.WatchAsync(KeyRange.Prefix("/"), startRevision + 1, enough.Token))
+            {
+                if (change.Kv.ModRevision > endRevision)
+                    break;
+                var parts = change.Kv.Key.Split('/', StringSplitOptions.RemoveEmptyEntries);
+                var resource = parts.Length > 2 ? $"{parts[1]}/{parts[2]}" : change.Kv.Key;
+                byResource[resource] = byResource.GetValueOrDefault(resource) + 1;
+                if (change.Kv.ModRevision == endRevision)
+                    break;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Nothing after the last counted change: the tally is what there was.
+        }
+        Console.Error.WriteLine($"  {variant}: {endRevision - startRevision} commits, {(endRevision - startRevision) / (double)podCount:F2} per pod: " +
+            string.Join(", ", byResource.OrderByDescending(r => r.Value).Select(r => $"{r.Key} {r.Value}")));
+    }
+
     private static async Task<List<string>> CreateNodesAsync(IKubernetes client, int count)
     {
         var names = Enumerable.Range(0, count).Select(i => $"hollow-{i:D3}").ToList();
