@@ -58,7 +58,7 @@ public sealed class DaemonSetController : IController
         _pods = informers.For<V1Pod>(ApiResource.Pods);
         _nodes = informers.Nodes();
         _revisions = informers.For<V1ControllerRevision>(ApiResource.ControllerRevisions);
-        AddOwnerIndex(_pods.Cache);
+        PodsByController.EnsureIndex(_pods.Cache);
         AddOwnerIndex(_revisions.Cache);
         _options = options ?? new DaemonSetControllerOptions();
         _log = log ?? NullLogger.Instance;
@@ -165,7 +165,7 @@ public sealed class DaemonSetController : IController
         var revisions = _revisions.Cache.ByIndex(OwnerIndex, ds.Uid());
         var current = await _history.CurrentAsync(ds, revisions, ct);
         var hash = DaemonSetHistory.HashOf(current.Metadata) ?? RevisionHash.Of(ds.Spec.Template, ds.Status?.CollisionCount);
-        var pods = await _claims.ClaimAsync(ds, _pods.Cache.ByIndex(OwnerIndex, ds.Uid()), _pods.Cache.ByIndex(InformerCache<V1Pod>.NamespaceIndex, ds.Namespace()), ct);
+        var pods = await _claims.ClaimAsync(ds, PodsByController.ControlledBy(_pods.Cache, ds.Uid()), _pods.Cache.ByIndex(InformerCache<V1Pod>.NamespaceIndex, ds.Namespace()), ct);
         var now = _time.GetUtcNow();
         var satisfied = _expectations.Satisfied(key);
         var plan = DaemonSetPlan.Make(ds, _nodes.Cache.List(), pods, hash, now, mayRollOut: satisfied);

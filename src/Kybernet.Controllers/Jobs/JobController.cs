@@ -34,7 +34,6 @@ public sealed class JobController : IController
     public const string Component = "job-controller";
     public const string ApiVersion = "batch/v1";
     public const string Kind = "Job";
-    private const string OwnerIndex = "job-controller/owner-uid";
 
     private readonly IKubernetes _client;
     private readonly SharedInformer<V1Job> _jobs;
@@ -56,14 +55,7 @@ public sealed class JobController : IController
         _client = informers.Client;
         _jobs = informers.For<V1Job>(ApiResource.Jobs);
         _pods = informers.For<V1Pod>(ApiResource.Pods);
-        try
-        {
-            _pods.Cache.AddIndexer(OwnerIndex, pod => ControllerRefs.ControllerOf(pod.Metadata) is { Kind: Kind } owner ? [owner.Uid] : []);
-        }
-        catch (ArgumentException)
-        {
-            // Another job controller made on these informers registered it already: the same index, shared.
-        }
+        PodsByController.EnsureIndex(_pods.Cache);
         _options = options ?? new JobControllerOptions();
         _log = log ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
@@ -134,7 +126,7 @@ public sealed class JobController : IController
             await ReleaseOrphansAsync(key, ct);
             return;
         }
-        var pods = _pods.Cache.ByIndex(OwnerIndex, job.Uid());
+        var pods = PodsByController.ControlledBy(_pods.Cache, job.Uid());
         if (JobConditions.IsFinished(job) || job.Metadata.DeletionTimestamp is not null)
         {
             // Nothing runs any more (or the job is being deleted): pods still holding our finalizer are let go.

@@ -1,17 +1,16 @@
 using System.Runtime.CompilerServices;
 using k8s.Models;
 using Kybernet.Client.Informers;
-using Kybernet.Controllers.Common;
-
-namespace Kybernet.Controllers.Replication;
+namespace Kybernet.Controllers.Common;
 
 /// <summary>
 /// An index of the shared pod cache by controller: a sync reads its own pods (by its uid) and its namespace's orphans
-/// (candidates for adoption) without scanning every pod. Registered once per cache, whichever kind asks first.
+/// (candidates for adoption) without scanning every pod. Registered once per cache, whichever controller asks first
+/// (ReplicaSets, ReplicationControllers, DaemonSets, Jobs): one index kept per pod event, not one per controller.
 /// </summary>
 public static class PodsByController
 {
-    public const string Index = "replication/controller-uid";
+    public const string Index = "pods-by-controller-uid";
 
     private static readonly ConditionalWeakTable<InformerCache<V1Pod>, object> Registered = new();
 
