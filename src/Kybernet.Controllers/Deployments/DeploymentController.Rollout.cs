@@ -88,7 +88,7 @@ public sealed partial class DeploymentController
             return false;
         var newRs = family.New!;
         var minAvailable = RolloutMath.Replicas(d) - RolloutMath.MaxUnavailable(d);
-        var newUnavailable = RolloutMath.Replicas(newRs) - (newRs.Status?.AvailableReplicas ?? 0);
+        var newUnavailable = RolloutMath.Replicas(newRs) - RolloutMath.AvailableAfterScaling(newRs);
         var maxScaledDown = RolloutMath.SpecReplicas(family.All) - minAvailable - newUnavailable;
         if (maxScaledDown <= 0)
             return false;
@@ -106,7 +106,7 @@ public sealed partial class DeploymentController
             if (total >= max)
                 break;
             var replicas = RolloutMath.Replicas(rs);
-            var available = rs.Status?.AvailableReplicas ?? 0;
+            var available = RolloutMath.AvailableAfterScaling(rs);
             if (replicas == 0 || replicas <= available)
                 continue;
             var count = Math.Min(max - total, replicas - available);
@@ -120,7 +120,7 @@ public sealed partial class DeploymentController
     private async Task<int> ScaleDownAvailableAsync(V1Deployment d, ReplicaSetFamily family, CancellationToken ct)
     {
         var minAvailable = RolloutMath.Replicas(d) - RolloutMath.MaxUnavailable(d);
-        var available = RolloutMath.AvailableReplicas(family.All);
+        var available = RolloutMath.AvailableAfterScaling(family.All);
         if (available <= minAvailable)
             return 0;
         var toRemove = available - minAvailable;

@@ -80,6 +80,15 @@ public static class RolloutMath
 
     public static int AvailableReplicas(IEnumerable<V1ReplicaSet?> sets) => sets.Sum(rs => rs?.Status?.AvailableReplicas ?? 0);
 
+    /// <summary>
+    /// The available replicas a scale-down may count on: the status, but never more than the spec. Right after a
+    /// ReplicaSet is shrunk its status still counts the pods being removed; trusting it would let the next sync shrink
+    /// the old ReplicaSets again by the same pods, below replicas - maxUnavailable.
+    /// </summary>
+    public static int AvailableAfterScaling(V1ReplicaSet? rs) => Math.Min(rs?.Status?.AvailableReplicas ?? 0, Replicas(rs));
+
+    public static int AvailableAfterScaling(IEnumerable<V1ReplicaSet?> sets) => sets.Sum(AvailableAfterScaling);
+
     /// <summary>The ReplicaSets that still want pods.</summary>
     public static List<V1ReplicaSet> Active(IEnumerable<V1ReplicaSet?> sets) => [.. sets.OfType<V1ReplicaSet>().Where(rs => Replicas(rs) > 0)];
 

@@ -115,4 +115,16 @@ public sealed class RolloutArithmeticTests
         var second = RolloutMath.Proportion(newRs, d, toAdd, first);
         Assert.Equal((7, 5), (first, second)); // 8*25/13 = 15.4 -> 15; 5*25/13 = 9.6 -> 10
     }
+
+    [Fact]
+    public void A_scale_down_counts_no_more_available_replicas_than_the_spec_still_wants()
+    {
+        // Shrunk from 3 to 2 a moment ago: the status still counts the pod on its way out.
+        var shrunk = new V1ReplicaSet { Spec = new V1ReplicaSetSpec { Replicas = 2 }, Status = new V1ReplicaSetStatus { Replicas = 3, AvailableReplicas = 3 } };
+        var growing = new V1ReplicaSet { Spec = new V1ReplicaSetSpec { Replicas = 2 }, Status = new V1ReplicaSetStatus { Replicas = 2, AvailableReplicas = 1 } };
+        Assert.Equal(2, RolloutMath.AvailableAfterScaling(shrunk));
+        Assert.Equal(3, RolloutMath.AvailableAfterScaling([shrunk, growing]));
+        Assert.Equal(4, RolloutMath.AvailableReplicas([shrunk, growing])); // what the Deployment's status reports
+        Assert.Equal(0, RolloutMath.AvailableAfterScaling(new V1ReplicaSet { Spec = new V1ReplicaSetSpec { Replicas = 1 } }));
+    }
 }
