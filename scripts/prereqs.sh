@@ -7,9 +7,10 @@ set -euo pipefail
 # Package -> why: iproute2 (ip), nftables (nft), util-linux (nsenter, flock), iputils-ping (ping),
 # etcd-server/etcd-client (cluster store), iperf3 (throughput checks), procps (pgrep, ps),
 # containernetworking-plugins (the reference CNI plugins, only as the peer our plugins are compared
-# with), gcc + zlib1g-dev (the NativeAOT linker), time (peak memory in benchmarks).
+# with), gcc + zlib1g-dev (the NativeAOT linker), time (peak memory in benchmarks), containerd + runc +
+# crun (the container runtime the kubelet drives through CRI), busybox-static (the busybox image's contents).
 KYBERNET_PACKAGES=(iproute2 nftables util-linux iputils-ping etcd-server etcd-client iperf3 procps
-    containernetworking-plugins gcc zlib1g-dev time)
+    containernetworking-plugins gcc zlib1g-dev time containerd runc crun busybox-static)
 
 missing=()
 for pkg in "${KYBERNET_PACKAGES[@]}"; do
