@@ -1,6 +1,7 @@
 using System.Collections;
 using Kybernet.Cni;
 using Kybernet.Cni.Protocol;
+using Kybernet.Native.Pause;
 
 namespace Kybernet.Native;
 
@@ -12,11 +13,15 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        // pause first, before anything else is touched: every page the plugins' code would fault in is resident
+        // for the pod's whole life. Under NativeAOT GetCommandLineArgs()[0] is argv[0] (/pause in the image).
+        if (Path.GetFileName(Environment.GetCommandLineArgs()[0]) == PauseProgram.Name || (args.Length > 0 && args[0] == PauseProgram.Name))
+            return PauseProgram.Run();
         var invokedAs = Path.GetFileName(InvokedAs());
         var name = PluginCatalog.Find(invokedAs) is not null ? invokedAs : args.FirstOrDefault() ?? "";
         if (PluginCatalog.Find(name) is not { } plugin)
         {
-            Console.Error.WriteLine($"kybernet-native: unknown program \"{name}\"; this binary provides: {string.Join(", ", PluginCatalog.Names)}");
+            Console.Error.WriteLine($"kybernet-native: unknown program \"{name}\"; this binary provides: {string.Join(", ", PluginCatalog.Names)}, {PauseProgram.Name}");
             return 2;
         }
         var environment = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
