@@ -21,7 +21,19 @@ public sealed class NodeLease(IKubernetes client, NodeOptions options, Func<stri
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private V1Lease? _latest;
 
+    /// <summary>Runs until cancelled; a cancellation ends it quietly, also in the middle of a request.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await LoopAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task LoopAsync(CancellationToken cancellationToken)
     {
         var retry = FirstRetry;
         while (!cancellationToken.IsCancellationRequested)
@@ -40,14 +52,7 @@ public sealed class NodeLease(IKubernetes client, NodeOptions options, Func<stri
                 wait = retry;
                 retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, LongestRetry.Ticks));
             }
-            try
-            {
-                await Task.Delay(wait, _time, cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
+            await Task.Delay(wait, _time, cancellationToken);
         }
     }
 

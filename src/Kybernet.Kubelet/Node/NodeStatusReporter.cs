@@ -33,7 +33,19 @@ public sealed class NodeStatusReporter(
     /// <summary>Asks for a check now rather than at the next interval.</summary>
     public void Trigger() => Volatile.Read(ref _kick).TrySetResult();
 
+    /// <summary>Runs until cancelled; a cancellation ends it quietly, also in the middle of a request.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await LoopAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task LoopAsync(CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
