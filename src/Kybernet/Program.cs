@@ -14,6 +14,7 @@ public static class Program
             ServerCommand.Create(),
             AgentCommand.Create(),
             KubeconfigCommand.Create(),
+            ImageCommand.Create(),
         };
         // Async, so SIGINT and SIGTERM cancel a long-running action (kybernet server) and it shuts down cleanly.
         return root.Parse(args).InvokeAsync();

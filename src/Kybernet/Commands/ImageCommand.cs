@@ -1,0 +1,84 @@
+using System.CommandLine;
+using Kybernet.Cli.Logging;
+using Kybernet.Kubelet.Images;
+using Microsoft.Extensions.Logging;
+
+namespace Kybernet.Cli.Commands;
+
+/// <summary>`kybernet image build` (the built-in images as OCI archives) and `kybernet image import FILE.tar --address`.</summary>
+internal static class ImageCommand
+{
+    public static Command Create()
+    {
+        var image = new Command("image", "The images Kybernet builds from local files (pause, busybox, agnhost), and loading archives into containerd");
+        image.Subcommands.Add(Build());
+        image.Subcommands.Add(Import());
+        return image;
+    }
+
+    private static Command Build()
+    {
+        var output = new Option<string?>("--output") { Description = "Copy the archives into DIR (default: print where they are cached)" };
+        var cache = new Option<string>("--cache")
+        {
+            Description = "Where built archives are kept, keyed by the digest of their inputs (a second build with the same inputs is instant)",
+            DefaultValueFactory = _ => DefaultCache(),
+        };
+        var native = new Option<string>("--native") { Description = "The NativeAOT multi-call binary that becomes /pause", DefaultValueFactory = _ => ImageInputs.BesideProgram().NativeBinary };
+        var agnhost = new Option<string>("--agnhost") { Description = "The NativeAOT agnhost binary", DefaultValueFactory = _ => ImageInputs.BesideProgram().AgnhostBinary };
+        var busybox = new Option<string>("--busybox") { Description = "A static busybox", DefaultValueFactory = _ => ImageInputs.DebianBusybox };
+        var command = new Command("build", $"Write the archives of {BuiltInImages.Pause}, {BuiltInImages.Busybox} (and :latest), {BuiltInImages.Agnhost} (and :latest)")
+        {
+            output, cache, native, agnhost, busybox,
+        };
+        command.SetAction(parsed => CommandErrors.Run(() =>
+        {
+            using var loggers = LogOptions.CreateFactory(LogLevel.Warning, Console.Error);
+            var log = loggers.CreateLogger("image");
+            var builder = new ImageBuilder(parsed.GetValue(cache)!, log);
+            var inputs = new ImageInputs(parsed.GetValue(native)!, parsed.GetValue(agnhost)!, parsed.GetValue(busybox)!);
+            int failures = 0;
+            // Each image on its own: a missing agnhost build does not keep pause and busybox from being written.
+            foreach (var definition in BuiltInImages.All)
+            {
+                try
+                {
+                    var archive = builder.Build(definition(inputs), parsed.GetValue(output));
+                    Console.WriteLine($"{archive.Path}\t{archive.ManifestDigest}\t{archive.Size}\t{string.Join(',', archive.Names)}");
+                }
+                catch (Exception e) when (e is IOException or ArgumentException)
+                {
+                    log.LogError("image build failed: {Message}", e.Message);
+                    failures++;
+                }
+            }
+            return failures == 0 ? 0 : 1;
+        }));
+        return command;
+    }
+
+    private static Command Import()
+    {
+        var file = new Argument<string>("file") { Description = "An OCI image layout or docker archive (docker save, skopeo, kybernet image build)" };
+        var address = new Option<string>("--address") { Description = "The containerd's socket, unix:///PATH", Required = true };
+        var command = new Command("import", "Load an image archive into a containerd (namespace k8s.io, where its CRI plugin finds images)") { file, address };
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            using var loggers = LogOptions.CreateFactory(LogLevel.Warning, Console.Error);
+            try
+            {
+                await new ImageImporter(loggers.CreateLogger("image")).ImportAsync(parsed.GetValue(address)!, parsed.GetValue(file)!, cancellationToken);
+                return 0;
+            }
+            catch (Exception e) when (e is ImageImportException or IOException)
+            {
+                Console.Error.WriteLine($"kybernet: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>.build/images beside .build/kybernet, where ./kybernet runs the program from; else beside the program.</summary>
+    private static string DefaultCache() => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "images"));
+}
