@@ -1,4 +1,5 @@
 using System.Net;
+using Kybernet.Kubelet;
 using Kybernet.Linux.Namespaces;
 using Kybernet.Overlay.Agent;
 using Kybernet.Overlay.Subnets;
@@ -41,6 +42,12 @@ public sealed record AgentOptions
     /// </summary>
     public NetworkNamespace? Namespace { get; init; }
 
+    /// <summary>
+    /// The kubelet (kube mode only: it reaches the API with the same kubeconfig and node name), with the node's address
+    /// filled in by the agent; null: no kubelet, the overlay alone (flanneld).
+    /// </summary>
+    public KubeletSettings? Kubelet { get; init; }
+
     /// <summary>Every component logs through a category of this factory ("agent", "overlay", "etcd", ...); nothing by default.</summary>
     public ILoggerFactory Loggers { get; init; } = NullLoggerFactory.Instance;
 }
@@ -60,3 +67,31 @@ public sealed record EtcdLeaseOptions(string Endpoints) : LeaseOptions
 /// <param name="Kubeconfig">The kubeconfig to reach the API with.</param>
 /// <param name="Subnets">The node's name, the network config file and the annotation prefix.</param>
 public sealed record KubeLeaseOptions(string Kubeconfig, KubeSubnetManagerOptions Subnets) : LeaseOptions;
+
+/// <summary>The kubelet's options that the command line gives; the node's name and address come from the agent.</summary>
+public sealed record KubeletSettings
+{
+    public string RuntimeEndpoint { get; init; } = "unix:///run/containerd/containerd.sock";
+    public string RootDirectory { get; init; } = KubeletOptions.DefaultRootDirectory;
+    public string PodLogDirectory { get; init; } = KubeletOptions.DefaultPodLogDirectory;
+    public string CniConfDirectory { get; init; } = KubeletOptions.DefaultCniConfDirectory;
+    public string? CniIpamDataDirectory { get; init; }
+    public string CgroupParent { get; init; } = KubeletOptions.DefaultCgroupParent;
+    public IPAddress ClusterDns { get; init; } = IPAddress.Parse("10.96.0.10");
+    public string ClusterDomain { get; init; } = "cluster.local";
+
+    public KubeletOptions For(string nodeName, IPAddress nodeIp, string subnetFile) => new()
+    {
+        NodeName = nodeName,
+        NodeIp = nodeIp,
+        RuntimeEndpoint = RuntimeEndpoint,
+        RootDirectory = RootDirectory,
+        PodLogDirectory = PodLogDirectory,
+        CniConfDirectory = CniConfDirectory,
+        CniIpamDataDirectory = CniIpamDataDirectory,
+        SubnetFile = subnetFile,
+        CgroupParent = CgroupParent,
+        ClusterDns = ClusterDns,
+        ClusterDomain = ClusterDomain,
+    };
+}

@@ -47,8 +47,17 @@ public sealed class NodeAgent : IAsyncDisposable
             // 2. Where the subnet leases live: etcd (flannel's layout), or this node's Node object through the API.
             var subnets = OpenSubnetManager(options.Leases, loggers, started, log);
 
-            // 3. Later: the kubelet (Kybernet.Kubelet), before the overlay: it registers the Node whose podCIDR the kube mode's
-            //    overlay waits for (k3s starts the kubelet, then flannel); its pods wait for the network until subnet.env exists.
+            // 3. The kubelet, before the overlay: it registers the Node whose podCIDR the kube mode's overlay waits for (k3s starts
+            //    the kubelet, then flannel); its pods wait for the network until subnet.env exists and the conflist is written.
+            if (options.Kubelet is { } kubelet)
+            {
+                if (options.Leases is not KubeLeaseOptions kube)
+                    throw new AgentConfigurationException("the kubelet needs the API: run it with --kube-subnet-mgr");
+                var subnetFile = Path.GetFullPath(options.SubnetFile);
+                var client = started.Add("the kubelet's API client", KubeClient.FromKubeconfig(kube.Kubeconfig));
+                started.Add("the kubelet", await Kubelet.Kubelet.StartAsync(client,
+                    kubelet.For(kube.Subnets.NodeName, external.PublicIp, subnetFile), loggers, () => File.Exists(subnetFile), cancellationToken));
+            }
 
             // 4. The overlay (flanneld): lease, backend, subnet.env, forwarding and masquerading. From here on it follows the
             //    other nodes' leases, renews its own and resyncs the kernel every ResyncPeriod.

@@ -9,6 +9,7 @@ public sealed record ApiResource(string Group, string Version, string Plural, bo
     public static readonly ApiResource Services = new("", "v1", "services", true);
     public static readonly ApiResource Endpoints = new("", "v1", "endpoints", true);
     public static readonly ApiResource ConfigMaps = new("", "v1", "configmaps", true);
+    public static readonly ApiResource Secrets = new("", "v1", "secrets", true);
     public static readonly ApiResource Events = new("", "v1", "events", true);
     public static readonly ApiResource ReplicationControllers = new("", "v1", "replicationcontrollers", true);
     public static readonly ApiResource ReplicaSets = new("apps", "v1", "replicasets", true);

@@ -27,6 +27,7 @@ public sealed class LabAgents(string dataDirectory)
     public LabAgent Start(LabTopology topology, LabPrograms programs, LabAgent agent)
     {
         var node = topology.Machine(agent.Node);
+        var containerd = new LabContainerd(dataDirectory, this);
         var argv = programs.Kybernet.Concat(
         [
             "agent",
@@ -38,6 +39,13 @@ public sealed class LabAgents(string dataDirectory)
             [
                 "--kube-subnet-mgr", "--kubeconfig", WriteNodeKubeconfig(node, programs),
                 "--node-name", node.Name, "--net-conf", LabNetworkConfig.NetConfPath(dataDirectory),
+                // The kubelet, on the node's own containerd (LabContainerd), everything under the node's directory.
+                "--kubelet", "--container-runtime-endpoint", containerd.Endpoint(topology, node.Name),
+                "--root-dir", Path.Combine(NodeDirectory(node.Name), "kubelet"),
+                "--pod-log-dir", Path.Combine(NodeDirectory(node.Name), "pod-logs"),
+                "--cni-conf-dir", containerd.CniConfDirectory(node.Name),
+                "--cni-ipam-dir", Path.Combine(NodeDirectory(node.Name), "ipam"),
+                "--cgroup-parent", LabContainerd.CgroupParent(topology, node.Name),
             ]
             :
             [

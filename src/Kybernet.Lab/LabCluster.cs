@@ -24,6 +24,11 @@ public sealed class LabCluster(LabStateStore store, LabPrograms? programs = null
 
     public LabServer Server { get; } = new(store.DataDirectory);
 
+    /// <summary>Each kube-mode node's containerd (its kubelet's runtime).</summary>
+    public LabContainerd Containerd => _containerd ??= new(Store.DataDirectory, Agents);
+
+    private LabContainerd? _containerd;
+
     private LabPods? _pods;
 
     /// <summary>Builds the planned lab. On any failure everything made so far is removed again.</summary>
@@ -92,6 +97,10 @@ public sealed class LabCluster(LabStateStore store, LabPrograms? programs = null
     private void StopProcesses(LabTopology? topology)
     {
         Agents.StopAll(topology?.Agents ?? []);
+        // After the kubelets, so none starts a pod meanwhile; each leaves no shim, container, mount or cgroup.
+        foreach (var agent in topology?.Agents ?? [])
+            if (topology!.SubnetManager == "kube")
+                Containerd.Stop(topology, agent.Node, agent.ContainerdPid);
         Server.Stop(topology?.ServerPid ?? 0);
         Etcd.Stop(topology?.Etcd ?? []);
         LabNetworkConfig.RemoveNetConf(Store.DataDirectory);
@@ -267,8 +276,21 @@ public sealed class LabCluster(LabStateStore store, LabPrograms? programs = null
             Server.RegisterNodes(plan);
         }
         Pods.InstallPlugins(binaries);
-        var since = DateTime.UtcNow;
         var agents = plan.Agents.ToList();
+        if (plan.SubnetManager == "kube")
+        {
+            // The kubelets' runtime first: a containerd per node, the built-in images in each.
+            var images = Containerd.BuildImages(binaries);
+            for (int i = 0; i < agents.Count; i++)
+            {
+                agents[i] = agents[i] with { ContainerdPid = Containerd.Start(plan, agents[i].Node) };
+                plan = plan with { Agents = agents.ToList() };
+                Store.Save(plan);
+            }
+            foreach (var agent in agents)
+                Containerd.WaitReadyAndImport(plan, agent.Node, agent.ContainerdPid, images);
+        }
+        var since = DateTime.UtcNow;
         for (int i = 0; i < agents.Count; i++)
         {
             agents[i] = Agents.Start(plan, binaries, agents[i]);

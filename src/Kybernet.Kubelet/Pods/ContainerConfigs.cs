@@ -1,11 +1,11 @@
 using System.Globalization;
 using k8s.Models;
 using Kybernet.Kubelet.Cri.V1;
+using Kybernet.Kubelet.Pods.Env;
+using ContainerMount = Kybernet.Kubelet.Pods.Volumes.ContainerMount;
+using CriPropagation = Kybernet.Kubelet.Cri.V1.MountPropagation;
 
 namespace Kybernet.Kubelet.Pods;
-
-/// <summary>One bind mount of a container: a file or directory of the node at a path inside the container.</summary>
-public sealed record ContainerMount(string ContainerPath, string HostPath, bool ReadOnly);
 
 /// <summary>
 /// A container as CRI describes it (upstream's generateContainerConfig): identity, image, command and args, working
@@ -14,7 +14,7 @@ public sealed record ContainerMount(string ContainerPath, string HostPath, bool 
 public static class ContainerConfigs
 {
     public static ContainerConfig For(V1Pod pod, V1Container container, bool init, uint attempt, string imageRef,
-        IEnumerable<KeyValuePair<string, string>> environment, IEnumerable<ContainerMount> mounts)
+        IEnumerable<ContainerEnvVar> environment, IEnumerable<ContainerMount> mounts)
     {
         var config = new ContainerConfig
         {
@@ -34,10 +34,21 @@ public static class ContainerConfigs
         // Kubernetes' command is the image's entrypoint and its args the image's cmd; the runtime merges them with the image's.
         config.Command.Add(container.Command ?? []);
         config.Args.Add(container.Args ?? []);
-        foreach (var (name, value) in environment)
-            config.Envs.Add(new KeyValue { Key = name, Value = value });
+        foreach (var variable in environment)
+            config.Envs.Add(new KeyValue { Key = variable.Name, Value = variable.Value });
         foreach (var mount in mounts)
-            config.Mounts.Add(new Mount { ContainerPath = mount.ContainerPath, HostPath = mount.HostPath, Readonly = mount.ReadOnly });
+            config.Mounts.Add(new Mount
+            {
+                ContainerPath = mount.ContainerPath,
+                HostPath = mount.HostPath,
+                Readonly = mount.ReadOnly,
+                Propagation = mount.Propagation switch
+                {
+                    Volumes.MountPropagation.HostToContainer => CriPropagation.PropagationHostToContainer,
+                    Volumes.MountPropagation.Bidirectional => CriPropagation.PropagationBidirectional,
+                    _ => CriPropagation.PropagationPrivate,
+                },
+            });
         config.Labels.Add(RuntimeLabels.ForPod(pod.Metadata.NamespaceProperty, pod.Metadata.Name, pod.Metadata.Uid));
         config.Labels[RuntimeLabels.ContainerName] = container.Name;
         config.Annotations[RuntimeLabels.RestartCount] = attempt.ToString(CultureInfo.InvariantCulture);
@@ -93,7 +104,8 @@ public static class ContainerConfigs
         if ((c?.RunAsGroup ?? p?.RunAsGroup) is { } group)
             security.RunAsGroup = new Int64Value { Value = group };
         foreach (var g in p?.SupplementalGroups ?? [])
-            security.SupplementalGroups.Add(g);
+            if (g is { } supplemental)
+                security.SupplementalGroups.Add(supplemental);
         if (c?.Capabilities is { } caps)
         {
             security.Capabilities = new Capability();

@@ -1,6 +1,8 @@
 using k8s.Models;
 using Kybernet.Kubelet.Cri;
 using Kybernet.Kubelet.Cri.V1;
+using Kybernet.Kubelet.Pods.Env;
+using Kybernet.Kubelet.Pods.Volumes;
 using Microsoft.Extensions.Logging;
 
 namespace Kybernet.Kubelet.Pods;
@@ -34,12 +36,12 @@ public sealed class PodSync(PodSyncContext ctx, ContainerWaits waits)
         {
             if (IsDone(pod, state))
             {
-                await ctx.Status.WriteAsync(pod, state, waits, ct);
+                await ctx.Status.WriteAsync(pod, state, waits, IsDone(pod, state), ct);
                 return null;
             }
             if (!await StartSandboxAsync(pod, state, ct))
             {
-                await ctx.Status.WriteAsync(pod, state, waits, ct);
+                await ctx.Status.WriteAsync(pod, state, waits, IsDone(pod, state), ct);
                 return TimeSpan.FromSeconds(10);
             }
             state = await PodRuntimeState.ReadAsync(ctx.Runtime, pod.Metadata.Uid, ct);
@@ -47,13 +49,21 @@ public sealed class PodSync(PodSyncContext ctx, ContainerWaits waits)
             if (sandbox is null)
                 return TimeSpan.FromSeconds(1);
         }
-        var sandboxConfig = SandboxConfigs.For(pod, sandbox.Metadata.Attempt, ctx.Sandboxes, ctx.Dns.For(pod));
+        var sandboxConfig = SandboxConfigs.For(pod, sandbox.Metadata.Attempt, ctx.Sandboxes, ctx.Setup.Dns(pod));
         var podIp = pod.Spec.HostNetwork == true ? null : sandbox.Network?.Ip;
 
+        try
+        {
+            ctx.Setup.Refresh(pod, podIp);
+        }
+        catch (VolumeSetUpException e)
+        {
+            ctx.Events.Warning(pod, "FailedMount", e.Message);
+        }
         var next = await SyncContainersAsync(pod, state, sandbox.Id, sandboxConfig, podIp, ct);
         state = await PodRuntimeState.ReadAsync(ctx.Runtime, pod.Metadata.Uid, ct);
         ctx.Probes.Track(pod, state);
-        await ctx.Status.WriteAsync(pod, state, waits, ct);
+        await ctx.Status.WriteAsync(pod, state, waits, IsDone(pod, state), ct);
         return next;
     }
 
@@ -74,17 +84,7 @@ public sealed class PodSync(PodSyncContext ctx, ContainerWaits waits)
     {
         // Anything of an earlier sandbox (its pause died, the node rebooted) goes first: a pod has one sandbox at a time.
         await StopAllAsync(pod, state, graceSeconds: 0, ct);
-        try
-        {
-            await ctx.Volumes.SetUpAsync(pod, ct);
-        }
-        catch (ContainerConfigException e)
-        {
-            waits.SandboxError = e.Message;
-            ctx.Events.Warning(pod, "FailedMount", e.Message);
-            return false;
-        }
-        var config = SandboxConfigs.For(pod, state.NextSandboxAttempt, ctx.Sandboxes, ctx.Dns.For(pod));
+        var config = SandboxConfigs.For(pod, state.NextSandboxAttempt, ctx.Sandboxes, ctx.Setup.Dns(pod));
         Directory.CreateDirectory(config.LogDirectory);
         try
         {
@@ -105,7 +105,6 @@ public sealed class PodSync(PodSyncContext ctx, ContainerWaits waits)
     private async Task<TimeSpan?> SyncContainersAsync(V1Pod pod, PodRuntimeState state, string sandboxId, PodSandboxConfig sandboxConfig, string? podIp, CancellationToken ct)
     {
         var policy = pod.Spec.RestartPolicy ?? "Always";
-        var now = ctx.Time.GetUtcNow();
         // Init containers, one at a time, in order: each must succeed before the next starts, and all before the app's.
         foreach (var init in pod.Spec.InitContainers ?? [])
         {
@@ -118,11 +117,8 @@ public sealed class PodSync(PodSyncContext ctx, ContainerWaits waits)
                 continue;
             if (policy == "Never")
                 return null; // the pod has failed: its status says so
-            if (ctx.BackOff.Wait(pod.Metadata.Uid, init.Name, Time(last.StartedAt), Time(last.FinishedAt), now) is { } wait)
-            {
-                BackingOff(pod, init.Name, wait);
+            if (BackingOff(pod, init.Name, last) is { } wait)
                 return wait;
-            }
             return await StartAsync(pod, init, init: true, last.Metadata.Attempt + 1, sandboxId, sandboxConfig, podIp, ct);
         }
 
@@ -138,8 +134,8 @@ public sealed class PodSync(PodSyncContext ctx, ContainerWaits waits)
             else if (last.State == ContainerState.ContainerCreated)
                 next = await StartCreatedAsync(pod, container, last, ct);
             else if (ShouldRestart(policy, last))
-                next = ctx.BackOff.Wait(pod.Metadata.Uid, container.Name, Time(last.StartedAt), Time(last.FinishedAt), now) is { } wait
-                    ? BackingOff(pod, container.Name, wait)
+                next = BackingOff(pod, container.Name, last) is { } wait
+                    ? wait
                     : await StartAsync(pod, container, init: false, last.Metadata.Attempt + 1, sandboxId, sandboxConfig, podIp, ct);
             else
                 next = null;
@@ -152,16 +148,17 @@ public sealed class PodSync(PodSyncContext ctx, ContainerWaits waits)
     private static bool ShouldRestart(string policy, ContainerStatus last) =>
         policy == "Always" || (policy == "OnFailure" && last.ExitCode != 0);
 
-    private TimeSpan BackingOff(V1Pod pod, string container, TimeSpan wait)
+    /// <summary>Null: the exited container may start again now; else CrashLoopBackOff, for that long (events and status say so).</summary>
+    private TimeSpan? BackingOff(V1Pod pod, string container, ContainerStatus last)
     {
-        var message = $"back-off {Seconds(wait)} restarting failed container={container} pod={pod.Metadata.Name}_{pod.Metadata.NamespaceProperty}({pod.Metadata.Uid})";
-        if (waits.Of(container)?.Reason != "CrashLoopBackOff")
-            ctx.Events.Warning(pod, "BackOff", "Back-off restarting failed container " + container + " in pod " + pod.Metadata.Name + "_" + pod.Metadata.NamespaceProperty + "(" + pod.Metadata.Uid + ")");
-        waits.Set(container, "CrashLoopBackOff", message);
-        return wait;
+        var decision = ctx.BackOff.TryStart(pod.Metadata.Name, pod.Metadata.NamespaceProperty, pod.Metadata.Uid, container, Time(last.FinishedAt));
+        if (decision.MayStart)
+            return null;
+        if (waits.Of(container)?.Reason != BackOffDecision.WaitingReason && decision.EventMessage is not null)
+            ctx.Events.Warning(pod, BackOffDecision.EventReason, decision.EventMessage);
+        waits.Set(container, BackOffDecision.WaitingReason, decision.Message ?? "");
+        return decision.Remaining;
     }
-
-    private static string Seconds(TimeSpan t) => t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes}m{t.Seconds}s" : $"{(int)Math.Ceiling(t.TotalSeconds)}s";
 
     /// <summary>A running container whose spec changed, or that failed its liveness probe, is restarted (upstream's wording).</summary>
     private async Task<TimeSpan?> CheckRunningAsync(V1Pod pod, V1Container container, ContainerStatus running, CancellationToken ct)
@@ -169,8 +166,10 @@ public sealed class PodSync(PodSyncContext ctx, ContainerWaits waits)
         string? why = null;
         if (running.Annotations.TryGetValue(RuntimeLabels.ContainerHash, out var hash) && hash != ContainerHash.Of(container))
             why = $"Container {container.Name} definition changed, will be restarted";
-        else if (ctx.Probes.LivenessFailure(running.Id) is { } failure)
-            why = $"Container {container.Name} failed liveness probe, will be restarted";
+        else if (ctx.Probes.MustRestart(running.Id))
+            why = container.StartupProbe is not null && !ctx.Probes.IsStarted(container, running.Id, running: true)
+                ? $"Container {container.Name} failed startup probe, will be restarted"
+                : $"Container {container.Name} failed liveness probe, will be restarted";
         if (why is null)
             return null;
         ctx.Events.Normal(pod, "Killing", why);
@@ -201,13 +200,24 @@ public sealed class PodSync(PodSyncContext ctx, ContainerWaits waits)
         var image = await EnsureImageAsync(pod, container, sandboxConfig, ct);
         if (image is null)
             return TimeSpan.FromSeconds(10);
-        IReadOnlyList<KeyValuePair<string, string>> environment;
+        IReadOnlyDictionary<string, PodVolume> volumes;
+        try
+        {
+            volumes = ctx.Setup.SetUp(pod, podIp);
+        }
+        catch (VolumeSetUpException e)
+        {
+            // Upstream's FailedMount: the pod stays ContainerCreating and the volume is tried again.
+            waits.Set(container.Name, "ContainerCreating", e.Message);
+            ctx.Events.Warning(pod, "FailedMount", e.Message);
+            return TimeSpan.FromSeconds(5);
+        }
+        IReadOnlyList<ContainerEnvVar> environment;
         IReadOnlyList<ContainerMount> mounts;
         try
         {
-            await ctx.Volumes.SetUpAsync(pod, ct);
-            environment = await ctx.Environment.ForAsync(pod, container, podIp, ct);
-            mounts = ctx.Volumes.MountsFor(pod, container, podIp, environment);
+            environment = ctx.Setup.Environment(pod, container, podIp);
+            mounts = ctx.Setup.Mounts(pod, container, volumes, environment);
         }
         catch (ContainerConfigException e)
         {

@@ -98,13 +98,12 @@ internal sealed class PodWorker
     {
         var state = await PodRuntimeState.ReadAsync(_ctx.Runtime, pod.Metadata.Uid, ct);
         await _sync.StopAllAsync(pod, state, graceSeconds, ct);
-        await _ctx.Status.WriteAsync(pod, await PodRuntimeState.ReadAsync(_ctx.Runtime, pod.Metadata.Uid, ct), new ContainerWaits(), ct);
         // Removing the sandbox removes its containers; any left over from an older sandbox go first.
         foreach (var container in state.Containers)
             await _ctx.Runtime.RemoveContainerAsync(container.Id, ct);
         foreach (var sandbox in state.Sandboxes)
             await _ctx.Runtime.RemoveSandboxAsync(sandbox.Id, ct);
-        await _ctx.Volumes.TearDownAsync(pod.Metadata.Uid, ct);
+        _ctx.Setup.TearDown(pod.Metadata.Uid);
         _ctx.Probes.Forget(pod.Metadata.Uid);
         _ctx.BackOff.Forget(pod.Metadata.Uid);
     }

@@ -114,7 +114,7 @@ public sealed class PodWorkers : IAsyncDisposable
             if (sandbox.State == PodSandboxState.SandboxReady)
                 await _ctx.Runtime.StopSandboxAsync(sandbox.Id, ct);
             await _ctx.Runtime.RemoveSandboxAsync(sandbox.Id, ct);
-            await _ctx.Volumes.TearDownAsync(uid, ct);
+            _ctx.Setup.TearDown(uid);
         }
     }
 

@@ -1,5 +1,6 @@
 using k8s.Models;
 using Kybernet.Kubelet.Cri.V1;
+using Kybernet.Kubelet.Pods.Dns;
 
 namespace Kybernet.Kubelet.Pods;
 
@@ -14,7 +15,7 @@ public sealed record SandboxSettings(string LogRoot, string CgroupParent);
 /// </summary>
 public static class SandboxConfigs
 {
-    public static PodSandboxConfig For(V1Pod pod, uint attempt, SandboxSettings settings, ResolvConf? dns)
+    public static PodSandboxConfig For(V1Pod pod, uint attempt, SandboxSettings settings, PodDnsSettings dns)
     {
         var meta = pod.Metadata;
         var config = new PodSandboxConfig
@@ -31,10 +32,10 @@ public static class SandboxConfigs
         config.Labels.Add(RuntimeLabels.ForPod(meta.NamespaceProperty, meta.Name, meta.Uid));
         foreach (var (key, value) in meta.Annotations ?? new Dictionary<string, string>())
             config.Annotations[key] = value;
-        if (dns is not null)
+        if (dns.Servers.Count > 0 || dns.Searches.Count > 0 || dns.Options.Count > 0)
         {
             var dnsConfig = new DNSConfig();
-            dnsConfig.Servers.Add(dns.Nameservers);
+            dnsConfig.Servers.Add(dns.Servers);
             dnsConfig.Searches.Add(dns.Searches);
             dnsConfig.Options.Add(dns.Options);
             config.DnsConfig = dnsConfig;

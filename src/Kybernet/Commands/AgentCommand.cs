@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Kybernet.Agent;
 using Kybernet.Cli.Logging;
+using Kybernet.Kubelet;
 using Kybernet.Overlay.Agent;
 using Kybernet.Overlay.Subnets;
 using Microsoft.Extensions.Logging;
@@ -35,10 +36,20 @@ internal static class AgentCommand
             Description = "Seconds between resyncs, which re-read the node's kernel and restore what went missing (routes, neighbours, FDB entries, the backend's device, forwarding, the masquerade table) and retry a failed apply",
             DefaultValueFactory = _ => (int)OverlayAgentOptions.DefaultResyncPeriod.TotalSeconds,
         };
+        var kubelet = new Option<bool>("--kubelet") { Description = "kube mode: also run the kubelet (registers the Node, runs the pods bound to it on the container runtime through CRI)" };
+        var runtimeEndpoint = new Option<string>("--container-runtime-endpoint") { Description = "kubelet: the runtime's CRI socket", DefaultValueFactory = _ => new KubeletSettings().RuntimeEndpoint };
+        var rootDir = new Option<string>("--root-dir") { Description = "kubelet: pod directories (volumes, /etc/hosts) go under DIR/pods", DefaultValueFactory = _ => KubeletOptions.DefaultRootDirectory };
+        var podLogDir = new Option<string>("--pod-log-dir") { Description = "kubelet: where the runtime writes container logs", DefaultValueFactory = _ => KubeletOptions.DefaultPodLogDirectory };
+        var cniConfDir = new Option<string>("--cni-conf-dir") { Description = "kubelet: where the node's CNI conflist is written for the runtime", DefaultValueFactory = _ => KubeletOptions.DefaultCniConfDirectory };
+        var cniIpamDir = new Option<string?>("--cni-ipam-dir") { Description = "kubelet: host-local's reservations directory in the conflist (default: ROOT-DIR/ipam)" };
+        var cgroupParent = new Option<string>("--cgroup-parent") { Description = "kubelet: every pod's cgroup is made under this one", DefaultValueFactory = _ => KubeletOptions.DefaultCgroupParent };
+        var clusterDns = new Option<string>("--cluster-dns") { Description = "kubelet: the cluster DNS service IP, ClusterFirst pods' nameserver", DefaultValueFactory = _ => "10.96.0.10" };
+        var clusterDomain = new Option<string>("--cluster-domain") { Description = "kubelet: the cluster's DNS domain", DefaultValueFactory = _ => "cluster.local" };
         var logLevel = LogOptions.Level();
         var command = new Command("agent", "Run the node agent (the overlay: a subnet lease in etcd or on the Node object, and the backend the network config names)")
         {
-            endpoints, prefix, leaseTtl, kubeMode, kubeconfig, nodeName, netConf, annotationPrefix, iface, publicIp, subnetFile, ipMasq, resyncPeriod, logLevel,
+            endpoints, prefix, leaseTtl, kubeMode, kubeconfig, nodeName, netConf, annotationPrefix, iface, publicIp, subnetFile, ipMasq, resyncPeriod,
+            kubelet, runtimeEndpoint, rootDir, podLogDir, cniConfDir, cniIpamDir, cgroupParent, clusterDns, clusterDomain, logLevel,
         };
         command.SetAction(async (parsed, cancel) =>
         {
@@ -80,7 +91,12 @@ internal static class AgentCommand
                     ? "--etcd-endpoints and --kube-subnet-mgr are two ways to keep leases: give one of them"
                     : "give --etcd-endpoints URL (leases in etcd, flannel's layout) or --kube-subnet-mgr (leases on the Node objects, through the API)");
             Option[] etcdOnly = [prefix, leaseTtl];
-            Option[] kubeOnly = [kubeconfig, nodeName, netConf, annotationPrefix];
+            Option[] kubeOnly = [kubeconfig, nodeName, netConf, annotationPrefix, kubelet];
+            Option[] kubeletOnly = [runtimeEndpoint, rootDir, podLogDir, cniConfDir, cniIpamDir, cgroupParent, clusterDns, clusterDomain];
+            if (!parsed.GetValue(kubelet) && kubeletOnly.FirstOrDefault(o => Given(parsed, o)) is { } needsKubelet)
+                return Refuse($"{needsKubelet.Name} is a kubelet option: give --kubelet too");
+            if (!IPAddress.TryParse(parsed.GetValue(clusterDns), out var dnsIp))
+                return Refuse($"--cluster-dns \"{parsed.GetValue(clusterDns)}\" is not an IP address");
             if ((kube ? etcdOnly : kubeOnly).FirstOrDefault(o => Given(parsed, o)) is { } misplaced)
                 return Refuse($"{misplaced.Name} belongs to {(kube ? "--etcd-endpoints" : "--kube-subnet-mgr")} mode, not to {(kube ? "--kube-subnet-mgr" : "--etcd-endpoints")} mode");
 
@@ -126,6 +142,17 @@ internal static class AgentCommand
                 SubnetFile = parsed.GetValue(subnetFile)!,
                 IpMasq = parsed.GetValue(ipMasq),
                 ResyncPeriod = TimeSpan.FromSeconds(seconds),
+                Kubelet = !parsed.GetValue(kubelet) ? null : new KubeletSettings
+                {
+                    RuntimeEndpoint = parsed.GetValue(runtimeEndpoint)!,
+                    RootDirectory = parsed.GetValue(rootDir)!,
+                    PodLogDirectory = parsed.GetValue(podLogDir)!,
+                    CniConfDirectory = parsed.GetValue(cniConfDir)!,
+                    CniIpamDataDirectory = parsed.GetValue(cniIpamDir),
+                    CgroupParent = parsed.GetValue(cgroupParent)!,
+                    ClusterDns = dnsIp,
+                    ClusterDomain = parsed.GetValue(clusterDomain)!,
+                },
             };
         }
 

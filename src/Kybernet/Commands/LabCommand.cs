@@ -30,6 +30,7 @@ internal static class LabCommand
         lab.Subcommands.Add(Up());
         lab.Subcommands.Add(Status());
         lab.Subcommands.Add(Exec());
+        lab.Subcommands.Add(Kubectl());
         lab.Subcommands.Add(Pod());
         lab.Subcommands.Add(Agent());
         lab.Subcommands.Add(Backend());
@@ -165,6 +166,22 @@ internal static class LabCommand
             var name = parsed.GetValue(Name)!;
             var target = Open(parsed).Require(name).Machine(parsed.GetValue(machine)!);
             return RunInside(target.Namespace, parsed.GetValue(argv)!);
+        }));
+        return command;
+    }
+
+    private static Command Kubectl()
+    {
+        var argv = new Argument<string[]>("args") { Description = "kubectl's arguments (after --, e.g. -- get pods -o wide)", Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command("kubectl", "Run the real kubectl against the lab's API server (kube mode), from the control plane, as the admin") { argv };
+        command.SetAction(parsed => CommandErrors.Run(() =>
+        {
+            CommandErrors.RequireRoot();
+            var cluster = Open(parsed);
+            var topology = cluster.Require(parsed.GetValue(Name)!);
+            if (topology.SubnetManager != "kube")
+                throw new LabException($"lab {topology.Name} runs no API server: bring it up with --subnet-manager kube");
+            return RunInside(topology.ControlPlane.Namespace, ["/usr/bin/kubectl", "--kubeconfig", cluster.Server.KubeconfigPath, .. parsed.GetValue(argv) ?? []]);
         }));
         return command;
     }

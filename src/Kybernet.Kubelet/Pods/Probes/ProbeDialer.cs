@@ -49,7 +49,7 @@ public static class ProbeDialer
             return literal;
         try
         {
-            var found = await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+            var found = await System.Net.Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
             return found.Length > 0 ? found[0] : throw new ProbeDialException($"dial tcp: lookup {host}: no such host");
         }
         catch (OperationCanceledException e)
