@@ -17,4 +17,11 @@ public static class ProbeKindText
         ProbeKind.Readiness => "Readiness",
         _ => "Startup",
     };
+
+    /// <summary>
+    /// The Killing event upstream records when a failed liveness or startup probe makes it restart the container:
+    /// "Container app failed liveness probe, will be restarted".
+    /// </summary>
+    public static string RestartMessage(this ProbeKind kind, string container) =>
+        $"Container {container} failed {kind.Label().ToLowerInvariant()} probe, will be restarted";
 }

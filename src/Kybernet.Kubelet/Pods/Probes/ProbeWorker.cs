@@ -55,11 +55,16 @@ public sealed class ProbeWorker
         _ => ProbeResult.Unknown,
     };
 
-    /// <summary>The pod worker's latest view of the container; <paramref name="probeNow"/> asks for a run before the next tick.</summary>
+    /// <summary>
+    /// The pod worker's latest view of the container; a new container instance, a change of started, or
+    /// <paramref name="probeNow"/> asks for a run before the next tick.
+    /// </summary>
     public void Observe(ProbeObservation observation, bool probeNow = false)
     {
+        var before = _observation;
         _observation = observation;
-        if (probeNow)
+        // A new instance, or one that just started, is probed at once rather than a period later.
+        if (probeNow || before?.ContainerId != observation.ContainerId || before?.Started != observation.Started)
             Trigger();
     }
 
@@ -81,8 +86,12 @@ public sealed class ProbeWorker
     {
         try
         {
-            while (await ProbeOnceAsync(cancellationToken).ConfigureAwait(false))
+            while (true)
             {
+                // A request made before this run is answered by it.
+                _trigger.Wait(0, CancellationToken.None);
+                if (!await ProbeOnceAsync(cancellationToken).ConfigureAwait(false))
+                    break;
                 using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 var tick = Task.Delay(Period, _time, wake.Token);
                 var triggered = _trigger.WaitAsync(wake.Token);

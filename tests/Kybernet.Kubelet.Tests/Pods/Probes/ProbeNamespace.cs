@@ -38,11 +38,11 @@ public sealed class ProbeNamespace : IDisposable
     public ProbeSocketFactory Sockets => family => Namespace.Run(() => new Socket(family, SocketType.Stream, ProtocolType.Tcp));
 
     /// <summary>A listening TCP socket on 127.0.0.1 (any free port) inside the namespace.</summary>
-    public Socket Listen(string address = "127.0.0.1")
+    public Socket Listen(string address = "127.0.0.1", int backlog = 16)
     {
         var socket = Namespace.Run(() => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
         socket.Bind(new IPEndPoint(IPAddress.Parse(address), 0));
-        socket.Listen(16);
+        socket.Listen(backlog);
         return socket;
     }
 

@@ -99,6 +99,13 @@ public sealed class ProberTests : IDisposable
         Assert.Equal(ProbeResult.Success, outcome.Result);
     }
 
+    [Fact]
+    public void TheRestartIsExplainedAsUpstream()
+    {
+        Assert.Equal("Container app failed liveness probe, will be restarted", ProbeKind.Liveness.RestartMessage("app"));
+        Assert.Equal("Container app failed startup probe, will be restarted", ProbeKind.Startup.RestartMessage("app"));
+    }
+
     [Theory]
     [InlineData("8080", 8080, "")]
     [InlineData("http", 80, "")]
