@@ -33,6 +33,21 @@ public sealed class PodVolumes(string root, IPodObjectSource source, ILogger log
     /// <summary>Where the kubelet keeps the pod's /etc/hosts (upstream's etc-hosts in the pod dir).</summary>
     public string EtcHostsPath(string podUid) => Path.Combine(PodDirectory(podUid), "etc-hosts");
 
+    /// <summary>
+    /// Writes the pod's hosts file (temp file + rename, 0644), so a container that mounts it sees the old or the new
+    /// content; returns its path for <see cref="ContainerMounts"/>.
+    /// </summary>
+    public string WriteEtcHosts(string podUid, string content)
+    {
+        string path = EtcHostsPath(podUid);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        string temp = path + ".tmp";
+        File.WriteAllText(temp, content);
+        File.SetUnixFileMode(temp, (UnixFileMode)0x1a4);
+        PathRename.Replace(temp, path);
+        return path;
+    }
+
     public string VolumeDirectory(string podUid, string plugin, string volumeName) =>
         Path.Combine(PodDirectory(podUid), "volumes", plugin, volumeName);
 

@@ -207,4 +207,15 @@ public sealed class PodVolumesTests : IDisposable
         var pod = Pod(new V1Volume { Name = "b", ConfigMap = new() { Name = "bin" } });
         Assert.Equal(new byte[] { 0, 1, 2, 255 }, File.ReadAllBytes(Path.Combine(_root.Volumes.SetUp(pod, PodRuntimeFacts.None)["b"].HostPath, "blob")));
     }
+
+    [Fact]
+    public void The_hosts_file_is_written_into_the_pod_dir_and_removed_with_it()
+    {
+        string path = _root.Volumes.WriteEtcHosts("uid-hosts", "# Kubernetes-managed hosts file.\n");
+        Assert.Equal(Path.Combine(_root.Root, "pods", "uid-hosts", "etc-hosts"), path);
+        Assert.Equal("# Kubernetes-managed hosts file.\n", File.ReadAllText(path));
+        Assert.Equal((UnixFileMode)0x1a4, File.GetUnixFileMode(path));
+        _root.Volumes.TearDown("uid-hosts");
+        Assert.False(Path.Exists(path));
+    }
 }
