@@ -218,4 +218,21 @@ public sealed class PodVolumesTests : IDisposable
         _root.Volumes.TearDown("uid-hosts");
         Assert.False(Path.Exists(path));
     }
+
+    [Theory]
+    [InlineData(null, null, null, null)]
+    [InlineData("8Mi", null, null, 8L << 20)]
+    [InlineData(null, "1Gi", null, 1L << 30)]
+    [InlineData(null, "1Gi", "256Mi", 256L << 20)]
+    [InlineData("64Mi", "1Gi", "256Mi", 64L << 20)]
+    [InlineData("2Gi", "1Gi", "256Mi", 256L << 20)]
+    public void Memory_emptyDir_size_is_the_smallest_of_node_allocatable_pod_limit_and_size_limit(string? sizeLimit, string? allocatable, string? containerLimit, long? expected)
+    {
+        var pod = Pod();
+        if (containerLimit is not null)
+            pod.Spec.Containers[0].Resources.Limits["memory"] = new ResourceQuantity(containerLimit);
+        var facts = allocatable is null ? PodRuntimeFacts.None
+            : new PodRuntimeFacts([], [], new Dictionary<string, ResourceQuantity> { ["memory"] = new(allocatable) });
+        Assert.Equal(expected, PodVolumes.MemoryVolumeSize(pod, sizeLimit is null ? null : new ResourceQuantity(sizeLimit), facts));
+    }
 }
