@@ -33,6 +33,21 @@ public sealed class PodVolumes(string root, IPodObjectSource source, ILogger log
     /// <summary>Where the kubelet keeps the pod's /etc/hosts (upstream's etc-hosts in the pod dir).</summary>
     public string EtcHostsPath(string podUid) => Path.Combine(PodDirectory(podUid), "etc-hosts");
 
+    /// <summary>
+    /// Writes the pod's hosts file (temp file + rename, 0644), so a container that mounts it sees the old or the new
+    /// content; returns its path for <see cref="ContainerMounts"/>.
+    /// </summary>
+    public string WriteEtcHosts(string podUid, string content)
+    {
+        string path = EtcHostsPath(podUid);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        string temp = path + ".tmp";
+        File.WriteAllText(temp, content);
+        File.SetUnixFileMode(temp, (UnixFileMode)0x1a4);
+        PathRename.Replace(temp, path);
+        return path;
+    }
+
     public string VolumeDirectory(string podUid, string plugin, string volumeName) =>
         Path.Combine(PodDirectory(podUid), "volumes", plugin, volumeName);
 
@@ -116,7 +131,7 @@ public sealed class PodVolumes(string root, IPodObjectSource source, ILogger log
                 case "":
                     break;
                 case "Memory":
-                    EnsureTmpfs(directory, SizeLimit(emptyDir.SizeLimit));
+                    EnsureTmpfs(directory, MemoryVolumeSize(pod, emptyDir.SizeLimit, facts));
                     File.SetUnixFileMode(directory, EmptyDirMode); // the mount's root, not the directory under it
                     break;
                 default:
@@ -164,11 +179,36 @@ public sealed class PodVolumes(string root, IPodObjectSource source, ILogger log
         logger.LogDebug("Mounted tmpfs on {Directory} (size {Size})", directory, sizeBytes?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "default");
     }
 
-    private static long? SizeLimit(ResourceQuantity? limit)
+    /// <summary>
+    /// A memory-backed emptyDir's tmpfs size, as upstream sizes it: the node's allocatable memory, or the pod's
+    /// memory limit when every container has one, or the volume's sizeLimit when smaller still; tmpfs pages count
+    /// against the pod's memory cgroup anyway, the size only stops one volume taking all of it.
+    /// </summary>
+    internal static long? MemoryVolumeSize(V1Pod pod, ResourceQuantity? sizeLimit, PodRuntimeFacts facts)
     {
-        if (limit is null)
+        long? size = Memory(facts.NodeAllocatable);
+        var containers = pod.Spec.Containers ?? [];
+        var limits = containers.Select(c => Memory(c.Resources?.Limits)).ToList();
+        if (limits.Count > 0 && limits.All(l => l is not null))
+        {
+            long podLimit = limits.Sum(l => l!.Value);
+            foreach (var init in pod.Spec.InitContainers ?? [])
+                podLimit = Math.Max(podLimit, Memory(init.Resources?.Limits) ?? 0);
+            size = size is null ? podLimit : Math.Min(size.Value, podLimit);
+        }
+        if (Bytes(sizeLimit) is { } volumeLimit && (size is null || volumeLimit < size))
+            size = volumeLimit;
+        return size;
+    }
+
+    private static long? Memory(IDictionary<string, ResourceQuantity>? list) =>
+        list is not null && list.TryGetValue("memory", out var quantity) ? Bytes(quantity) : null;
+
+    private static long? Bytes(ResourceQuantity? quantity)
+    {
+        if (quantity is null)
             return null;
-        long bytes = (long)Math.Ceiling(limit.ToDecimal());
+        long bytes = (long)Math.Ceiling(quantity.ToDecimal());
         return bytes > 0 ? bytes : null;
     }
 }
