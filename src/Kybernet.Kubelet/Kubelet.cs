@@ -29,11 +29,11 @@ public sealed class Kubelet : IAsyncDisposable
     private readonly CriConnection _cri;
     private readonly InformerFactory _informers;
     private readonly PodWorkers _workers;
-    private readonly PodProbes _probes;
+    private readonly ProbeManager _probes;
     private readonly EventRecorder _events;
     private readonly ILogger _log;
 
-    private Kubelet(CancellationTokenSource stop, List<Task> loops, CriConnection cri, InformerFactory informers, PodWorkers workers, PodProbes probes, EventRecorder events, ILogger log)
+    private Kubelet(CancellationTokenSource stop, List<Task> loops, CriConnection cri, InformerFactory informers, PodWorkers workers, ProbeManager probes, EventRecorder events, ILogger log)
     {
         (_stop, _loops, _cri, _informers, _workers, _probes, _events, _log) = (stop, loops, cri, informers, workers, probes, events, log);
     }
@@ -87,9 +87,9 @@ public sealed class Kubelet : IAsyncDisposable
         var setup = new PodSetup(new PodVolumes(Path.GetFullPath(options.RootDirectory), source, loggers.CreateLogger("volumes")),
             new ContainerEnvironment(source, loggers.CreateLogger("environment")), dns, options.ClusterDomain, hostIps, () => registered.Status?.Allocatable);
         PodWorkers? workers = null;
-        var probes = new PodProbes(new Prober(new CriExec(runtime), new HttpProber(), new TcpProber(), loggers.CreateLogger("prober")),
+        var probes = new ProbeManager(new Prober(new CriExec(runtime), new HttpProber(), new TcpProber(), loggers.CreateLogger("prober")),
             podEvents, uid => workers?.Kick(uid), TimeProvider.System, loggers.CreateLogger("prober"));
-        var context = new PodSyncContext(client, runtime,
+        var context = new PodSyncContext(client, runtime, version.RuntimeName,
             new SandboxSettings(Path.GetFullPath(options.PodLogDirectory), options.CgroupParent), setup, podEvents,
             new CrashLoopBackOff(TimeProvider.System), probes,
             new PodStatusWriter(client, probes, version.RuntimeName, hostIps, TimeProvider.System, loggers.CreateLogger("status")),

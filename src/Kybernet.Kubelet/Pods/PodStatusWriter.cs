@@ -1,7 +1,6 @@
 using k8s;
 using k8s.Models;
 using Kybernet.Client;
-using Kybernet.Kubelet.Cri.V1;
 using Kybernet.Kubelet.Pods.Status;
 using Microsoft.Extensions.Logging;
 
@@ -12,7 +11,7 @@ namespace Kybernet.Kubelet.Pods;
 /// (<see cref="PodStatusBuilder"/>) and writes it through pods/status when it differs from the stored one (upstream's
 /// status manager): a merge patch of status only, so it never races with spec or metadata changes.
 /// </summary>
-public sealed class PodStatusWriter(IKubernetes client, PodProbes probes, string runtimeName, IReadOnlyList<string> hostIps, TimeProvider time, ILogger log)
+public sealed class PodStatusWriter(IKubernetes client, ProbeManager probes, string runtimeName, IReadOnlyList<string> hostIps, TimeProvider time, ILogger log)
 {
     public async Task WriteAsync(V1Pod pod, PodRuntimeState state, ContainerWaits waits, bool terminal, CancellationToken ct)
     {
@@ -41,36 +40,19 @@ public sealed class PodStatusWriter(IKubernetes client, PodProbes probes, string
         var containers = (pod.Spec.InitContainers ?? []).Concat(pod.Spec.Containers).Select(c =>
         {
             var latest = state.Latest(c.Name);
-            var running = latest?.State == ContainerState.ContainerRunning;
+            var current = RuntimeInstances.Of(latest, runtimeName);
+            var (ready, started) = probes.ReadyAndStarted(pod.Metadata.Uid, c.Name, current);
             var wait = waits.Of(c.Name);
             return new ContainerSnapshot(
                 c.Name,
-                Instance(latest),
-                Instance(state.Previous(c.Name)),
+                current,
+                RuntimeInstances.Of(state.Previous(c.Name), runtimeName),
                 RestartCount: (int)(latest?.Metadata.Attempt ?? 0),
-                Ready: latest is not null && probes.IsReady(c, latest.Id, running),
-                Started: latest is not null && probes.IsStarted(c, latest.Id, running),
+                Ready: ready,
+                Started: started,
                 Waiting: wait is null ? null : new ContainerWaiting(wait.Reason, wait.Message));
         }).ToList();
         return new PodRuntimeSnapshot(containers, sandbox is not null, podIps, hostIps, terminal);
     }
 
-    private ContainerInstance? Instance(ContainerStatus? c) => c is null ? null : new ContainerInstance(
-        $"{runtimeName}://{c.Id}",
-        c.State switch
-        {
-            ContainerState.ContainerCreated => ContainerRunState.Created,
-            ContainerState.ContainerRunning => ContainerRunState.Running,
-            ContainerState.ContainerExited => ContainerRunState.Exited,
-            _ => ContainerRunState.Unknown,
-        },
-        c.Image?.Image ?? "",
-        c.ImageRef,
-        Time(c.StartedAt),
-        Time(c.FinishedAt),
-        c.ExitCode,
-        string.IsNullOrEmpty(c.Reason) ? null : c.Reason,
-        string.IsNullOrEmpty(c.Message) ? null : c.Message);
-
-    private static DateTimeOffset? Time(long unixNanoseconds) => unixNanoseconds > 0 ? DateTimeOffset.UnixEpoch.AddTicks(unixNanoseconds / 100) : null;
 }

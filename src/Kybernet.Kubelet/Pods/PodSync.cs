@@ -62,7 +62,8 @@ public sealed class PodSync(PodSyncContext ctx, ContainerWaits waits)
         }
         var next = await SyncContainersAsync(pod, state, sandbox.Id, sandboxConfig, podIp, ct);
         state = await PodRuntimeState.ReadAsync(ctx.Runtime, pod.Metadata.Uid, ct);
-        ctx.Probes.Track(pod, state);
+        ctx.Probes.Track(pod, pod.Spec.Containers.Concat(pod.Spec.InitContainers ?? [])
+            .Select(c => (c.Name, RuntimeInstances.Of(state.Latest(c.Name), ctx.RuntimeName))), podIp);
         await ctx.Status.WriteAsync(pod, state, waits, IsDone(pod, state), ct);
         return next;
     }
@@ -166,8 +167,8 @@ public sealed class PodSync(PodSyncContext ctx, ContainerWaits waits)
         string? why = null;
         if (running.Annotations.TryGetValue(RuntimeLabels.ContainerHash, out var hash) && hash != ContainerHash.Of(container))
             why = $"Container {container.Name} definition changed, will be restarted";
-        else if (ctx.Probes.MustRestart(running.Id))
-            why = container.StartupProbe is not null && !ctx.Probes.IsStarted(container, running.Id, running: true)
+        else if (ctx.Probes.MustRestart(RuntimeInstances.ApiId(ctx.RuntimeName, running.Id)))
+            why = container.StartupProbe is not null && !ctx.Probes.ReadyAndStarted(pod.Metadata.Uid, container.Name, RuntimeInstances.Of(running, ctx.RuntimeName)).Started
                 ? $"Container {container.Name} failed startup probe, will be restarted"
                 : $"Container {container.Name} failed liveness probe, will be restarted";
         if (why is null)
@@ -359,7 +360,7 @@ public sealed class PodSync(PodSyncContext ctx, ContainerWaits waits)
     /// <summary>The deletion's grace period (kubectl delete --grace-period), else the spec's, else 30 s.</summary>
     public static long GraceSeconds(V1Pod pod) => pod.Metadata.DeletionGracePeriodSeconds ?? pod.Spec.TerminationGracePeriodSeconds ?? 30;
 
-    private static DateTimeOffset Time(long unixNanoseconds) => DateTimeOffset.UnixEpoch.AddTicks(unixNanoseconds / 100);
+    private static DateTimeOffset Time(long unixNanoseconds) => RuntimeInstances.Time(unixNanoseconds) ?? DateTimeOffset.UnixEpoch;
 
     private static string Short(string id) => id.Length > 13 ? id[..13] : id;
 }

@@ -15,11 +15,12 @@ public interface IPodEvents
 public sealed record PodSyncContext(
     IKubernetes Client,
     CriRuntime Runtime,
+    string RuntimeName,
     SandboxSettings Sandboxes,
     PodSetup Setup,
     IPodEvents Events,
     CrashLoopBackOff BackOff,
-    PodProbes Probes,
+    ProbeManager Probes,
     PodStatusWriter Status,
     TimeProvider Time,
     ILogger Log);
