@@ -72,6 +72,86 @@ public sealed class CriPodTests
         }
     }
 
+    [Fact]
+    public async Task Pods_survive_a_containerd_restart_and_a_cleanup_without_CRI_removes_what_they_left()
+    {
+        var work = Directory.CreateTempSubdirectory("kyt-cripod-").FullName;
+        try
+        {
+            var cniBin = Path.Combine(work, "cni-bin");
+            var ipamDir = Path.Combine(work, "ipam");
+            InstallPlugins(cniBin);
+            var (pause, busybox) = BuildImages(Path.Combine(work, "images"));
+            var containerd = await TestContainerd.StartAsync("runc", cniBin, BuiltInImages.Pause);
+            ContainerdOptions options = containerd.Options;
+            try
+            {
+                File.WriteAllText(Path.Combine(options.CniConfDir, "10-kybernet.conflist"), DefaultConflist.Build(Subnet, dataDir: ipamDir).ToJsonString());
+                var importer = new ImageImporter(NullLogger.Instance);
+                await importer.ImportAsync(containerd.Running.Endpoint, pause.Path);
+                await importer.ImportAsync(containerd.Running.Endpoint, busybox.Path);
+                var (sandbox, container) = await StartPodAsync(containerd.Running.Cri, options, Path.Combine(work, "logs"));
+                var shims = ContainerdShims.Find(options.Socket);
+                Assert.NotEmpty(shims);
+
+                await containerd.RestartAsync();
+                var cri = containerd.Running.Cri;
+                Assert.Equal(shims, ContainerdShims.Find(options.Socket)); // the same shims: nothing was restarted
+                var pod = Assert.Single((await cri.CallAsync("ListPodSandbox", o => cri.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest(), o))).Items);
+                Assert.Equal(sandbox, pod.Id);
+                Assert.Equal(PodSandboxState.SandboxReady, pod.State);
+                var status = (await cri.CallAsync("ContainerStatus", o => cri.Runtime.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = container }, o))).Status;
+                Assert.Equal(ContainerState.ContainerRunning, status.State);
+
+                var failures = await containerd.StopAbruptlyAndCleanUpAsync();
+                Assert.Empty(failures);
+                Assert.All(shims, shim => Assert.False(ProcFs.IsAlive(shim)));
+                Assert.Empty(MountTable.Under(containerd.Directory_));
+                Assert.Empty(new CgroupTree(options.CgroupParent!).Directories());
+            }
+            finally
+            {
+                await containerd.DisposeAsync();
+            }
+            Assert.Empty(containerd.LoggedErrors);
+            Assert.Empty(ProcFs.Find(argv => argv.Any(a => a.Contains(options.Socket, StringComparison.Ordinal) || a == options.ConfigPath)));
+            Assert.Empty(MountTable.Under(containerd.Directory_));
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>A sandbox and a running `sleep 3600` busybox container in it; their ids.</summary>
+    private static async Task<(string Sandbox, string Container)> StartPodAsync(CriConnection cri, ContainerdOptions options, string logs)
+    {
+        var uid = Guid.NewGuid().ToString();
+        var sandboxConfig = new PodSandboxConfig
+        {
+            Metadata = new PodSandboxMetadata { Name = "survivor", Namespace = "default", Uid = uid },
+            Hostname = "survivor",
+            LogDirectory = Path.Combine(logs, $"default_survivor_{uid}"),
+            Linux = new LinuxPodSandboxConfig { CgroupParent = $"{options.CgroupParent}/pod{uid}" },
+        };
+        Directory.CreateDirectory(sandboxConfig.LogDirectory);
+        var sandbox = (await cri.CallAsync("RunPodSandbox", o => cri.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = sandboxConfig }, o))).PodSandboxId;
+        var container = (await cri.CallAsync("CreateContainer", o => cri.Runtime.CreateContainerAsync(new CreateContainerRequest
+        {
+            PodSandboxId = sandbox,
+            SandboxConfig = sandboxConfig,
+            Config = new ContainerConfig
+            {
+                Metadata = new ContainerMetadata { Name = "sleeper" },
+                Image = new ImageSpec { Image = BuiltInImages.Busybox },
+                Command = { "sleep", "3600" },
+                LogPath = "sleeper/0.log",
+            },
+        }, o))).ContainerId;
+        await cri.CallAsync("StartContainer", o => cri.Runtime.StartContainerAsync(new StartContainerRequest { ContainerId = container }, o));
+        return (sandbox, container);
+    }
+
     private static async Task RunPodAsync(CriConnection cri, ContainerdOptions options, string logs, string ipamDir)
     {
         var uid = Guid.NewGuid().ToString();
