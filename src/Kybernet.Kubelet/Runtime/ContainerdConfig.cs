@@ -66,6 +66,10 @@ public static class ContainerdConfig
         s.AppendLine("    disable_hugetlb_controller = true");
         s.AppendLine("    tolerate_missing_hugetlb_controller = true");
         s.AppendLine("    systemd_cgroup = false");
+        // CRI lowers the sandbox's oom_score_adj (-998) below containerd's own, which needs CAP_SYS_RESOURCE; hosts
+        // (and containers we run in) without it fail every sandbox ("write to /proc/self/oom_score_adj: Permission
+        // denied"). Restricted, a value below containerd's is raised to containerd's instead.
+        s.AppendLine("    restrict_oom_score_adj = true");
         s.AppendLine();
         s.AppendLine("    [plugins.\"io.containerd.grpc.v1.cri\".cni]");
         s.AppendLine($"      bin_dir = {Quote(o.CniBinDir)}");

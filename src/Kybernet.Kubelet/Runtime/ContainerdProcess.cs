@@ -2,6 +2,7 @@ using Kybernet.Kubelet.Cri;
 using Kybernet.Kubelet.Cri.V1;
 using Kybernet.Linux;
 using Kybernet.Linux.Namespaces;
+using Kybernet.Linux.Netlink;
 using Kybernet.Linux.Processes;
 using Microsoft.Extensions.Logging;
 
@@ -226,6 +227,13 @@ public sealed class ContainerdProcess : IAsyncDisposable
             Grouping = ChildGrouping.OwnSession,
         };
         using var ns = networkNamespace is null ? null : NetworkNamespace.Open(networkNamespace);
+        if (ns is not null)
+        {
+            // CRI's streaming server binds 127.0.0.1, which a fresh namespace lacks until lo is up (containerd then exits
+            // with "bind: cannot assign requested address").
+            using var nl = RtNetlink.Open(ns);
+            nl.Links.SetUp("lo");
+        }
         var child = ChildProcess.Start(startOptions, inside: ns);
         try
         {

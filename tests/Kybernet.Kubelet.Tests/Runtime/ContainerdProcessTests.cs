@@ -86,6 +86,7 @@ public sealed class ContainerdProcessTests
         Assert.Contains("BinaryName = \"crun\"", toml);
         Assert.Contains("Root = \"/data/n1/state/oci-runtime\"", toml);
         Assert.Contains("SystemdCgroup = false", toml);
+        Assert.Contains("restrict_oom_score_adj = true", toml);
         Assert.Contains("io.containerd.snapshotter.v1.devmapper", toml);
     }
 }

@@ -70,6 +70,22 @@ public sealed class TestContainerd : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops only the daemon (shims and containers stay) and starts it again on the same directories.</summary>
+    public async Task RestartAsync()
+    {
+        await Running.StopAsync(ContainerdStop.DaemonOnly);
+        Process = null;
+        Process = await ContainerdProcess.StartAsync(Options, NetworkNamespaceName, Log);
+    }
+
+    /// <summary>As after a crash: the daemon stopped alone, then <see cref="ContainerdProcess.CleanUp"/> with no CRI to help.</summary>
+    public async Task<IReadOnlyList<string>> StopAbruptlyAndCleanUpAsync()
+    {
+        await Running.StopAsync(ContainerdStop.DaemonOnly);
+        Process = null;
+        return ContainerdProcess.CleanUp(Options, Log);
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
