@@ -25,9 +25,10 @@ public sealed class ContainerdImportTests : IDisposable
         foreach (var name in new[] { BuiltInImages.Pause, BuiltInImages.Busybox, BuiltInImages.BusyboxLatest, BuiltInImages.Agnhost, BuiltInImages.AgnhostLatest })
             Assert.Contains(name, names);
 
-        // Its own empty network namespace (no --net-host): nothing of the host's is reachable from it.
+        // Its own empty network namespace (no --net-host): nothing of the host's is reachable from it. A cgroup of its own
+        // at the top, which runc removes with the container (ctr's default, /k8s.io/ID, leaves the k8s.io parents behind).
         var id = $"kyt{Environment.ProcessId:x}-{Guid.NewGuid():N}"[..24];
-        var run = containerd.Ctr("run", "--rm", BuiltInImages.Busybox, id, "echo", "hi");
+        var run = containerd.Ctr("run", "--rm", "--cgroup", "/" + id, BuiltInImages.Busybox, id, "echo", "hi");
         Assert.True(run.Succeeded, $"ctr run failed ({run.ExitCode}): {run.Stderr}");
         Assert.Equal("hi\n", run.Stdout);
     }
@@ -42,7 +43,7 @@ public sealed class ContainerdImportTests : IDisposable
 
         var id = $"kyt{Environment.ProcessId:x}-{Guid.NewGuid():N}"[..24];
         using var run = Kybernet.Linux.Processes.ChildProcess.Start(new(
-            "ctr", "--address", containerd.Socket, "-n", "k8s.io", "run", "--rm", BuiltInImages.Pause, id));
+            "ctr", "--address", containerd.Socket, "-n", "k8s.io", "run", "--rm", "--cgroup", "/" + id, BuiltInImages.Pause, id));
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (DateTime.UtcNow < deadline && !containerd.Ctr("tasks", "ls").Stdout.Contains("RUNNING"))
             Thread.Sleep(100);
