@@ -64,7 +64,8 @@ internal static class ImageCommand
         var command = new Command("import", "Load an image archive into a containerd (namespace k8s.io, where its CRI plugin finds images)") { file, address };
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            using var loggers = LogOptions.CreateFactory(LogLevel.Warning, Console.Error);
+            // The importer's own error entry would repeat the one line printed below.
+            using var loggers = LogOptions.CreateFactory(LogLevel.None, Console.Error);
             try
             {
                 await new ImageImporter(loggers.CreateLogger("image")).ImportAsync(parsed.GetValue(address)!, parsed.GetValue(file)!, cancellationToken);
