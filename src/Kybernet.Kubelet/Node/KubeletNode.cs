@@ -10,6 +10,8 @@ namespace Kybernet.Kubelet.Node;
 /// is not ready (empty when ready: the kubelet's CRI Status check); the overlay callback says whether
 /// the overlay has this node's subnet (null: no overlay on this node, NetworkUnavailable is left alone).
 /// Call <see cref="SignalsChanged"/> when either changes, so the status follows at once rather than within 10 s.
+/// Given a <see cref="NodeNetwork"/> instead of the overlay callback, it also keeps the node's CNI conflist in step with
+/// subnet.env, and the overlay counts as having the subnet from the first subnet.env it reads.
 /// </summary>
 public sealed class KubeletNode
 {
@@ -17,18 +19,23 @@ public sealed class KubeletNode
     private readonly NodeOptions _options;
     private readonly Func<CancellationToken, Task<IReadOnlyList<string>>> _runtimeProblems;
     private readonly Func<bool>? _overlayHasSubnet;
+    private readonly NodeNetwork? _network;
+    private volatile bool _subnetKnown;
     private readonly ILoggerFactory _loggers;
     private readonly TimeProvider _time;
     private volatile string? _uid;
     private NodeStatusReporter? _reporter;
 
     public KubeletNode(IKubernetes client, NodeOptions options, Func<CancellationToken, Task<IReadOnlyList<string>>> runtimeProblems,
-        Func<bool>? overlayHasSubnet, ILoggerFactory loggers, TimeProvider? time = null)
+        Func<bool>? overlayHasSubnet, ILoggerFactory loggers, TimeProvider? time = null, NodeNetwork? network = null)
     {
+        if (overlayHasSubnet is not null && network is not null)
+            throw new ArgumentException("give either the overlay callback or the node network, not both (the network's subnet.env says whether the overlay has the subnet)");
+        _network = network;
         _client = client;
         _options = options;
         _runtimeProblems = runtimeProblems;
-        _overlayHasSubnet = overlayHasSubnet;
+        _overlayHasSubnet = network is null ? overlayHasSubnet : () => _subnetKnown;
         _loggers = loggers;
         _time = time ?? TimeProvider.System;
     }
@@ -55,13 +62,27 @@ public sealed class KubeletNode
         return node;
     }
 
-    /// <summary>Registers if not yet done, then renews the Lease and reports the status until cancelled.</summary>
+    /// <summary>Registers if not yet done, then renews the Lease and reports the status until cancelled (which ends it quietly).</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        if (_reporter is null)
-            await RegisterAsync(cancellationToken);
+        try
+        {
+            if (_reporter is null)
+                await RegisterAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return; // stopped before the node was registered
+        }
         var lease = new NodeLease(_client, _options, () => _uid, _loggers.CreateLogger<NodeLease>(), _time);
-        await Task.WhenAll(lease.RunAsync(cancellationToken), _reporter!.RunAsync(cancellationToken));
+        var loops = new List<Task> { lease.RunAsync(cancellationToken), _reporter!.RunAsync(cancellationToken) };
+        if (_network is { } network)
+            loops.Add(network.Writer.RunAsync(network.SubnetEnvPath, network.PollInterval, _ =>
+            {
+                _subnetKnown = true;
+                SignalsChanged();
+            }, cancellationToken, _time));
+        await Task.WhenAll(loops);
     }
 
     private async Task<NodeSignals> ReadSignalsAsync(CancellationToken cancellationToken) =>

@@ -40,6 +40,24 @@ public sealed class CniRuntimeTests : IDisposable
     }
 
     [Fact]
+    public void A_node_conflist_with_its_cluster_network_routes_it_and_the_default_through_the_gateway()
+    {
+        var pod = _node.NewPod();
+        var conflist = DefaultConflist.Build("10.244.11.0/24", mtu: 1450, dataDir: _node.DataDir, clusterNetwork: "10.244.0.0/16");
+        var attachment = Attachment(pod, "runtime-6");
+
+        var result = CniRuntime.AddNetworkList(conflist, attachment);
+
+        using (var netlink = RtNetlink.Open(pod.Namespace))
+        {
+            var routes = netlink.Routes.List().Where(r => r.Gateway is not null).Select(r => (r.Destination.ToString(), r.Gateway!.ToString())).ToList();
+            Assert.Contains(("10.244.0.0/16", "10.244.11.1"), routes);
+            Assert.Contains(("0.0.0.0/0", "10.244.11.1"), routes);
+        }
+        CniRuntime.DelNetworkList(conflist, attachment, result);
+    }
+
+    [Fact]
     public void A_failed_add_is_undone_and_reports_the_plugins_error()
     {
         var pod = _node.NewPod();

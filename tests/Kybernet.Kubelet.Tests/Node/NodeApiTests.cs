@@ -5,6 +5,7 @@ using Kybernet.ApiServer.Security;
 using Kybernet.Client;
 using Kybernet.Controllers.Tests;
 using Kybernet.Kubelet.Node;
+using Kybernet.Overlay.Subnets;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kybernet.Kubelet.Tests.Node;
@@ -176,6 +177,40 @@ public sealed class NodeApiTests : IAsyncLifetime
             await running;
         }
     }
+
+    [Fact]
+    public async Task With_its_network_the_node_writes_the_conflist_from_subnet_env_and_reports_NetworkUnavailable_False()
+    {
+        using var client = NodeClient("n5");
+        var network = new NodeNetwork(Path.Combine(_server.DataDirectory, "run", "subnet.env"),
+            new CniConfigWriter(Path.Combine(_server.DataDirectory, "net.d"), Path.Combine(_server.DataDirectory, "ipam"), NullLogger.Instance))
+        {
+            PollInterval = TimeSpan.FromMilliseconds(50),
+        };
+        var kubelet = new KubeletNode(client, Options("n5"), RuntimeReady, null, NullLoggerFactory.Instance, network: network);
+        using var stop = new CancellationTokenSource();
+        var running = kubelet.RunAsync(stop.Token);
+        try
+        {
+            await TestApiServer.Eventually(async () => await ReadyAsync("n5"), "the node is Ready");
+            Assert.DoesNotContain((await _server.Client.CoreV1.ReadNodeAsync("n5")).Status.Conditions, c => c.Type == "NetworkUnavailable");
+            Assert.False(File.Exists(network.Writer.ConfigPath));
+
+            await SubnetEnvWriter.WriteAsync(network.SubnetEnvPath, new SubnetEnv(IPNetwork.Parse("10.244.0.0/16"), IPNetwork.Parse("10.244.5.0/24"), 1450, true));
+            await TestApiServer.Eventually(async () => (await _server.Client.CoreV1.ReadNodeAsync("n5")).Status.Conditions
+                .Any(c => c.Type == "NetworkUnavailable" && c.Status == "False" && c.Reason == NodeConditions.OverlayUpReason), "NetworkUnavailable is False");
+            Assert.Contains("\"subnet\": \"10.244.5.0/24\"", File.ReadAllText(network.Writer.ConfigPath));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await running;
+        }
+    }
+
+    private async Task<bool> ReadyAsync(string node) =>
+        (await _server.Client.CoreV1.ListNodeAsync()).Items.SingleOrDefault(n => n.Metadata.Name == node)?
+            .Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true;
 
     private async Task<V1Lease?> ReadLeaseAsync(string node)
     {
