@@ -11,7 +11,8 @@ namespace Kybernet.Agnhost.Netexec;
 /// </summary>
 public sealed class NetexecHandlers(NetexecState state)
 {
-    private static readonly long StartTimestamp = Stopwatch.GetTimestamp();
+    /// <summary>When the server started: Go's time.Now() carries the monotonic reading since then ("m=+…").</summary>
+    private readonly long _started = Stopwatch.GetTimestamp();
 
     public Task<HttpResponse> HandleAsync(HttpRequest request)
     {
@@ -36,11 +37,11 @@ public sealed class NetexecHandlers(NetexecState state)
     private static Task<HttpResponse> Done(HttpResponse response) => Task.FromResult(response);
 
     /// <summary>The time as Go prints time.Now(): "2006-01-02 15:04:05.999999999 +0000 UTC m=+1.234567890".</summary>
-    public static string Now()
+    public string Now()
     {
         var now = DateTime.UtcNow;
         var fraction = (now.Ticks % TimeSpan.TicksPerSecond).ToString("0000000", CultureInfo.InvariantCulture).TrimEnd('0');
-        var monotonic = Stopwatch.GetElapsedTime(StartTimestamp).TotalSeconds.ToString("F9", CultureInfo.InvariantCulture);
+        var monotonic = Stopwatch.GetElapsedTime(_started).TotalSeconds.ToString("F9", CultureInfo.InvariantCulture);
         return $"{now:yyyy-MM-dd HH:mm:ss}{(fraction.Length > 0 ? "." + fraction : "")} +0000 UTC m=+{monotonic}";
     }
 
@@ -60,8 +61,9 @@ public sealed class NetexecHandlers(NetexecState state)
     private static HttpResponse Header(HttpRequest request)
     {
         var key = request.Form("key");
+        // Go moves Host out of a request's headers (into Request.Host), so upstream never finds it here.
         if (key.Length > 0)
-            return HttpResponse.Ok(request.Header(key));
+            return HttpResponse.Ok(HttpServer.CanonicalHeaderName(key) == "Host" ? "" : request.Header(key));
         // Go's Request.Header: every header but Host, values grouped by canonical name, marshalled with sorted keys.
         var grouped = request.Headers
             .Where(h => h.Key != "Host")
