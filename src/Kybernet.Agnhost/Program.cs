@@ -16,6 +16,7 @@ public static class Program
           dns-server-list  prints the nameservers of /etc/resolv.conf
           dns-suffix       prints the search domains of /etc/resolv.conf
           etc-hosts        prints /etc/hosts
+          liveness         HTTP on 8080: /healthz answers 200 for 10 s, then 500; /started; /redirect?loc=
           netexec          [--http-port 8080] [--udp-port 8081] [--delay-shutdown S] [--http-override PATH] [--udp-listen-addresses IPS]: HTTP and UDP test server
           pause            waits for SIGINT (exit 1) or SIGTERM (exit 2)
           porter           serves $SERVE_PORT_N's value over HTTP on port N [--json-response]
@@ -39,6 +40,7 @@ public static class Program
                 "serve-hostname" => await WithFlags(rest, ServeHostnameCommand.FlagNames, ServeHostnameCommand.BoolFlagNames, ServeHostnameCommand.RunAsync),
                 "porter" => await WithFlags(rest, [], PorterCommand.BoolFlagNames, PorterCommand.RunAsync),
                 "connect" => await WithFlags(rest, ConnectCommand.FlagNames, [], ConnectCommand.RunAsync),
+                "liveness" => await WithFlags(rest, [], [], _ => LivenessCommand.RunAsync()),
                 "pause" => await WithFlags(rest, [], [], _ => PauseCommand.RunAsync()),
                 "dns-suffix" => await WithFlags(rest, [], [], _ => Task.FromResult(DnsCommands.Suffixes())),
                 "dns-server-list" => await WithFlags(rest, [], [], _ => Task.FromResult(DnsCommands.Servers())),

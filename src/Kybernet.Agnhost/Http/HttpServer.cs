@@ -53,9 +53,10 @@ public sealed class HttpServer
 
     private async Task ServeAsync(Socket connection)
     {
-        var remote = Endpoints.Format(connection.RemoteEndPoint);
+        var remote = "(gone)";
         try
         {
+            remote = Endpoints.Format(connection.RemoteEndPoint); // throws if the client has reset already
             using var timeout = new CancellationTokenSource(ReadTimeout);
             var (request, error) = await ReadRequestAsync(connection, remote, timeout.Token);
             if (request is null)

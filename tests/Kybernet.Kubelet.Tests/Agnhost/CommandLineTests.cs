@@ -49,7 +49,7 @@ public sealed class CommandLineTests
         using var ns = new AgnhostNamespace();
         var help = AgnhostProcess.Run(ns.Namespace, "--help");
         Assert.Equal(0, help.ExitCode);
-        foreach (var command in new[] { "netexec", "serve-hostname", "pause", "porter", "connect", "dns-suffix", "dns-server-list", "etc-hosts" })
+        foreach (var command in new[] { "netexec", "serve-hostname", "pause", "porter", "connect", "dns-suffix", "dns-server-list", "etc-hosts", "liveness" })
             Assert.Contains($"  {command} ", help.Stdout);
     }
 
