@@ -15,6 +15,7 @@ public static class Program
           connect          HOST:PORT [--timeout D] [--protocol tcp|udp|sctp] [--udp-data TEXT]: attempts a connection; on error prints UNKNOWN, TIMEOUT, DNS, REFUSED or OTHER
           dns-server-list  prints the nameservers of /etc/resolv.conf
           dns-suffix       prints the search domains of /etc/resolv.conf
+          entrypoint-tester  prints its whole command line ("[/agnhost entrypoint-tester ARGS...]") and exits
           etc-hosts        prints /etc/hosts
           liveness         HTTP on 8080: /healthz answers 200 for 10 s, then 500; /started; /redirect?loc=
           netexec          [--http-port 8080] [--udp-port 8081] [--delay-shutdown S] [--http-override PATH] [--udp-listen-addresses IPS]: HTTP and UDP test server
@@ -40,6 +41,7 @@ public static class Program
                 "serve-hostname" => await WithFlags(rest, ServeHostnameCommand.FlagNames, ServeHostnameCommand.BoolFlagNames, ServeHostnameCommand.RunAsync),
                 "porter" => await WithFlags(rest, [], PorterCommand.BoolFlagNames, PorterCommand.RunAsync),
                 "connect" => await WithFlags(rest, ConnectCommand.FlagNames, [], ConnectCommand.RunAsync),
+                "entrypoint-tester" => EntrypointTesterCommand.Run(), // every argument is printed, none parsed as a flag
                 "liveness" => await WithFlags(rest, [], [], _ => LivenessCommand.RunAsync()),
                 "pause" => await WithFlags(rest, [], [], _ => PauseCommand.RunAsync()),
                 "dns-suffix" => await WithFlags(rest, [], [], _ => Task.FromResult(DnsCommands.Suffixes())),

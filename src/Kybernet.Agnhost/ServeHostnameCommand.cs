@@ -22,6 +22,12 @@ public static class ServeHostnameCommand
         int port = flags.Int("port", 9376);
         if (http && (tcp || udp))
             return Log.Fatal("Can't serve TCP/UDP mode and HTTP mode at the same time");
+        var terminated = new TaskCompletionSource();
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            terminated.TrySetResult();
+        });
         var hostname = HostName.Get();
         var hostnameBytes = Encoding.UTF8.GetBytes(hostname);
         var servers = new List<Task>();
@@ -51,12 +57,6 @@ public static class ServeHostnameCommand
         }
         Log.Line($"Serving on port {port}.");
 
-        var terminated = new TaskCompletionSource();
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            terminated.TrySetResult();
-        });
         servers.Add(terminated.Task);
         await Task.WhenAny(servers);
         if (!terminated.Task.IsCompleted)

@@ -44,12 +44,21 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public void EntrypointTesterPrintsItsWholeCommandLine()
+    {
+        using var ns = new AgnhostNamespace();
+        var result = AgnhostProcess.Run(ns.Namespace, "entrypoint-tester", "override", "--arguments");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Matches(@"^\[\S*agnhost(\.dll)? entrypoint-tester override --arguments\]\n$", result.Stdout);
+    }
+
+    [Fact]
     public void HelpListsEverySubcommand()
     {
         using var ns = new AgnhostNamespace();
         var help = AgnhostProcess.Run(ns.Namespace, "--help");
         Assert.Equal(0, help.ExitCode);
-        foreach (var command in new[] { "netexec", "serve-hostname", "pause", "porter", "connect", "dns-suffix", "dns-server-list", "etc-hosts", "liveness" })
+        foreach (var command in new[] { "netexec", "serve-hostname", "pause", "porter", "connect", "dns-suffix", "dns-server-list", "etc-hosts", "liveness", "entrypoint-tester" })
             Assert.Contains($"  {command} ", help.Stdout);
     }
 

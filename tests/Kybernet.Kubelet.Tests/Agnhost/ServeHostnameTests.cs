@@ -17,8 +17,19 @@ public sealed class ServeHostnameTests
     public void TcpAndUdpAnswerTheHostnameRaw()
     {
         using var agnhost = AgnhostInNamespace.Start(["serve-hostname", "--http=false", "--tcp", "--udp", "--port", "9000"], 9000);
+        // Logged once both sockets are bound: TCP taking connections says nothing of UDP.
+        agnhost.Process.WaitUntil(() => agnhost.Process.Log.Contains("Serving on port 9000."), "serving");
         Assert.Equal(NetexecFixture.HostName, agnhost.Client.ReadTcp(9000));
         Assert.Equal(NetexecFixture.HostName, agnhost.Client.Udp(9000, "anything"));
+    }
+
+    [Fact]
+    public void SigtermIsLoggedAndItWaitsForThePodsDeletion()
+    {
+        using var agnhost = AgnhostInNamespace.Start(["serve-hostname"], 9376);
+        agnhost.Process.Signal(Kybernet.Linux.Processes.Signals.SIGTERM);
+        agnhost.Process.WaitUntil(() => agnhost.Process.Log.Contains("Awaiting pod deletion."), "awaiting deletion");
+        Assert.True(Kybernet.Linux.Processes.ProcFs.IsAlive(agnhost.Process.Pid)); // upstream waits 60 s; disposing kills it
     }
 
     [Fact]
