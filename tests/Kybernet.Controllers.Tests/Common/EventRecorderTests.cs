@@ -1,6 +1,6 @@
 using k8s;
 using k8s.Models;
-using Kybernet.Controllers.Common;
+using Kybernet.Client;
 
 namespace Kybernet.Controllers.Tests.Common;
 

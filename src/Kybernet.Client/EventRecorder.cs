@@ -1,11 +1,10 @@
 using System.Threading.Channels;
 using k8s;
 using k8s.Models;
-using Kybernet.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Kybernet.Controllers.Common;
+namespace Kybernet.Client;
 
 /// <summary>
 /// client-go's event recorder: core/v1 Events about an object ("Created pod: web-x2k9f", "0/3 nodes are available: ...")
@@ -27,6 +26,7 @@ public sealed class EventRecorder : IAsyncDisposable
 
     private readonly IKubernetes _client;
     private readonly string _component;
+    private readonly string? _host;
     private readonly ILogger _log;
     private readonly TimeProvider _time;
     private readonly Channel<Corev1Event> _pending = Channel.CreateBounded<Corev1Event>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -36,10 +36,12 @@ public sealed class EventRecorder : IAsyncDisposable
     private long _lastStamp;
     private readonly Task _writer;
 
-    public EventRecorder(IKubernetes client, string component, ILogger? log = null, TimeProvider? time = null)
+    /// <param name="host">The node the component runs on (source.host: the kubelet's events say which node), or null.</param>
+    public EventRecorder(IKubernetes client, string component, ILogger? log = null, TimeProvider? time = null, string? host = null)
     {
         _client = client;
         _component = component;
+        _host = host;
         _log = log ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
         _writer = Task.Run(WriteAsync);
@@ -79,8 +81,9 @@ public sealed class EventRecorder : IAsyncDisposable
             Count = count,
             FirstTimestamp = now,
             LastTimestamp = now,
-            Source = new V1EventSource { Component = _component },
+            Source = new V1EventSource { Component = _component, Host = _host },
             ReportingComponent = _component,
+            ReportingInstance = _host,
         };
         if (!_pending.Writer.TryWrite(ev))
             _log.LogWarning("event {Reason} about {Kind} {Name} dropped: too many waiting to be written", reason, kind, meta.Name);
