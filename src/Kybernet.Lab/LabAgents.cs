@@ -102,10 +102,13 @@ public sealed class LabAgents(string dataDirectory)
     private bool IsAgentOf(string node, string[] argv) =>
         IsAgentOfThisLab(argv) && LabProcesses.OptionValue(argv, "--subnet-file") == SubnetFile(node);
 
-    /// <summary>Stops every agent of this lab, listed or not (an `up` interrupted before it saved a pid), and removes DATA_DIR/nodes.</summary>
-    public void StopAll(IEnumerable<LabAgent> agents)
-    {
+    /// <summary>Stops every agent of this lab, listed or not (an `up` interrupted before it saved a pid).</summary>
+    public void StopAll(IEnumerable<LabAgent> agents) =>
         LabProcesses.Stop(agents.Where(IsRunning).Select(a => a.Pid).Union(LabProcesses.Find(IsAgentOfThisLab)), IsAgentOfThisLab);
+
+    /// <summary>Removes DATA_DIR/nodes, once nothing runs from it any more (agents and containerds stopped, their mounts gone).</summary>
+    public void RemoveFiles()
+    {
         if (System.IO.Directory.Exists(Directory))
             System.IO.Directory.Delete(Directory, recursive: true);
     }

@@ -97,15 +97,31 @@ public sealed class LabCluster(LabStateStore store, LabPrograms? programs = null
     private void StopProcesses(LabTopology? topology)
     {
         Agents.StopAll(topology?.Agents ?? []);
-        // After the kubelets, so none starts a pod meanwhile; each leaves no shim, container, mount or cgroup.
+        // After the kubelets, so none starts a pod meanwhile; each leaves no shim, container, mount or cgroup. A node
+        // whose cleanup fails does not keep the others (or the rest of the lab) from being stopped: reported at the end.
+        var failures = new List<string>();
         foreach (var agent in topology?.Agents ?? [])
-            if (topology!.SubnetManager == "kube")
+        {
+            if (topology!.SubnetManager != "kube")
+                continue;
+            try
+            {
                 Containerd.Stop(topology, agent.Node, agent.ContainerdPid);
+            }
+            catch (LabException e)
+            {
+                failures.Add(e.Message);
+            }
+        }
+        if (failures.Count == 0)
+            Agents.RemoveFiles(); // not over what a containerd may still have mounted there
         Server.Stop(topology?.ServerPid ?? 0);
         Etcd.Stop(topology?.Etcd ?? []);
         LabNetworkConfig.RemoveNetConf(Store.DataDirectory);
         Pods.RemovePlugins();
         RemovePrograms();
+        if (failures.Count > 0)
+            throw new LabException(string.Join("; ", failures));
     }
 
     /// <summary>The lab as saved by `up`; a clear error if it is not up.</summary>

@@ -297,6 +297,10 @@ public sealed class ContainerdProcess : IAsyncDisposable
         {
             File.Delete(path);
         }
+        catch (DirectoryNotFoundException)
+        {
+            // Its directory is gone already: so is the file.
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             fail($"remove {path}: {e.Message}");
