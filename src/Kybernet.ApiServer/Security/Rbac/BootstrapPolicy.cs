@@ -82,9 +82,10 @@ public static class BootstrapPolicy
         [
             Resources(["create"], ["authentication.k8s.io"], ["tokenreviews"]),
             Resources(["create"], ["authorization.k8s.io"], ["localsubjectaccessreviews", "subjectaccessreviews"]),
-            // Not secrets, and no tokens for service accounts (pods/eviction only): with no Node authorizer yet to narrow
-            // them to a node's own pods, either would let one node's credential read or become anything in the cluster.
-            Resources(Read, [""], ["services", "endpoints", "configmaps", "persistentvolumeclaims", "persistentvolumes"]),
+            // Secrets are read by the kubelet (secret volumes, secretKeyRef, envFrom). Upstream's Node authorizer narrows
+            // that to the secrets of the node's own pods; until Kybernet has one, a node credential reads every secret (a
+            // known gap, written down in docs/architecture.md). No tokens for service accounts: a node would become anyone.
+            Resources(Read, [""], ["services", "endpoints", "configmaps", "secrets", "persistentvolumeclaims", "persistentvolumes"]),
             Resources(["create", "get", "list", "watch", "patch", "update", "delete"], [""], ["nodes"]),
             Resources(["patch", "update"], [""], ["nodes/status"]),
             Resources(["create", "patch", "update"], ["", "events.k8s.io"], ["events"]),
