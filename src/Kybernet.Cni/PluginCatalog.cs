@@ -11,6 +11,9 @@ public static class PluginCatalog
         ["kybernet-host-local"] = () => new Plugins.HostLocal.HostLocalPlugin(),
         ["kybernet-loopback"] = () => new Plugins.Loopback.LoopbackPlugin(),
         ["kybernet-portmap"] = () => new Plugins.Portmap.PortmapPlugin(),
+        // containerd's CRI brings up every sandbox's lo itself, by running the plugin named exactly "loopback" from its
+        // bin_dir: ours answers to that name too, so a node needs no reference plugins.
+        ["loopback"] = () => new Plugins.Loopback.LoopbackPlugin(),
     };
 
     public static IEnumerable<string> Names => Plugins.Keys.Order();

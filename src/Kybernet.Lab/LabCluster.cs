@@ -115,6 +115,7 @@ public sealed class LabCluster(LabStateStore store, LabPrograms? programs = null
         }
         if (failures.Count == 0)
             Agents.RemoveFiles(); // not over what a containerd may still have mounted there
+        Containerd.RemoveImages();
         Server.Stop(topology?.ServerPid ?? 0);
         Etcd.Stop(topology?.Etcd ?? []);
         LabNetworkConfig.RemoveNetConf(Store.DataDirectory);

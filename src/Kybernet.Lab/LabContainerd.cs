@@ -90,12 +90,21 @@ public sealed class LabContainerd(string dataDirectory, LabAgents agents)
             throw new LabException($"containerd of {node} left behind: {string.Join("; ", left)}");
     }
 
-    /// <summary>Builds the built-in images once per lab (DATA_DIR/images caches them) from the binaries beside the lab's programs.</summary>
+    /// <summary>DATA_DIR/images: the built-in images' archives, built at `up`, removed at `down`.</summary>
+    public string ImageDirectory => Path.Combine(dataDirectory, "images");
+
+    /// <summary>Builds the built-in images once per lab from the binaries beside the lab's programs.</summary>
     public IReadOnlyList<OciArchive> BuildImages(LabPrograms programs)
     {
         var binaries = Path.GetDirectoryName(programs.NativeBinary)!;
         var inputs = new ImageInputs(programs.NativeBinary, Path.Combine(binaries, ImageInputs.AgnhostBinaryName));
-        var builder = new ImageBuilder(Path.Combine(dataDirectory, "images"), NullLogger.Instance);
+        var builder = new ImageBuilder(ImageDirectory, NullLogger.Instance);
         return [.. BuiltInImages.All.Select(define => builder.Build(define(inputs)))];
+    }
+
+    public void RemoveImages()
+    {
+        if (System.IO.Directory.Exists(ImageDirectory))
+            System.IO.Directory.Delete(ImageDirectory, recursive: true);
     }
 }

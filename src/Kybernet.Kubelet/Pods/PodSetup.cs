@@ -23,12 +23,7 @@ public sealed class PodSetup(PodVolumes volumes, ContainerEnvironment environmen
         var hosts = PodHostsFile.For(pod, podIp is null ? hostIps : [podIp], clusterDomain);
         var path = volumes.EtcHostsPath(pod.Metadata.Uid);
         if (!File.Exists(path) || File.ReadAllText(path) != hosts)
-        {
-            // Temp file + rename: a container may be reading the bind-mounted file... of an earlier attempt.
-            var temp = path + ".tmp";
-            File.WriteAllText(temp, hosts);
-            File.Move(temp, path, overwrite: true);
-        }
+            volumes.WriteEtcHosts(pod.Metadata.Uid, hosts);
         return set;
     }
 
