@@ -96,8 +96,7 @@ public sealed class LabContainerd(string dataDirectory, LabAgents agents)
     /// <summary>Builds the built-in images once per lab from the binaries beside the lab's programs.</summary>
     public IReadOnlyList<OciArchive> BuildImages(LabPrograms programs)
     {
-        var binaries = Path.GetDirectoryName(programs.NativeBinary)!;
-        var inputs = new ImageInputs(programs.NativeBinary, Path.Combine(binaries, ImageInputs.AgnhostBinaryName));
+        var inputs = new ImageInputs(programs.NativeBinary, programs.AgnhostBinary);
         var builder = new ImageBuilder(ImageDirectory, NullLogger.Instance);
         return [.. BuiltInImages.All.Select(define => builder.Build(define(inputs)))];
     }

@@ -16,6 +16,15 @@ public sealed record LabPrograms(IReadOnlyList<string> Kybernet, string NativeBi
     /// </summary>
     public bool CopyIntoLab { get; init; }
 
+    /// <summary>The NativeAOT agnhost that the kybernet/agnhost image packages; by default beside the native binary.</summary>
+    public string AgnhostBinary
+    {
+        get => _agnhost ?? Path.Combine(Path.GetDirectoryName(NativeBinary)!, "agnhost");
+        init => _agnhost = value;
+    }
+
+    private readonly string? _agnhost;
+
     /// <summary>
     /// The same programs, copied into <paramref name="directory"/> (once: a lab keeps the copy it started with): every
     /// file beside the program, and this machine's Linux native libraries under runtimes/ (the other platforms' are not needed).

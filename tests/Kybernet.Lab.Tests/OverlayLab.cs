@@ -130,6 +130,8 @@ public sealed class OverlayLab : IDisposable
         var native = Environment.GetEnvironmentVariable("KYBERNET_NATIVE_DIR") is { } dir ? Path.Combine(dir, LabPrograms.NativeBinaryName) : null;
         if (native is null || !File.Exists(native))
             throw new FileNotFoundException("the overlay lab tests need the NativeAOT plugins: run ./test, or publish src/Kybernet.Native and set KYBERNET_NATIVE_DIR");
-        return new LabPrograms([Path.Combine(AppContext.BaseDirectory, "kybernet")], native);
+        // agnhost (./test publishes it into KYBERNET_AGNHOST_DIR) goes into the images of kube-mode labs.
+        var agnhost = Environment.GetEnvironmentVariable("KYBERNET_AGNHOST_DIR") is { } agnhostDir ? Path.Combine(agnhostDir, "agnhost") : null;
+        return new LabPrograms([Path.Combine(AppContext.BaseDirectory, "kybernet")], native) { AgnhostBinary = agnhost ?? Path.Combine(Path.GetDirectoryName(native)!, "agnhost") };
     }
 }
