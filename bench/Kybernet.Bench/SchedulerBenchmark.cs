@@ -125,6 +125,7 @@ public static class SchedulerBenchmark
                 await Task.Delay(TimeSpan.FromSeconds(2)); // the controllers list the nodes before the clock starts
 
             var startRevision = await store.CurrentRevisionAsync();
+            var (startWrites, startCommits) = (store.GroupCommits.Writes, store.GroupCommits.Commits);
             var stopwatch = Stopwatch.StartNew();
             switch (variant)
             {
@@ -171,7 +172,10 @@ public static class SchedulerBenchmark
             await allBound.Task.WaitAsync(TimeSpan.FromMinutes(5));
             var seconds = stopwatch.Elapsed.TotalSeconds;
             Console.Error.WriteLine($"  {variant}: requests sent after {sent:F2} s, all bound after {seconds:F2} s");
+            var (writes, commits) = (store.GroupCommits.Writes - startWrites, store.GroupCommits.Commits - startCommits);
             await ReportWritesAsync(store, variant, startRevision, podCount);
+            Console.Error.WriteLine($"  {variant}: {writes} writes in {commits} SQLite commits (group commit: {writes / (double)Math.Max(1, commits):F2} writes per commit, " +
+                $"{commits / (double)podCount:F2} commits per pod)");
             return seconds;
         }
         finally
@@ -204,7 +208,7 @@ public static class SchedulerBenchmark
         {
             // Nothing after the last counted change: the tally is what there was.
         }
-        Console.Error.WriteLine($"  {variant}: {endRevision - startRevision} commits, {(endRevision - startRevision) / (double)podCount:F2} per pod: " +
+        Console.Error.WriteLine($"  {variant}: {endRevision - startRevision} revisions (writes that changed something), {(endRevision - startRevision) / (double)podCount:F2} per pod: " +
             string.Join(", ", byResource.OrderByDescending(r => r.Value).Select(r => $"{r.Key} {r.Value}")));
     }
 

@@ -45,8 +45,9 @@ internal static class SqliteSchema
     public static void Initialize(SqliteConnection writer)
     {
         // WAL: readers never block the writer. synchronous=FULL: a commit returns only after the WAL
-        // is fsynced, so an acknowledged write survives a SIGKILL or a power loss.
-        Execute(writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+        // is fsynced, so an acknowledged write survives a SIGKILL or a power loss. temp_store=MEMORY: the
+        // savepoint each write of a group commit runs in keeps its undo pages in memory, not in a temporary file.
+        Execute(writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY;");
         Execute(writer, Ddl);
     }
 

@@ -7,7 +7,8 @@ namespace Kybernet.Store.Sqlite;
 /// <summary>
 /// <see cref="IKeyValueStore"/> in one SQLite file (WAL, synchronous=FULL), the embedded default.
 /// One process owns a data directory (a lock file says so). Writes are serialized in the process on
-/// one connection, each transaction one SQLite transaction; reads use pooled read-only connections,
+/// one connection by one writer loop that commits concurrent writers' transactions together (group commit,
+/// in SqliteStore.GroupCommit.cs); reads use pooled read-only connections,
 /// each in a snapshot, so they never wait for the writer. The log layout is in <see cref="SqliteSchema"/>.
 /// </summary>
 public sealed partial class SqliteStore : IKeyValueStore
@@ -16,7 +17,7 @@ public sealed partial class SqliteStore : IKeyValueStore
     private readonly FileStream _ownership;
     private readonly SqliteConnection _writer;
     private readonly ReadConnections _readers;
-    private readonly SemaphoreSlim _writeLock = new(1, 1); // guards _writer, _revision's writes, _compactRevision
+    private readonly SemaphoreSlim _writeLock = new(1, 1); // guards _writer, _revision's writes, _compactRevision: the writer loop and compaction take it
     private readonly CommitSignal _commits = new();
     private readonly RecentChanges _recent;
     private readonly CancellationTokenSource _stopping = new();
@@ -40,6 +41,7 @@ public sealed partial class SqliteStore : IKeyValueStore
             transaction.Commit();
         }
         _recent = new RecentChanges(_revision);
+        _writerLoop = Task.Run(RunWriterLoopAsync);
         _leaseExpiry = ExpireLeasesAsync(_stopping.Token);
     }
 
@@ -164,7 +166,9 @@ public sealed partial class SqliteStore : IKeyValueStore
             return;
         _stopping.Cancel(); // ends the lease loop and every watch
         await _leaseExpiry.ConfigureAwait(false);
-        await _writeLock.WaitAsync().ConfigureAwait(false); // lets a running write finish
+        _queue.Writer.TryComplete(); // writes queued by now still run; later ones are refused
+        await _writerLoop.ConfigureAwait(false);
+        await _writeLock.WaitAsync().ConfigureAwait(false); // lets a running compaction finish
         try
         {
             _disposed = true;
@@ -254,37 +258,6 @@ public sealed partial class SqliteStore : IKeyValueStore
         {
             _log.LogWarning(e, "ending a read transaction failed, closing its connection: {Error}", e.Message);
             connection.Dispose();
-        }
-    }
-
-    /// <summary>
-    /// Runs <paramref name="write"/> in the writer's transaction at the next revision, commits it if
-    /// it changed anything (then wakes the watchers), and returns its result with the store's revision after it.
-    /// </summary>
-    private async Task<(T Result, long Revision)> Write<T>(Func<LogWriter, T> write, CancellationToken cancellationToken)
-    {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            using var transaction = _writer.BeginTransaction();
-            var log = new LogWriter(_writer, transaction, _revision + 1);
-            var result = write(log);
-            if (!log.Changed)
-            {
-                transaction.Commit(); // may hold lease-table changes, never a revision
-                return (result, _revision);
-            }
-            SetMeta(transaction, "revision", log.Revision);
-            transaction.Commit();
-            Volatile.Write(ref _revision, log.Revision);
-            _recent.Append(log.Revision, log.Changes); // before waking the watchers, who read it first
-            _commits.Publish();
-            return (result, log.Revision);
-        }
-        finally
-        {
-            _writeLock.Release();
         }
     }
 
