@@ -20,7 +20,8 @@ public static class ShellRunner
             UseShellExecute = false,
         };
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(command);
+        // One pipe for both streams, as Go's CombinedOutput: read from two pipes, their order would be a race.
+        start.ArgumentList.Add("exec 2>&1\n" + command);
         Process process;
         try
         {
