@@ -55,15 +55,9 @@ public static class SandboxConfigs
         return config;
     }
 
-    /// <summary>spec.hostname, else the pod's name; hostNetwork pods keep the node's (CRI: empty).</summary>
-    public static string PodHostname(V1Pod pod)
-    {
-        if (pod.Spec.HostNetwork == true)
-            return "";
-        var name = pod.Spec.Hostname is { Length: > 0 } h ? h : pod.Metadata.Name;
-        // A hostname is one DNS label: upstream truncates long pod names at 63, dropping trailing '-' and '.'.
-        return name.Length <= 63 ? name : name[..63].TrimEnd('-', '.');
-    }
+    /// <summary>The pod's hostname (<see cref="Hosts.PodHostname"/>: spec.hostname or the name, one DNS label); hostNetwork pods keep the node's (CRI: empty).</summary>
+    public static string PodHostname(V1Pod pod) =>
+        pod.Spec.HostNetwork == true ? "" : Hosts.PodHostname.Of(pod, clusterDomain: "").Hostname;
 
     /// <summary>LOG_ROOT/NAMESPACE_NAME_UID, upstream's /var/log/pods layout (`kubectl logs` reads it through the kubelet).</summary>
     public static string LogDirectory(SandboxSettings settings, V1Pod pod) =>
