@@ -29,6 +29,10 @@ public static class RequestBody
                 body.Write(chunk, 0, read);
             }
         }
+        catch (IOException e)
+        {
+            throw new ClientGoneException(e);
+        }
         finally
         {
             ArrayPool<byte>.Shared.Return(chunk);

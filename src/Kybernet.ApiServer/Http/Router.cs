@@ -31,6 +31,7 @@ public sealed class Router(ResourceCatalog catalog, Discovery discovery, OpenApi
                 await JsonResponses.Write(context, e.Code, e.ToStatus());
         }
         catch (Exception e) when (e is OperationCanceledException && context.RequestAborted.IsCancellationRequested
+            || e is ClientGoneException
             || e is IOException && (context.RequestAborted.IsCancellationRequested || context.Response.HasStarted))
         {
             // The client went away (a cancelled watch: HTTP/2 resets its stream, and the write fails with an IOException,
