@@ -1,33 +1,49 @@
+using System.Threading.Channels;
+
 namespace Kybernet.Controllers.Replication;
 
 /// <summary>
-/// Upstream's slow start: run <c>count</c> calls in batches of 1, 2, 4, ... (each batch's calls at once), and stop after
-/// a batch in which any failed. A template the API rejects (a quota, a missing priority class) then costs a couple of
-/// failed calls per sync instead of hundreds.
+/// Upstream's slow start, without its barrier: run <c>count</c> calls, at most <c>2 × succeeded + initialBatch</c> of
+/// them started so far, and none started after a failure. Upstream runs batches of 1, 2, 4, ... and waits for each
+/// whole batch; this keeps the same envelope (the 1st call alone, the 7th only after 3 successes) but starts the next
+/// call as soon as any success allows it, so one slow call does not idle the rest. A template the API rejects (a quota,
+/// a missing priority class) still costs one failed call per sync, not hundreds.
 /// </summary>
 public static class SlowStart
 {
-    /// <summary>How many calls succeeded, and the first failure (null when none failed).</summary>
+    /// <summary>How many calls succeeded, and the first failure (null when none failed). Returns once no call runs.</summary>
     public static async Task<(int Succeeded, Exception? Failure)> RunAsync(int count, Func<Task> call, int initialBatch = 1)
     {
-        var succeeded = 0;
-        var remaining = count;
-        for (var batch = Math.Min(remaining, initialBatch); batch > 0; batch = Math.Min(2 * batch, remaining))
+        var finished = Channel.CreateUnbounded<Exception?>();
+        int succeeded = 0, started = 0, running = 0;
+        Exception? failure = null;
+        while (true)
         {
-            var calls = Enumerable.Range(0, batch).Select(_ => Task.Run(call)).ToArray();
-            try
+            while (failure is null && started < count && started < 2 * succeeded + initialBatch)
             {
-                await Task.WhenAll(calls);
+                started++;
+                running++;
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        await call();
+                        finished.Writer.TryWrite(null);
+                    }
+                    catch (Exception e)
+                    {
+                        finished.Writer.TryWrite(e);
+                    }
+                });
             }
-            catch (Exception)
-            {
-                // Each call's outcome is read below: WhenAll throws only the first failure.
-            }
-            succeeded += calls.Count(c => c.IsCompletedSuccessfully);
-            if (calls.FirstOrDefault(c => !c.IsCompletedSuccessfully) is { } failed)
-                return (succeeded, failed.Exception?.InnerException ?? new OperationCanceledException());
-            remaining -= batch;
+            if (running == 0)
+                return (succeeded, failure);
+            var outcome = await finished.Reader.ReadAsync();
+            running--;
+            if (outcome is null)
+                succeeded++;
+            else
+                failure ??= outcome;
         }
-        return (succeeded, null);
     }
 }
