@@ -1,4 +1,6 @@
 using System.Globalization;
+using Kybernet.Linux;
+using Kybernet.Linux.Files;
 using Kybernet.Overlay.Subnets;
 
 namespace Kybernet.Lab;
@@ -106,11 +108,30 @@ public sealed class LabAgents(string dataDirectory)
     public void StopAll(IEnumerable<LabAgent> agents) =>
         LabProcesses.Stop(agents.Where(IsRunning).Select(a => a.Pid).Union(LabProcesses.Find(IsAgentOfThisLab)), IsAgentOfThisLab);
 
-    /// <summary>Removes DATA_DIR/nodes, once nothing runs from it any more (agents and containerds stopped, their mounts gone).</summary>
+    /// <summary>
+    /// Removes DATA_DIR/nodes, once nothing runs from it any more (agents and containerds stopped). What is still
+    /// mounted there is the kubelets' pod volumes (secret and memory emptyDir tmpfs): pods outlive their kubelet by
+    /// design, so the lab, which owns the whole directory, unmounts them first. Nothing is deleted through a mount.
+    /// </summary>
     public void RemoveFiles()
     {
-        if (System.IO.Directory.Exists(Directory))
-            System.IO.Directory.Delete(Directory, recursive: true);
+        if (!System.IO.Directory.Exists(Directory))
+            return;
+        var failures = new List<string>();
+        foreach (var point in Mounts.Under(Directory))
+        {
+            try
+            {
+                Mounts.Unmount(point);
+            }
+            catch (LinuxException e)
+            {
+                failures.Add(e.Message);
+            }
+        }
+        if (Mounts.Under(Directory) is { Count: > 0 } left)
+            throw new LabException($"{Directory} kept: still mounted there: {string.Join(", ", left)} ({string.Join("; ", failures)})");
+        System.IO.Directory.Delete(Directory, recursive: true);
     }
 
     public string LogTail(string node, int lines = 20) => LabProcesses.LogTail(LogPath(node), lines);

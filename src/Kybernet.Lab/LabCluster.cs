@@ -113,8 +113,19 @@ public sealed class LabCluster(LabStateStore store, LabPrograms? programs = null
                 failures.Add(e.Message);
             }
         }
+        if (topology?.SubnetManager == "kube" && failures.Count == 0)
+            failures.AddRange(LabContainerd.RemoveLabCgroup(topology));
         if (failures.Count == 0)
-            Agents.RemoveFiles(); // not over what a containerd may still have mounted there
+        {
+            try
+            {
+                Agents.RemoveFiles(); // not over what a containerd may still have mounted there
+            }
+            catch (LabException e)
+            {
+                failures.Add(e.Message);
+            }
+        }
         Containerd.RemoveImages();
         Server.Stop(topology?.ServerPid ?? 0);
         Etcd.Stop(topology?.Etcd ?? []);

@@ -22,7 +22,13 @@ public sealed class LabContainerd(string dataDirectory, LabAgents agents)
     public string CniConfDirectory(string node) => Path.Combine(agents.NodeDirectory(node), "cni-conf");
 
     /// <summary>The cgroup every pod of the node is made under (cgroupfs): one tree per lab and node.</summary>
-    public static string CgroupParent(LabTopology topology, string node) => $"/kybernet-{topology.Name}/{node}";
+    public static string CgroupParent(LabTopology topology, string node) => $"{LabCgroup(topology)}/{node}";
+
+    /// <summary>The lab's own cgroup, the parent of its nodes': made by the first containerd, removed by `down`.</summary>
+    public static string LabCgroup(LabTopology topology) => $"/kybernet-{topology.Name}";
+
+    /// <summary>Removes the lab's cgroup once every node's containerd has removed its own tree; what could not go, with why.</summary>
+    public static IReadOnlyList<string> RemoveLabCgroup(LabTopology topology) => new CgroupTree(LabCgroup(topology)).Remove();
 
     public ContainerdOptions Options(LabTopology topology, string node) => new()
     {

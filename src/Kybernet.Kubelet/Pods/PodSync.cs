@@ -2,6 +2,7 @@ using k8s.Models;
 using Kybernet.Kubelet.Cri;
 using Kybernet.Kubelet.Cri.V1;
 using Kybernet.Kubelet.Pods.Env;
+using Kybernet.Kubelet.Pods.Probes;
 using Kybernet.Kubelet.Pods.Volumes;
 using Microsoft.Extensions.Logging;
 
@@ -168,9 +169,9 @@ public sealed class PodSync(PodSyncContext ctx, ContainerWaits waits)
         if (running.Annotations.TryGetValue(RuntimeLabels.ContainerHash, out var hash) && hash != ContainerHash.Of(container))
             why = $"Container {container.Name} definition changed, will be restarted";
         else if (ctx.Probes.MustRestart(RuntimeInstances.ApiId(ctx.RuntimeName, running.Id)))
-            why = container.StartupProbe is not null && !ctx.Probes.ReadyAndStarted(pod.Metadata.Uid, container.Name, RuntimeInstances.Of(running, ctx.RuntimeName)).Started
-                ? $"Container {container.Name} failed startup probe, will be restarted"
-                : $"Container {container.Name} failed liveness probe, will be restarted";
+            why = (container.StartupProbe is not null && !ctx.Probes.ReadyAndStarted(pod.Metadata.Uid, container.Name, RuntimeInstances.Of(running, ctx.RuntimeName)).Started
+                ? ProbeKind.Startup
+                : ProbeKind.Liveness).RestartMessage(container.Name);
         if (why is null)
             return null;
         ctx.Events.Normal(pod, "Killing", why);
@@ -353,8 +354,12 @@ public sealed class PodSync(PodSyncContext ctx, ContainerWaits waits)
         }
         catch (CriException e) when (e.Code == Grpc.Core.StatusCode.NotFound)
         {
-            // Gone already.
+            return; // gone already
         }
+        // How it ended tells whether it heeded SIGTERM (its own exit code) or was killed when the grace ran out (137).
+        if (await ctx.Runtime.ContainerStatusAsync(id, ct) is { } stopped)
+            Log.LogInformation("pod {Pod}: container {Container} stopped with exit code {ExitCode} ({Reason}), grace period {Grace} s",
+                Describe(pod), name, stopped.ExitCode, stopped.Reason, graceSeconds);
     }
 
     /// <summary>The deletion's grace period (kubectl delete --grace-period), else the spec's, else 30 s.</summary>

@@ -104,6 +104,7 @@ internal sealed class PodWorker
         foreach (var sandbox in state.Sandboxes)
             await _ctx.Runtime.RemoveSandboxAsync(sandbox.Id, ct);
         _ctx.Setup.TearDown(pod.Metadata.Uid);
+        PodCgroup.Remove(_ctx.Sandboxes, pod.Metadata.Uid, _ctx.Log);
         await _ctx.Probes.ForgetAsync(pod.Metadata.Uid);
         _ctx.BackOff.Forget(pod.Metadata.Uid);
     }

@@ -115,6 +115,7 @@ public sealed class PodWorkers : IAsyncDisposable
                 await _ctx.Runtime.StopSandboxAsync(sandbox.Id, ct);
             await _ctx.Runtime.RemoveSandboxAsync(sandbox.Id, ct);
             _ctx.Setup.TearDown(uid);
+            PodCgroup.Remove(_ctx.Sandboxes, uid, _ctx.Log);
         }
     }
 

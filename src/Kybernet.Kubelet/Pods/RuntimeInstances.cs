@@ -8,6 +8,10 @@ public static class RuntimeInstances
 {
     public static string ApiId(string runtimeName, string containerId) => $"{runtimeName}://{containerId}";
 
+    /// <summary>The id the runtime knows a container by, from its API form ("containerd://abc" is "abc" to CRI).</summary>
+    public static string RuntimeId(string apiId) =>
+        apiId.IndexOf("://", StringComparison.Ordinal) is var scheme and >= 0 ? apiId[(scheme + 3)..] : apiId;
+
     public static ContainerInstance? Of(ContainerStatus? c, string runtimeName) => c is null ? null : new ContainerInstance(
         ApiId(runtimeName, c.Id),
         c.State switch

@@ -64,7 +64,9 @@ public static class SandboxConfigs
         Path.Combine(settings.LogRoot, $"{pod.Metadata.NamespaceProperty}_{pod.Metadata.Name}_{pod.Metadata.Uid}");
 
     /// <summary>PARENT/podUID: one cgroup per pod, its containers' under it (cgroupfs driver).</summary>
-    public static string CgroupOf(SandboxSettings settings, V1Pod pod) => $"{settings.CgroupParent.TrimEnd('/')}/pod{pod.Metadata.Uid}";
+    public static string CgroupOf(SandboxSettings settings, V1Pod pod) => CgroupOf(settings, pod.Metadata.Uid);
+
+    public static string CgroupOf(SandboxSettings settings, string podUid) => $"{settings.CgroupParent.TrimEnd('/')}/pod{podUid}";
 
     /// <summary>
     /// hostNetwork is Docker's host mode (the node's network namespace); hostPID and hostIPC likewise; shareProcessNamespace

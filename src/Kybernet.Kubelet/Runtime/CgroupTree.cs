@@ -7,7 +7,7 @@ namespace Kybernet.Kubelet.Runtime;
 /// plus the unified v2 one): the processes still in it and below it, and the removal of its directories. The
 /// kubelet puts every pod under its node's cgroup parent, so what is below it is ours by construction.
 /// </summary>
-internal sealed class CgroupTree(string parent, string mountRoot = "/sys/fs/cgroup")
+public sealed class CgroupTree(string parent, string mountRoot = "/sys/fs/cgroup")
 {
     /// <summary>The cgroup's directory in each hierarchy where it exists.</summary>
     public IReadOnlyList<string> Directories()

@@ -3,6 +3,8 @@ using Kybernet.Cni;
 using Kybernet.Kubelet.Cri;
 using Kybernet.Kubelet.Cri.V1;
 using Kybernet.Kubelet.Images;
+using Kybernet.Kubelet.Pods;
+using Kybernet.Kubelet.Pods.Probes;
 using Kybernet.Kubelet.Runtime;
 using Kybernet.Kubelet.Tests.Images;
 using Kybernet.Kubelet.Tests.Runtime;
@@ -205,6 +207,9 @@ public sealed class CriPodTests
         // The container shares the sandbox's network namespace: it sees the pod's address.
         var addresses = await cri.CallAsync("ExecSync", o => cri.Runtime.ExecSyncAsync(new ExecSyncRequest { ContainerId = container, Cmd = { "ip", "-4", "addr", "show", "eth0" }, Timeout = 10 }, o));
         Assert.Contains(status.Network.Ip + "/", addresses.Stdout.ToStringUtf8());
+        // What an exec probe runs: the kubelet's CriExec, given the container's id in API form, as probes hold it.
+        var probe = await new CriExec(new CriRuntime(cri)).ExecAsync(RuntimeInstances.ApiId("containerd", container), ["cat", "/etc/hostname"], TimeSpan.FromSeconds(10), CancellationToken.None);
+        Assert.Equal(new ExecResult(0, "web\n"), probe);
 
         await cri.CallAsync("StopContainer", o => cri.Runtime.StopContainerAsync(new StopContainerRequest { ContainerId = container, Timeout = 1 }, o));
         var exited = (await cri.CallAsync("ContainerStatus", o => cri.Runtime.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = container }, o))).Status;
