@@ -10,6 +10,7 @@ public static class Program
         ["api"] = ("API server: ConfigMap creates, list and watch latency on SQLite and etcd vs etcd's put rate", ApiBenchmark.Run),
         ["protobuf"] = ("API server codec: Pod and Deployment decode+encode in Kubernetes protobuf vs JSON", ProtobufBenchmark.Run),
         ["scheduler"] = ("1,000 pods on 100 hollow nodes from create to bound: scheduler (and ReplicaSet) vs a plain client binding them", SchedulerBenchmark.Run),
+        ["kubelet"] = ("30 pods per node on 2 lab nodes, create to Running with an IP: our kubelet vs a plain CRI client; pause vs shim memory", KubeletBenchmark.Run),
         ["overlay"] = ("iperf3 pod to pod across two nodes: vxlan, host-gw, udp backends vs veth and hand-built kernel VXLAN", OverlayBenchmark.Run),
     };
 
