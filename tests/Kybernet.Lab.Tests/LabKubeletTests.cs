@@ -1,4 +1,6 @@
 using System.Net;
+using Kybernet.Kubelet.Images;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kybernet.Lab.Tests;
 
@@ -56,6 +58,17 @@ public sealed class LabKubeletTests
           containers: [{name: c, image: busybox:1.35, command: [sh, -c, "exit 3"]}]
         """;
 
+    private static string Imported(string node) => $$"""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: imported-{{node}}}
+        spec:
+          nodeName: {{node}}
+          restartPolicy: Never
+          containers: [{name: c, image: docker.io/kybernet/imported:1, imagePullPolicy: Never}]
+
+        """;
+
     private const string Missing = """
         apiVersion: v1
         kind: Pod
@@ -100,8 +113,22 @@ public sealed class LabKubeletTests
         Assert.True(Eventually(() => int.TryParse(Get("crash", "{.status.containerStatuses[0].restartCount}"), out var n) && n >= 1 &&
                                      Get("crash", "{.status.containerStatuses[0].state.waiting.reason}") == "CrashLoopBackOff"), "crash is in CrashLoopBackOff: " + Get("crash", "{.status}"));
         Assert.Equal("3", Get("crash", "{.status.containerStatuses[0].lastState.terminated.exitCode}"));
+        Assert.True(Eventually(() => int.TryParse(Get("crash", "{.status.containerStatuses[0].restartCount}"), out var n) && n >= 2), "crash's restartCount grows: " + Get("crash", "{.status}"));
         Assert.True(Eventually(() => Get("missing", "{.status.containerStatuses[0].state.waiting.reason}") is "ErrImagePull" or "ImagePullBackOff"), "missing image: " + Get("missing", "{.status}"));
         Assert.Contains("registry.invalid", Get("missing", "{.status.containerStatuses[0].state.waiting.message}"));
+
+        // An archive imported into node-2's containerd only (`kybernet image import --node`): a pod that may not pull
+        // runs from it there; on node-1 the image is not present.
+        var archive = new ImageBuilder(Path.Combine(lab.DataDirectory, "test-images"), NullLogger.Instance).Build(new ImageDefinition(
+            "imported.tar", ["docker.io/kybernet/imported:1"],
+            [LayerEntry.FileFrom("/bin/busybox", ImageInputs.DebianBusybox), LayerEntry.FileWith("/message", "from an imported archive\n")],
+            new ImageConfig { Cmd = ["/bin/busybox", "cat", "/message"] }));
+        Assert.Contains("imported into node-2", Run(Path.Combine(AppContext.BaseDirectory, "kybernet"),
+            "image", "import", archive.Path, "--node", "node-2", "--lab", lab.Name, "--data-dir", lab.DataDirectory));
+        Kubectl(Imported("node-1") + "---\n" + Imported("node-2"), "apply", "-f", "-");
+        Assert.True(Eventually(() => Get("imported-node-2", "{.status.phase}") == "Succeeded"), "the imported image runs on node-2: " + Get("imported-node-2", "{.status}"));
+        Assert.Contains("from an imported archive", ContainerLog(lab, "node-2", "imported-node-2", "c"));
+        Assert.True(Eventually(() => Get("imported-node-1", "{.status.containerStatuses[0].state.waiting.reason}") == "ErrImageNeverPull"), "not on node-1: " + Get("imported-node-1", "{.status}"));
 
         // The agent (and its kubelet) restarted: web keeps its container and IP, no restart counted.
         lab.RestartAgent("node-1");
@@ -109,7 +136,7 @@ public sealed class LabKubeletTests
         Assert.Equal((webContainer, webIp.ToString(), "0"), (Get("web", "{.status.containerStatuses[0].containerID}"), Get("web", "{.status.podIP}"), Get("web", "{.status.containerStatuses[0].restartCount}")));
 
         // Deleted: the kubelet stops the containers, removes sandbox, volumes and address, then the pod object.
-        Kubectl(null, "delete", "pod", "web", "fetch", "crash", "missing", "--grace-period=1");
+        Kubectl(null, "delete", "pod", "web", "fetch", "crash", "missing", "imported-node-1", "imported-node-2", "--grace-period=1");
         Assert.Equal("", Kubectl(null, "get", "pods", "-o", "name").Trim());
         foreach (var node in new[] { "node-1", "node-2" })
         {
@@ -337,17 +364,18 @@ public sealed class LabKubeletTests
             }
         }
 
-        private static string Run(string program, params string[] args)
-        {
-            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(program, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-            var output = process.StandardOutput.ReadToEnd();
-            var error = process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            return process.ExitCode == 0 ? output : throw new InvalidOperationException($"{program} {string.Join(' ', args)}: {error}");
-        }
-
         public override string ToString() =>
             $"reservations: {Reservations}\nveths: {Veths}\nnetns pins: {NetnsPins}\ncontainers: {Containers}\nshims: {Shims}\ncgroups: {Cgroups}\nmounts: {Mounts}";
+    }
+
+    /// <summary>Runs a program to its end; its output, or an exception with its error output.</summary>
+    private static string Run(string program, params string[] args)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(program, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = process.StandardOutput.ReadToEnd();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return process.ExitCode == 0 ? output : throw new InvalidOperationException($"{program} {string.Join(' ', args)}: {error}");
     }
 
     /// <summary>The container's log as the runtime wrote it on the node (CRI format: time, stream, tag, line).</summary>

@@ -36,6 +36,9 @@ public sealed class OverlayLab : IDisposable
 
     public string Name { get; }
 
+    /// <summary>The lab's state directory (`--data-dir` of the lab commands).</summary>
+    public string DataDirectory => _dataDir;
+
     public LabCluster Lab { get; }
 
     public LabTopology Topology { get; private set; } = null!;
