@@ -169,6 +169,16 @@ public sealed class LabCluster(LabStateStore store, LabPrograms? programs = null
         return topology with { Agents = topology.Agents.Select(a => a.Node == node ? a with { Pid = 0 } : a).ToList() };
     });
 
+    /// <summary>Restarts a kube-mode node's containerd daemon alone; its pods keep running, its kubelet reconnects.</summary>
+    public LabTopology RestartContainerd(string labName, string node) => Update(labName, topology =>
+    {
+        if (topology.SubnetManager != "kube")
+            throw new LabException($"lab {topology.Name} runs no containerd: it was brought up without --subnet-manager kube");
+        var agent = RequireAgent(topology, node);
+        var pid = Containerd.Restart(topology, node, agent.ContainerdPid);
+        return topology with { Agents = topology.Agents.Select(a => a.Node == node ? a with { ContainerdPid = pid } : a).ToList() };
+    });
+
     /// <summary>Starts a node's agent (stopping a running one first) and waits until it has written its subnet.env.</summary>
     public LabTopology StartAgent(string labName, string node) => Update(labName, topology =>
     {

@@ -54,6 +54,19 @@ public sealed class LabContainerd(string dataDirectory, LabAgents agents)
         return LabProcesses.Start(topology.Machine(node), ["containerd", "--config", options.ConfigPath], options.LogPath, ContainerdProcess.IsContainerdOf(options));
     }
 
+    /// <summary>
+    /// Restarts only the daemon (SIGTERM to its pid): its shims keep the pods' containers running, and the containerd
+    /// started again finds them in its state. Returns the new pid once it answers CRI.
+    /// </summary>
+    public int Restart(LabTopology topology, string node, int pid)
+    {
+        var isOurs = ContainerdProcess.IsContainerdOf(Options(topology, node));
+        LabProcesses.Stop(LabProcesses.Find(isOurs).Append(pid).Where(p => p > 0).Distinct(), isOurs);
+        var started = Start(topology, node);
+        WaitReadyAndImport(topology, node, started, []);
+        return started;
+    }
+
     /// <summary>Waits (bounded) until the node's containerd answers CRI Version, then imports the built-in images into it.</summary>
     public void WaitReadyAndImport(LabTopology topology, string node, int pid, IReadOnlyList<OciArchive> images)
     {

@@ -271,6 +271,13 @@ public sealed class LabKubeletTests
         Assert.True(Eventually(() => Kubectl(null, "get", "pods", "stopper", "--ignore-not-found", "-o", "name").Trim() == ""), "stopper gone although it ignored TERM");
         Assert.Contains("pod default/stopper: container c stopped with exit code 137", File.ReadAllText(Path.Combine(lab.Lab.Agents.NodeDirectory("node-1"), "agent.log")));
 
+        // node-1's containerd restarted alone: its shims kept share's containers running (same ids, no restart), and
+        // the kubelet, which reconnects, still runs pods there (the RC below puts two on node-1).
+        var shareContainers = Get("share", "{.status.containerStatuses[*].containerID} {.status.containerStatuses[*].restartCount}");
+        lab.RestartContainerd("node-1");
+        Assert.Equal(shareContainers, Get("share", "{.status.containerStatuses[*].containerID} {.status.containerStatuses[*].restartCount}"));
+        Assert.Equal("Running", Get("share", "{.status.phase}"));
+
         // An RC of 4: the scheduler spreads them over both nodes; a deleted pod is replaced.
         Kubectl(Replicated, "apply", "-f", "-");
         string Running() => Kubectl(null, "get", "pods", "-l", "app=spread", "--field-selector", "status.phase=Running", "-o", "jsonpath={range .items[*]}{.metadata.name} {.spec.nodeName}{\"\\n\"}{end}");

@@ -56,6 +56,8 @@ public sealed class OverlayLab : IDisposable
 
     public void StopAgent(string node, bool kill) => Topology = Lab.StopAgent(Name, node, kill);
 
+    public void RestartContainerd(string node) => Topology = Lab.RestartContainerd(Name, node);
+
     /// <summary>The overlay MTU the node's agent wrote into subnet.env.</summary>
     public int Mtu(string node) => Lab.Agents.Env(node)!.Mtu;
 
