@@ -87,11 +87,12 @@ public sealed class Kubelet : IAsyncDisposable
         var setup = new PodSetup(new PodVolumes(Path.GetFullPath(options.RootDirectory), source, loggers.CreateLogger("volumes")),
             new ContainerEnvironment(source, loggers.CreateLogger("environment")), dns, options.ClusterDomain, hostIps, () => registered.Status?.Allocatable);
         PodWorkers? workers = null;
-        var probes = new ProbeManager(new Prober(new CriExec(runtime), new HttpProber(), new TcpProber(), loggers.CreateLogger("prober")),
+        var http = new HttpProber();
+        var probes = new ProbeManager(new Prober(new CriExec(runtime), http, new TcpProber(), loggers.CreateLogger("prober")),
             podEvents, uid => workers?.Kick(uid), TimeProvider.System, loggers.CreateLogger("prober"));
         var context = new PodSyncContext(client, runtime, version.RuntimeName,
             new SandboxSettings(Path.GetFullPath(options.PodLogDirectory), options.CgroupParent), setup, podEvents,
-            new CrashLoopBackOff(TimeProvider.System), probes,
+            new CrashLoopBackOff(TimeProvider.System), probes, new PreStopHook(runtime, http),
             new PodStatusWriter(client, probes, version.RuntimeName, hostIps, TimeProvider.System, loggers.CreateLogger("status")),
             TimeProvider.System, log);
         workers = new PodWorkers(context, () => pods.Cache.List());

@@ -214,6 +214,19 @@ public sealed class LabKubeletTests
             command: [sh, -c, "trap 'echo got-term' TERM; echo started; while true; do sleep 1; done"]
             lifecycle:
               preStop: {exec: {command: [sh, -c, "echo prestop-ran > /proc/1/fd/1"]}}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: hooked}
+        spec:
+          nodeName: node-2
+          containers:
+          - name: c
+            image: kybernet/agnhost:1.0
+            args: [netexec, --http-port=8080, --delay-shutdown=5]
+            ports: [{name: http, containerPort: 8080}]
+            lifecycle:
+              preStop: {httpGet: {path: "/echo?msg=prestop", port: http}}
         """;
 
     private const string Replicated = """
@@ -240,7 +253,7 @@ public sealed class LabKubeletTests
         Assert.True(Eventually(() => Kubectl(null, "get", "nodes", "-o", "jsonpath={.items[*].status.conditions[?(@.type==\"Ready\")].status}").Trim() == "True True"), "both nodes Ready");
 
         Kubectl(Probed, "apply", "-f", "-");
-        foreach (var pod in new[] { "share", "live", "host", "stopper" })
+        foreach (var pod in new[] { "share", "live", "host", "stopper", "hooked" })
             Assert.True(Eventually(() => Get(pod, "{.status.phase}") == "Running"), $"{pod} runs: {Get(pod, "{.status}")}");
 
         // Two containers share an emptyDir; the reader sees the ConfigMap and the Secret. Its readiness probe fails
@@ -270,6 +283,15 @@ public sealed class LabKubeletTests
         Assert.True(stopping.IndexOf("prestop-ran", StringComparison.Ordinal) is var hook && hook >= 0 && hook < stopping.IndexOf("got-term", StringComparison.Ordinal), "preStop before TERM:\n" + stopping);
         Assert.True(Eventually(() => Kubectl(null, "get", "pods", "stopper", "--ignore-not-found", "-o", "name").Trim() == ""), "stopper gone although it ignored TERM");
         Assert.Contains("pod default/stopper: container c stopped with exit code 137", File.ReadAllText(Path.Combine(lab.Lab.Agents.NodeDirectory("node-1"), "agent.log")));
+
+        // An httpGet preStop hook: a GET to the pod's IP and its named port, before SIGTERM (which netexec answers
+        // by waiting 5 s, so its log is still there to read).
+        Kubectl(null, "delete", "pod", "hooked", "--wait=false");
+        Assert.True(Eventually(() => ContainerLog(lab, "node-2", "hooked", "c") is var log && log.Contains("GET /echo?msg=prestop", StringComparison.Ordinal)
+                                     && log.Contains("Sleeping 5 seconds before terminating", StringComparison.Ordinal)), "hooked's preStop GET: " + ContainerLog(lab, "node-2", "hooked", "c"));
+        var hooked = ContainerLog(lab, "node-2", "hooked", "c");
+        Assert.True(hooked.IndexOf("GET /echo?msg=prestop", StringComparison.Ordinal) < hooked.IndexOf("Sleeping 5 seconds", StringComparison.Ordinal), "the hook before SIGTERM:\n" + hooked);
+        Assert.True(Eventually(() => Kubectl(null, "get", "pods", "hooked", "--ignore-not-found", "-o", "name").Trim() == ""), "hooked gone");
 
         // node-1's containerd restarted alone: its shims kept share's containers running (same ids, no restart), and
         // the kubelet, which reconnects, still runs pods there (the RC below puts two on node-1).

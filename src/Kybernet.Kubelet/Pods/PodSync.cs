@@ -334,18 +334,10 @@ public sealed class PodSync(PodSyncContext ctx, ContainerWaits waits)
         var name = spec?.Name ?? id;
         ctx.Events.Normal(pod, "Killing", $"Stopping container {name}");
         var started = ctx.Time.GetTimestamp();
-        if (spec?.Lifecycle?.PreStop?.Exec?.Command is { Count: > 0 } command && graceSeconds > 0)
+        if (spec is not null && graceSeconds > 0 && await ctx.PreStop.RunAsync(pod, spec, id, TimeSpan.FromSeconds(graceSeconds), ct) is { } failure)
         {
-            try
-            {
-                var result = await ctx.Runtime.ExecSyncAsync(id, command, TimeSpan.FromSeconds(graceSeconds), ct);
-                if (result.ExitCode != 0)
-                    ctx.Events.Warning(pod, "FailedPreStopHook", $"PreStopHook failed: command '{string.Join(' ', command)}' exited with {result.ExitCode}: {result.Stderr.ToStringUtf8()}");
-            }
-            catch (CriException e)
-            {
-                ctx.Events.Warning(pod, "FailedPreStopHook", $"PreStopHook failed: {e.RuntimeMessage}");
-            }
+            Log.LogWarning("pod {Pod}: {Failure}", Describe(pod), failure);
+            ctx.Events.Warning(pod, "FailedPreStopHook", failure);
         }
         var left = Math.Max(0, graceSeconds - (long)ctx.Time.GetElapsedTime(started).TotalSeconds);
         try

@@ -21,6 +21,7 @@ public sealed record PodSyncContext(
     IPodEvents Events,
     CrashLoopBackOff BackOff,
     ProbeManager Probes,
+    PreStopHook PreStop,
     PodStatusWriter Status,
     TimeProvider Time,
     ILogger Log);
