@@ -60,7 +60,7 @@ public sealed class LabEtcdTests : IDisposable
     [Fact]
     public void Down_stops_every_member_and_leaves_the_host_as_it_was()
     {
-        var before = HostSnapshot.Take(_name);
+        var before = HostSnapshot.Take(_name, _dataDir);
         var topology = _lab.Up(LabTopology.Plan(_name, 1, etcdMembers: 3));
         Assert.Equal(3, EtcdProcessesOfThisLab().Count);
         Assert.All(topology.Etcd, m => Assert.Contains(m.Pid, EtcdProcessesOfThisLab()));
@@ -71,7 +71,7 @@ public sealed class LabEtcdTests : IDisposable
         Assert.Empty(EtcdProcessesOfThisLab());
         Assert.DoesNotContain(NetworkNamespace.List(), n => n.StartsWith($"kyb-{_name}-", StringComparison.Ordinal));
         Assert.False(Directory.Exists(_dataDir), $"{_dataDir} still has: {string.Join(", ", Directory.Exists(_dataDir) ? Directory.EnumerateFileSystemEntries(_dataDir) : [])}");
-        Assert.Equal(before, HostSnapshot.Take(_name));
+        Assert.Equal(before, HostSnapshot.Take(_name, _dataDir));
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public sealed class LabTests : IDisposable
     [Fact]
     public void Three_nodes_reach_each_other_and_down_leaves_the_host_as_it_was()
     {
-        var before = HostSnapshot.Take(_name);
+        var before = HostSnapshot.Take(_name, _dataDir);
 
         var topology = _lab.Up(LabTopology.Plan(_name, 3));
 
@@ -30,12 +30,12 @@ public sealed class LabTests : IDisposable
         Assert.Equal(0, Ping(topology.Machine("external"), topology.Machine("cp")));
         Assert.Equal(0, Ping(topology.Machine("node-3"), topology.Machine("node-1")));
         // While up, only the namespaces' own pins (bind mounts under /run/netns) are new on the host.
-        Assert.Equal(before, HostSnapshot.Take(_name) with { Mounts = before.Mounts });
+        Assert.Equal(before, HostSnapshot.Take(_name, _dataDir) with { Mounts = before.Mounts });
 
         _lab.Down(_name);
 
         Assert.DoesNotContain(NetworkNamespace.List(), n => n.StartsWith($"kyb-{_name}-", StringComparison.Ordinal));
-        Assert.Equal(before, HostSnapshot.Take(_name));
+        Assert.Equal(before, HostSnapshot.Take(_name, _dataDir));
         Assert.False(File.Exists(_lab.Store.StatePath));
     }
 
