@@ -32,14 +32,9 @@ public sealed class PreStopHook(CriRuntime runtime, HttpProber http)
         if (hook?.HttpGet is { } get)
         {
             var failed = $"HTTP lifecycle hook ({get.Path}) for Container \"{container.Name}\" in Pod \"{pod.Metadata.Name}_{pod.Metadata.NamespaceProperty}({pod.Metadata.Uid})\" failed - error: ";
-            if (!ContainerPorts.TryResolve(get.Port, container, out var port, out var error))
+            if (HttpGetTarget.Resolve(get, container, pod.Status?.PodIP, out var error) is not { } target)
                 return failed + error;
-            var host = string.IsNullOrEmpty(get.Host) ? pod.Status?.PodIP : get.Host;
-            if (string.IsNullOrEmpty(host))
-                return failed + "the pod has no IP";
-            var url = HttpProber.FormatUrl(string.IsNullOrEmpty(get.Scheme) ? "http" : get.Scheme, host, port, get.Path);
-            var headers = (get.HttpHeaders ?? []).Select(h => KeyValuePair.Create(h.Name, h.Value ?? "")).ToList();
-            var check = await http.ProbeAsync(url, headers, timeout, ct);
+            var check = await http.ProbeAsync(target.Url, target.Headers, timeout, ct);
             return check.Status is ProbeCheckStatus.Success or ProbeCheckStatus.Warning ? null : failed + check.Output;
         }
         return null;

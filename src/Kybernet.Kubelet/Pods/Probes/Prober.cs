@@ -46,14 +46,9 @@ public sealed class Prober(IContainerExec exec, HttpProber http, TcpProber tcp, 
 
         if (probe.HttpGet is { } get)
         {
-            if (!ContainerPorts.TryResolve(get.Port, container, out var port, out var error))
+            if (HttpGetTarget.Resolve(get, container, podIP, out var error) is not { } target)
                 return ProbeCheck.Error(error);
-            var host = string.IsNullOrEmpty(get.Host) ? podIP : get.Host;
-            if (string.IsNullOrEmpty(host))
-                return ProbeCheck.Error("the pod has no IP yet");
-            var url = HttpProber.FormatUrl(string.IsNullOrEmpty(get.Scheme) ? "http" : get.Scheme, host, port, get.Path);
-            var headers = (get.HttpHeaders ?? []).Select(h => KeyValuePair.Create(h.Name, h.Value ?? "")).ToList();
-            return await http.ProbeAsync(url, headers, timeout, cancellationToken).ConfigureAwait(false);
+            return await http.ProbeAsync(target.Url, target.Headers, timeout, cancellationToken).ConfigureAwait(false);
         }
 
         if (probe.TcpSocket is { } socket)
