@@ -42,12 +42,11 @@ public static class KubeletBenchmark
             var topology = lab.Up(LabTopology.Plan(Name, Nodes.Length, etcdMembers: 1, backend: "vxlan", subnetManager: "kube"));
             WaitNodesReady(lab, topology);
             // Twice: the first batch after the node starts also pays the agent's and server's JIT compilation.
-            var (cold, _, _) = KubeletStartup(lab, topology, perNode, "first").GetAwaiter().GetResult();
-            var coldCpu = KubeletCpu;
-            var (kubelet, pauseRss, shimRss) = KubeletStartup(lab, topology, perNode, "second").GetAwaiter().GetResult();
+            var (cold, coldCpu, _, _) = KubeletStartup(lab, topology, perNode, "first").GetAwaiter().GetResult();
+            var (kubelet, kubeletCpu, pauseRss, shimRss) = KubeletStartup(lab, topology, perNode, "second").GetAwaiter().GetResult();
             foreach (var node in Nodes)
                 topology = lab.StopAgent(Name, node, kill: false);
-            var floor = CriStartup(lab, topology, perNode).GetAwaiter().GetResult();
+            var (floor, floorCpu) = CriStartup(lab, topology, perNode).GetAwaiter().GetResult();
 
             var total = perNode * Nodes.Length;
             Console.WriteLine($"| {perNode} pods per node on {Nodes.Length} nodes, created at once ({total}) | p50 (s) | p99 (s) | max (s) | p99 vs CRI floor |");
@@ -63,8 +62,8 @@ public static class KubeletBenchmark
             Console.WriteLine();
             Console.WriteLine("| CPU seconds spent until the last pod ran (processes and the children they waited for) | CRI floor | kubelet, first batch | kubelet, second batch |");
             Console.WriteLine("|---|---|---|---|");
-            foreach (var what in FloorCpu.Keys.Union(KubeletCpu.Keys).Union(coldCpu.Keys).Order())
-                Console.WriteLine($"| {what} | {FloorCpu.GetValueOrDefault(what):F1} | {coldCpu.GetValueOrDefault(what):F1} | {KubeletCpu.GetValueOrDefault(what):F1} |");
+            foreach (var what in floorCpu.Keys.Union(kubeletCpu.Keys).Union(coldCpu.Keys).Order())
+                Console.WriteLine($"| {what} | {floorCpu.GetValueOrDefault(what):F1} | {coldCpu.GetValueOrDefault(what):F1} | {kubeletCpu.GetValueOrDefault(what):F1} |");
             return 0;
         }
         finally
@@ -75,7 +74,7 @@ public static class KubeletBenchmark
         }
     }
 
-    private static async Task<(List<double> Seconds, List<double> PauseRss, List<double> ShimRss)> KubeletStartup(LabCluster lab, LabTopology topology, int perNode, string batch)
+    private static async Task<(List<double> Seconds, Dictionary<string, double> Cpu, List<double> PauseRss, List<double> ShimRss)> KubeletStartup(LabCluster lab, LabTopology topology, int perNode, string batch)
     {
         var client = ClientInControlPlane(lab, topology);
         var total = perNode * Nodes.Length;
@@ -111,17 +110,17 @@ public static class KubeletBenchmark
         }, "default")));
         await allRunning.Task.WaitAsync(TimeSpan.FromMinutes(5));
         Console.Error.WriteLine($"  kubelet, {batch} batch: {total} pods Running with an IP after {clock.Elapsed.TotalSeconds:F2} s");
-        KubeletCpu = CpuSpent(cpuBefore, CpuByProcess());
+        var cpu = CpuSpent(cpuBefore, CpuByProcess());
 
         var shims = Nodes.SelectMany(n => ShimsOf(lab, topology, n)).ToList();
         var pauses = shims.SelectMany(ChildrenNamed("pause")).ToList();
         var rss = (pauses.Select(RssMiB).ToList(), shims.Select(RssMiB).ToList());
 
         lab.Server.Kubectl(topology, null, "delete", "pods", "--all", "--grace-period=1", "--timeout=5m");
-        return (started.Values.ToList(), rss.Item1, rss.Item2);
+        return (started.Values.ToList(), cpu, rss.Item1, rss.Item2);
     }
 
-    private static async Task<List<double>> CriStartup(LabCluster lab, LabTopology topology, int perNode)
+    private static async Task<(List<double> Seconds, Dictionary<string, double> Cpu)> CriStartup(LabCluster lab, LabTopology topology, int perNode)
     {
         var cpuBefore = CpuByProcess();
         var clock = Stopwatch.StartNew();
@@ -145,9 +144,9 @@ public static class KubeletBenchmark
             }
             var results = await Task.WhenAll(runs);
             Console.Error.WriteLine($"  CRI floor: {results.Length} containers started after {clock.Elapsed.TotalSeconds:F2} s");
-            FloorCpu = CpuSpent(cpuBefore, CpuByProcess());
+            var cpu = CpuSpent(cpuBefore, CpuByProcess());
             await Task.WhenAll(results.Select(r => RemoveThroughCri(r.Cri, r.Sandbox)));
-            return results.Select(r => r.Seconds).ToList();
+            return (results.Select(r => r.Seconds).ToList(), cpu);
         }
         finally
         {
@@ -178,8 +177,6 @@ public static class KubeletBenchmark
         await cri.CallAsync("RemovePodSandbox", o => cri.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = sandbox }, o));
     }
 
-    private static Dictionary<string, double> KubeletCpu = [], FloorCpu = [];
-
     /// <summary>
     /// CPU seconds per process so far (utime + stime + the children it waited for: a shim's runc, containerd's CNI
     /// plugins), keyed by pid, with a name: the process's command, and for kybernet its role (server, agent).
@@ -206,7 +203,7 @@ public static class KubeletBenchmark
 
     /// <summary>What each kind of process spent between two readings (processes born meanwhile count whole), this bench excluded.</summary>
     private static Dictionary<string, double> CpuSpent(Dictionary<int, (string Name, double Seconds)> before, Dictionary<int, (string Name, double Seconds)> after) =>
-        after.Where(p => p.Key != Environment.ProcessId && p.Value.Name is "containerd" or "etcd" || p.Value.Name.StartsWith("kybernet", StringComparison.Ordinal) || p.Value.Name.StartsWith("containerd-shim", StringComparison.Ordinal) || p.Value.Name == "pause")
+        after.Where(p => p.Value.Name is "containerd" or "etcd" or "pause" || p.Value.Name.StartsWith("kybernet", StringComparison.Ordinal) || p.Value.Name.StartsWith("containerd-shim", StringComparison.Ordinal))
             .GroupBy(p => p.Value.Name)
             .ToDictionary(g => g.Key, g => g.Sum(p => p.Value.Seconds - (before.TryGetValue(p.Key, out var b) && b.Name == p.Value.Name ? b.Seconds : 0)));
 
