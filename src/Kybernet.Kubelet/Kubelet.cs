@@ -55,13 +55,14 @@ public sealed class Kubelet : IAsyncDisposable
 
         // 2. The node: registered before the overlay starts (kube mode's overlay waits for its podCIDR), then Lease and status.
         var hostIps = new[] { options.NodeIp.ToString() };
+        var runtimeHealth = new RuntimeHealth(TimeProvider.System, loggers.CreateLogger("runtime-health"));
         var node = new KubeletNode(client, new NodeOptions
         {
             NodeName = options.NodeName,
             InternalIp = options.NodeIp,
             ContainerRuntimeVersion = $"{version.RuntimeName}://{version.RuntimeVersion}",
             RootDirectory = Directory.CreateDirectory(options.RootDirectory).FullName,
-        }, ct => RuntimeProblemsAsync(cri, ct), overlayHasSubnet, loggers);
+        }, ct => runtimeHealth.ProblemsAsync(cri, ct), overlayHasSubnet, loggers);
         var registered = await node.RegisterAsync(cancellationToken);
         loops.Add(node.RunAsync(stop.Token));
 
@@ -126,20 +127,6 @@ public sealed class Kubelet : IAsyncDisposable
                 log.LogInformation("waiting for the runtime: {Error}", e.Message);
                 await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
             }
-        }
-    }
-
-    /// <summary>Why the runtime is not ready, from CRI Status (RuntimeReady, NetworkReady): upstream's node Ready condition follows it.</summary>
-    private static async Task<IReadOnlyList<string>> RuntimeProblemsAsync(CriConnection cri, CancellationToken ct)
-    {
-        try
-        {
-            var status = await cri.StatusAsync(TimeSpan.FromSeconds(5), ct);
-            return [.. status.Status.Conditions.Where(c => !c.Status).Select(c => $"container runtime {(c.Type == "NetworkReady" ? "network " : "")}not ready: {c.Type}={c.Status} reason:{c.Reason} message:{c.Message}")];
-        }
-        catch (CriException e)
-        {
-            return [$"container runtime is down: {e.Message}"];
         }
     }
 

@@ -296,9 +296,12 @@ public sealed class LabKubeletTests
         // node-1's containerd restarted alone: its shims kept share's containers running (same ids, no restart), and
         // the kubelet, which reconnects, still runs pods there (the RC below puts two on node-1).
         var shareContainers = Get("share", "{.status.containerStatuses[*].containerID} {.status.containerStatuses[*].restartCount}");
+        string ReadySince() => Kubectl(null, "get", "node", "node-1", "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status} {.status.conditions[?(@.type==\"Ready\")].lastTransitionTime}");
+        var readySince = ReadySince();
         lab.RestartContainerd("node-1");
         Assert.Equal(shareContainers, Get("share", "{.status.containerStatuses[*].containerID} {.status.containerStatuses[*].restartCount}"));
         Assert.Equal("Running", Get("share", "{.status.phase}"));
+        Assert.Equal(readySince, ReadySince()); // the node stayed Ready: a runtime silent for a moment is not down
 
         // An RC of 4: the scheduler spreads them over both nodes; a deleted pod is replaced.
         Kubectl(Replicated, "apply", "-f", "-");
