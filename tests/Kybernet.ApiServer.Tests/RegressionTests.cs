@@ -85,9 +85,17 @@ public sealed class RegressionTests(ServerFixture server) : IClassFixture<Server
 
         using var api = Api();
         var path = "/apis/apps/v1/namespaces/scaling/deployments/web/scale";
-        var (_, scale) = await api.Get(path);
-        scale["spec"]!["replicas"] = 6;
-        var (status, written) = await api.Put(path, scale);
+        // The deployment controller writes the status meanwhile, so the Scale read may be stale (409): read again, as clients do.
+        int status;
+        JsonObject written;
+        var attempts = 0;
+        do
+        {
+            var (_, scale) = await api.Get(path);
+            scale["spec"]!["replicas"] = 6;
+            (status, written) = await api.Put(path, scale);
+        }
+        while (status == 409 && ++attempts < 5);
         Assert.Equal(200, status);
         Assert.Equal("Scale", written["kind"]!.GetValue<string>());
         Assert.Equal("6", _k.Ok("get", "deployment", "web", "-n", "scaling", "-o", "jsonpath={.spec.replicas}"));

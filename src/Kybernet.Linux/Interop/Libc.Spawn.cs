@@ -69,6 +69,8 @@ internal static unsafe partial class Libc
 
     public const short POSIX_SPAWN_SETPGROUP = 0x02, POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
 
+    public const int SIGINT = 2;
+    public const int SIGQUIT = 3;
     public const int SIGPIPE = 13;
 
     /// <summary>posix_spawnattr_t is 336 bytes on x86-64 glibc; a little more room is harmless.</summary>

@@ -38,8 +38,10 @@ internal sealed unsafe class SpawnRequest : IDisposable
         _actions = NativeMemory.AllocZeroed(Libc.SpawnFileActionsSize);
         Libc.posix_spawn_file_actions_init(_actions);
 
-        // The child starts with no signal blocked and SIGPIPE at its default: .NET ignores SIGPIPE, and an
-        // ignored signal stays ignored across exec, which would change how the child's pipelines end.
+        // The child starts with no signal blocked and SIGPIPE, SIGINT and SIGQUIT at their defaults: an ignored
+        // signal stays ignored across exec. .NET ignores SIGPIPE (which would change how the child's pipelines end),
+        // and a shell runs a background command with SIGINT and SIGQUIT ignored (a `./test &` would hand that to
+        // every agent and pod helper, and Ctrl-C or a test's SIGINT would no longer reach them).
         _attributes = NativeMemory.AllocZeroed(Libc.SpawnAttributesSize);
         _signalSets = NativeMemory.AllocZeroed(2 * Libc.SigSetSize);
         void* noneBlocked = _signalSets;
@@ -47,6 +49,8 @@ internal sealed unsafe class SpawnRequest : IDisposable
         Libc.sigemptyset(noneBlocked);
         Libc.sigemptyset(defaults);
         Libc.sigaddset(defaults, Libc.SIGPIPE);
+        Libc.sigaddset(defaults, Libc.SIGINT);
+        Libc.sigaddset(defaults, Libc.SIGQUIT);
         Libc.posix_spawnattr_init(_attributes);
         Libc.posix_spawnattr_setsigmask(_attributes, noneBlocked);
         Libc.posix_spawnattr_setsigdefault(_attributes, defaults);

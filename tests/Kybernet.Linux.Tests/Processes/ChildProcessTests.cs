@@ -59,11 +59,13 @@ public sealed class ChildProcessTests
     [Fact]
     public void The_child_starts_with_no_signal_blocked_or_ignored_by_this_runtime()
     {
-        // .NET ignores SIGPIPE; a child that inherited that would not end quietly when its reader goes away.
+        // .NET ignores SIGPIPE; a child that inherited that would not end quietly when its reader goes away. A shell
+        // runs background commands (`./test &`) with SIGINT and SIGQUIT ignored: the children get them back too.
         var status = ChildProcess.Run(new ChildProcessOptions("/bin/cat", "/proc/self/status"), Generous).Stdout;
 
         Assert.Equal(0ul, Mask(status, "SigBlk"));
         Assert.Equal(0ul, Mask(status, "SigIgn") & (1ul << (13 - 1)));
+        Assert.Equal(0ul, Mask(status, "SigIgn") & (1ul << (2 - 1) | 1ul << (3 - 1)));
     }
 
     [Fact]
