@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Kybernet.Kubelet;
 using Kybernet.Linux.Namespaces;
 using Kybernet.Overlay.Agent;
@@ -79,8 +80,15 @@ public sealed record KubeletSettings
     public string CgroupParent { get; init; } = KubeletOptions.DefaultCgroupParent;
     public IPAddress ClusterDns { get; init; } = IPAddress.Parse("10.96.0.10");
     public string ClusterDomain { get; init; } = "cluster.local";
+    public int ServerPort { get; init; } = KubeletOptions.DefaultServerPort;
+    public string? TlsCertFile { get; init; }
+    public string? TlsKeyFile { get; init; }
 
-    public KubeletOptions For(string nodeName, IPAddress nodeIp, string subnetFile) => new()
+    /// <summary>The CA whose client certificates the kubelet API accepts; null: the one the kubeconfig trusts.</summary>
+    public string? ClientCaFile { get; init; }
+
+    /// <param name="kubeconfigCas">The kubeconfig's CA certificates, the client CA when no file is given.</param>
+    public KubeletOptions For(string nodeName, IPAddress nodeIp, string subnetFile, X509Certificate2Collection kubeconfigCas) => new()
     {
         NodeName = nodeName,
         NodeIp = nodeIp,
@@ -93,5 +101,16 @@ public sealed record KubeletSettings
         CgroupParent = CgroupParent,
         ClusterDns = ClusterDns,
         ClusterDomain = ClusterDomain,
+        ServerPort = ServerPort,
+        TlsCertFile = TlsCertFile,
+        TlsKeyFile = TlsKeyFile,
+        ClientCas = ClientCaFile is null ? kubeconfigCas : LoadCas(ClientCaFile),
     };
+
+    private static X509Certificate2Collection LoadCas(string file)
+    {
+        var cas = new X509Certificate2Collection();
+        cas.ImportFromPemFile(file);
+        return cas.Count > 0 ? cas : throw new AgentConfigurationException($"--client-ca-file {file} holds no certificate");
+    }
 }

@@ -56,7 +56,7 @@ public sealed class NodeAgent : IAsyncDisposable
                 var subnetFile = Path.GetFullPath(options.SubnetFile);
                 var client = started.Add("the kubelet's API client", KubeClient.FromKubeconfig(kube.Kubeconfig));
                 started.Add("the kubelet", await Kubelet.Kubelet.StartAsync(client,
-                    kubelet.For(kube.Subnets.NodeName, external.PublicIp, subnetFile), loggers, () => File.Exists(subnetFile), cancellationToken));
+                    kubelet.For(kube.Subnets.NodeName, external.PublicIp, subnetFile, KubeClient.CaCertificates(kube.Kubeconfig)), loggers, () => File.Exists(subnetFile), cancellationToken));
             }
 
             // 4. The overlay (flanneld): lease, backend, subnet.env, forwarding and masquerading. From here on it follows the

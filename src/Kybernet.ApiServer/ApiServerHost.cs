@@ -103,7 +103,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         builder.Services.AddSingleton(catalog).AddSingleton(objects).AddSingleton(store).AddSingleton(allocator)
             .AddSingleton<ResourceRegistry>().AddSingleton<Deleter>().AddSingleton<Discovery>().AddSingleton<OpenApi>().AddSingleton<Schemas.OpenApiDocuments>()
             .AddSingleton<ResourceHandler>().AddSingleton<Router>().AddSingleton<RequestLog>().AddSingleton<WatchShutdown>()
-            .AddSingleton<ServiceClaimRepair>()
+            .AddSingleton<ServiceClaimRepair>().AddSingleton(new Kubelets.KubeletClient(ca.Ca, ca.KubeletClient))
             .AddSingleton(_ => signingKey).AddSingleton<TokenIssuer>(_ => new TokenIssuer(signingKey)).AddSingleton<TokenAuthenticator>()
             .AddSingleton(services => new RequestAuthenticator(token, services.GetRequiredService<TokenAuthenticator>()))
             .AddSingleton<RbacCache>().AddSingleton<Authorizer>().AddSingleton<SecurityGate>().AddSingleton<BootstrapPolicyReconciler>();

@@ -7,6 +7,10 @@ namespace Kybernet.Client;
 public static class KubeClient
 {
     /// <summary>A client for the current context of the kubeconfig at <paramref name="path"/> (server, CA and token or client certificate).</summary>
+    /// <summary>The CA certificates the kubeconfig trusts (none when it names no CA).</summary>
+    public static System.Security.Cryptography.X509Certificates.X509Certificate2Collection CaCertificates(string path) =>
+        KubernetesClientConfiguration.BuildConfigFromConfigFile(path).SslCaCerts ?? [];
+
     public static IKubernetes FromKubeconfig(string path)
     {
         if (!File.Exists(path))

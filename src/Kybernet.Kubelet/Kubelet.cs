@@ -31,12 +31,16 @@ public sealed class Kubelet : IAsyncDisposable
     private readonly PodWorkers _workers;
     private readonly ProbeManager _probes;
     private readonly EventRecorder _events;
+    private readonly Server.KubeletServer _server;
     private readonly ILogger _log;
 
-    private Kubelet(CancellationTokenSource stop, List<Task> loops, CriConnection cri, InformerFactory informers, PodWorkers workers, ProbeManager probes, EventRecorder events, ILogger log)
+    private Kubelet(CancellationTokenSource stop, List<Task> loops, CriConnection cri, InformerFactory informers, PodWorkers workers, ProbeManager probes, EventRecorder events, Server.KubeletServer server, ILogger log)
     {
-        (_stop, _loops, _cri, _informers, _workers, _probes, _events, _log) = (stop, loops, cri, informers, workers, probes, events, log);
+        (_stop, _loops, _cri, _informers, _workers, _probes, _events, _server, _log) = (stop, loops, cri, informers, workers, probes, events, server, log);
     }
+
+    /// <summary>Where the kubelet API listens.</summary>
+    public System.Net.IPEndPoint ServerEndpoint => _server.Bound;
 
     /// <summary>The pods this kubelet runs now (one worker each).</summary>
     public int Pods => _workers.Count;
@@ -109,8 +113,13 @@ public sealed class Kubelet : IAsyncDisposable
         informers.Start(stop.Token);
         await informers.WaitForSyncAsync(cancellationToken);
         workers.Start();
+
+        // 6. The kubelet API (:10250) that the API server calls for logs.
+        var serving = Server.ServingCertificate.Load(options.TlsCertFile, options.TlsKeyFile, options.RootDirectory, options.NodeName, options.NodeIp);
+        var server = await Server.KubeletServer.StartAsync(new System.Net.IPEndPoint(options.NodeIp, options.ServerPort), serving, options.ClientCas,
+            () => pods.Cache.List(), new Server.ContainerLogSource(() => pods.Cache.List(), runtime), loggers, cancellationToken);
         log.LogInformation("kubelet of node {Node} is up: {Pods} pods bound here", options.NodeName, pods.Cache.Count);
-        return new Kubelet(stop, loops, cri, informers, workers, probes, events, log);
+        return new Kubelet(stop, loops, cri, informers, workers, probes, events, server, log);
     }
 
     private static async Task<VersionResponse> WaitForRuntimeAsync(CriConnection cri, ILogger log, CancellationToken ct)
@@ -147,6 +156,7 @@ public sealed class Kubelet : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
+        await _server.DisposeAsync();
         await _workers.DisposeAsync();
         await _probes.DisposeAsync();
         await _informers.DisposeAsync();

@@ -40,4 +40,20 @@ public sealed record KubeletOptions
     public IPAddress ClusterDns { get; init; } = IPAddress.Parse("10.96.0.10");
 
     public string ClusterDomain { get; init; } = "cluster.local";
+
+    /// <summary>The kubelet API's port on <see cref="NodeIp"/> (upstream's --port); 0: any free one.</summary>
+    public int ServerPort { get; init; } = DefaultServerPort;
+
+    public const int DefaultServerPort = 10250;
+
+    /// <summary>
+    /// The API's serving certificate and key, PEM (upstream's --tls-cert-file, --tls-private-key-file; `kybernet kubeconfig
+    /// node --kubelet-address` makes them signed by the cluster CA). Not given: a self-signed one in ROOT/pki, as upstream.
+    /// </summary>
+    public string? TlsCertFile { get; init; }
+
+    public string? TlsKeyFile { get; init; }
+
+    /// <summary>The CAs whose client certificates the API accepts (upstream's --client-ca-file): the cluster CA.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2Collection ClientCas { get; init; } = [];
 }

@@ -48,6 +48,9 @@ public sealed class LabAgents(string dataDirectory)
                 "--cni-conf-dir", containerd.CniConfDirectory(node.Name),
                 "--cni-ipam-dir", Path.Combine(NodeDirectory(node.Name), "ipam"),
                 "--cgroup-parent", LabContainerd.CgroupParent(topology, node.Name),
+                // Its API's certificate, which `kubeconfig node --kubelet-address` signed with the cluster CA beside the kubeconfig.
+                "--tls-cert-file", Path.Combine(NodeDirectory(node.Name), "kubelet.crt"),
+                "--tls-private-key-file", Path.Combine(NodeDirectory(node.Name), "kubelet.key"),
             ]
             :
             [
@@ -60,13 +63,17 @@ public sealed class LabAgents(string dataDirectory)
     /// <summary>DATA_DIR/nodes/NODE/kubeconfig: the agent's own identity (system:node:NODE), not the admin's.</summary>
     public string KubeconfigPath(string node) => Path.Combine(NodeDirectory(node), "kubeconfig");
 
-    /// <summary>Makes the node's kubeconfig with `kybernet kubeconfig node`, from the server's CA and signing key; returns its path.</summary>
+    /// <summary>
+    /// Makes the node's kubeconfig with `kybernet kubeconfig node`, from the server's CA and signing key, and beside it the
+    /// kubelet's serving certificate for the node's address (kubelet.crt, kubelet.key); returns the kubeconfig's path.
+    /// </summary>
     private string WriteNodeKubeconfig(LabMachine node, LabPrograms programs)
     {
         System.IO.Directory.CreateDirectory(NodeDirectory(node.Name));
         var path = KubeconfigPath(node.Name);
         LabProcesses.Run(node, programs.Kybernet[0],
-            [.. programs.Kybernet.Skip(1), "kubeconfig", "node", node.Name, "--data-dir", new LabServer(dataDirectory).Directory, "-o", path]);
+            [.. programs.Kybernet.Skip(1), "kubeconfig", "node", node.Name, "--data-dir", new LabServer(dataDirectory).Directory, "-o", path,
+                "--kubelet-address", node.Address.Address.ToString()]);
         return path;
     }
 

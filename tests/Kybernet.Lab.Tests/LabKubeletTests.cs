@@ -425,15 +425,5 @@ public sealed class LabKubeletTests
         return parts.Length == 4 ? parts[3] : line;
     }
 
-    private static bool Eventually(Func<bool> condition, int seconds = 90)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                return false;
-            Thread.Sleep(500);
-        }
-        return true;
-    }
+    private static bool Eventually(Func<bool> condition, int seconds = 90) => Poll.Eventually(condition, TimeSpan.FromSeconds(seconds), TimeSpan.FromMilliseconds(500));
 }

@@ -263,16 +263,5 @@ public sealed class LabOverlayTests
             ["--endpoints", string.Join(',', lab.Topology.Etcd.Select(m => m.ClientUrl)), .. args],
             new Dictionary<string, string> { ["ETCDCTL_API"] = "3" }).Trim();
 
-    /// <summary>Polls a condition the system converges to (a lease expiring), bounded; never a fixed sleep.</summary>
-    private static bool Eventually(Func<bool> condition, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                return false;
-            Thread.Sleep(100);
-        }
-        return true;
-    }
+    private static bool Eventually(Func<bool> condition, TimeSpan within) => Poll.Eventually(condition, within);
 }

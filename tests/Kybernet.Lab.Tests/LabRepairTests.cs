@@ -84,16 +84,5 @@ public sealed class LabRepairTests
             Assert.Contains("recreated flannel0 and the data path's threads", log);
     }
 
-    /// <summary>Polls what the agent converges to, bounded generously (no timing is asserted).</summary>
-    private static bool Eventually(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                return false;
-            Thread.Sleep(100);
-        }
-        return true;
-    }
+    private static bool Eventually(Func<bool> condition) => Poll.Eventually(condition, TimeSpan.FromSeconds(30));
 }

@@ -51,6 +51,9 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
                 case ActionSubresource action:
                     await Act(context, target, action);
                     break;
+                case ConnectSubresource connect:
+                    await connect.ServeAsync(new ConnectRequest(target.Namespace, target.Name, context), context.RequestAborted);
+                    break;
             }
             return;
         }

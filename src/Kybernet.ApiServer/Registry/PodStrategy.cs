@@ -16,7 +16,7 @@ namespace Kybernet.ApiServer.Registry;
 public sealed class PodStrategy : ResourceStrategy
 {
     public PodStrategy() : base(ResourceDefinition.Core("Pod", "pods", "pod", shortNames: ["po"], categories: ["all"])) =>
-        Subresources = [new StatusSubresource(this), new BindingSubresource(this), new EvictionSubresource(this)];
+        Subresources = [new StatusSubresource(this), new BindingSubresource(this), new EvictionSubresource(this), new LogSubresource()];
 
     public override IReadOnlyList<Subresource> Subresources { get; }
 

@@ -28,6 +28,22 @@ public static partial class NodeCredentials
         return AdminCredentials.Kubeconfig(server.TrimEnd('/'), File.ReadAllText(caPath), token, UserInfo.NodePrefix + node);
     }
 
+    /// <summary>
+    /// The node's kubelet serving certificate and key (kubelet.crt, kubelet.key) in <paramref name="directory"/>,
+    /// signed by the cluster CA for the node's name and <paramref name="address"/>: what the API server checks when
+    /// it calls the kubelet for logs, exec and port-forward.
+    /// </summary>
+    public static (string Certificate, string Key) WriteServingCertificate(string dataDirectory, string node, System.Net.IPAddress address, string directory)
+    {
+        if (NameValidation.IsDns1123Subdomain(node) is { Count: > 0 } problems)
+            throw new ArgumentException($"node name \"{node}\" is not valid: {string.Join("; ", problems)}");
+        using var ca = CertificateAuthority.LoadCa(Path.Combine(dataDirectory, "pki"));
+        Directory.CreateDirectory(directory);
+        var (cert, key) = (Path.Combine(directory, "kubelet.crt"), Path.Combine(directory, "kubelet.key"));
+        CertificateAuthority.IssueKubeletServing(ca, node, [address], cert, key);
+        return (cert, key);
+    }
+
     /// <summary>The server URL of a kubeconfig Kybernet wrote (one cluster); null when there is none.</summary>
     private static string? ServerOf(string kubeconfig) =>
         File.Exists(kubeconfig) && ServerLine().Match(File.ReadAllText(kubeconfig)) is { Success: true } m ? m.Groups[1].Value.Trim() : null;

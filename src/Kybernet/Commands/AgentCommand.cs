@@ -45,11 +45,15 @@ internal static class AgentCommand
         var cgroupParent = new Option<string>("--cgroup-parent") { Description = "kubelet: every pod's cgroup is made under this one", DefaultValueFactory = _ => KubeletOptions.DefaultCgroupParent };
         var clusterDns = new Option<string>("--cluster-dns") { Description = "kubelet: the cluster DNS service IP, ClusterFirst pods' nameserver", DefaultValueFactory = _ => "10.96.0.10" };
         var clusterDomain = new Option<string>("--cluster-domain") { Description = "kubelet: the cluster's DNS domain", DefaultValueFactory = _ => "cluster.local" };
+        var kubeletPort = new Option<int>("--kubelet-port") { Description = "kubelet: the port of its API (logs for the API server) on the node's address", DefaultValueFactory = _ => KubeletOptions.DefaultServerPort };
+        var tlsCert = new Option<string?>("--tls-cert-file") { Description = "kubelet: its API's serving certificate, PEM (default: a self-signed one in ROOT-DIR/pki)" };
+        var tlsKey = new Option<string?>("--tls-private-key-file") { Description = "kubelet: the serving certificate's key, PEM" };
+        var clientCa = new Option<string?>("--client-ca-file") { Description = "kubelet: the CA whose client certificates its API accepts (default: the kubeconfig's CA)" };
         var logLevel = LogOptions.Level();
         var command = new Command("agent", "Run the node agent (the overlay: a subnet lease in etcd or on the Node object, and the backend the network config names)")
         {
             endpoints, prefix, leaseTtl, kubeMode, kubeconfig, nodeName, netConf, annotationPrefix, iface, publicIp, subnetFile, ipMasq, resyncPeriod,
-            kubelet, runtimeEndpoint, rootDir, podLogDir, cniConfDir, cniIpamDir, cgroupParent, clusterDns, clusterDomain, logLevel,
+            kubelet, runtimeEndpoint, rootDir, podLogDir, cniConfDir, cniIpamDir, cgroupParent, clusterDns, clusterDomain, kubeletPort, tlsCert, tlsKey, clientCa, logLevel,
         };
         command.SetAction(async (parsed, cancel) =>
         {
@@ -92,7 +96,7 @@ internal static class AgentCommand
                     : "give --etcd-endpoints URL (leases in etcd, flannel's layout) or --kube-subnet-mgr (leases on the Node objects, through the API)");
             Option[] etcdOnly = [prefix, leaseTtl];
             Option[] kubeOnly = [kubeconfig, nodeName, netConf, annotationPrefix, kubelet];
-            Option[] kubeletOnly = [runtimeEndpoint, rootDir, podLogDir, cniConfDir, cniIpamDir, cgroupParent, clusterDns, clusterDomain];
+            Option[] kubeletOnly = [runtimeEndpoint, rootDir, podLogDir, cniConfDir, cniIpamDir, cgroupParent, clusterDns, clusterDomain, kubeletPort, tlsCert, tlsKey, clientCa];
             if (!parsed.GetValue(kubelet) && kubeletOnly.FirstOrDefault(o => Given(parsed, o)) is { } needsKubelet)
                 return Refuse($"{needsKubelet.Name} is a kubelet option: give --kubelet too");
             if (!IPAddress.TryParse(parsed.GetValue(clusterDns), out var dnsIp))
@@ -152,6 +156,10 @@ internal static class AgentCommand
                     CgroupParent = parsed.GetValue(cgroupParent)!,
                     ClusterDns = dnsIp,
                     ClusterDomain = parsed.GetValue(clusterDomain)!,
+                    ServerPort = parsed.GetValue(kubeletPort),
+                    TlsCertFile = parsed.GetValue(tlsCert),
+                    TlsKeyFile = parsed.GetValue(tlsKey),
+                    ClientCaFile = parsed.GetValue(clientCa),
                 },
             };
         }

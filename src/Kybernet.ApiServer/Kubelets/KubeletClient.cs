@@ -1,0 +1,75 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Nodes;
+using Kybernet.ApiServer.Admission;
+using Kybernet.ApiServer.Http;
+
+namespace Kybernet.ApiServer.Kubelets;
+
+/// <summary>
+/// How the API server calls a node's kubelet (logs; later exec, attach, port-forward and nodes/proxy): HTTPS to the
+/// node's InternalIP and the port its status names (daemonEndpoints.kubeletEndpoint, 10250), showing the server's
+/// kubelet-client certificate and trusting only a kubelet certificate the cluster CA signed (upstream's
+/// --kubelet-client-certificate and --kubelet-certificate-authority).
+/// </summary>
+public sealed class KubeletClient : IDisposable
+{
+    public const int DefaultPort = 10250;
+
+    private readonly HttpClient _http;
+
+    public KubeletClient(X509Certificate2 clusterCa, X509Certificate2 clientCertificate)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                ClientCertificates = [clientCertificate],
+                RemoteCertificateValidationCallback = (_, certificate, _, errors) => certificate is X509Certificate2 cert && IsFromCa(cert, clusterCa, errors),
+            },
+        };
+        // A followed log runs as long as its reader wants: no overall timeout, the caller's cancellation ends it.
+        _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    /// <summary>The kubelet's base URL for <paramref name="node"/> (a stored Node), or a 503 naming what is missing.</summary>
+    public static Uri BaseUrl(JsonObject node)
+    {
+        var name = ObjectMeta.Name(node);
+        var addresses = node["status"]?["addresses"] as JsonArray ?? [];
+        var ip = addresses.Select(a => (Type: ObjectMeta.Str(a?["type"]), Address: ObjectMeta.Str(a?["address"])))
+            .FirstOrDefault(a => a.Type == "InternalIP").Address
+            ?? throw new ApiException(503, "ServiceUnavailable", $"node \"{name}\" has no InternalIP address: its kubelet cannot be reached");
+        var port = node["status"]?["daemonEndpoints"]?["kubeletEndpoint"]?["Port"] is JsonValue p && p.TryGetValue<int>(out var n) && n > 0 ? n : DefaultPort;
+        return new UriBuilder("https", ip, port).Uri;
+    }
+
+    /// <summary>GETs <paramref name="pathAndQuery"/> from the node's kubelet, answering as soon as the headers are in.</summary>
+    public async Task<HttpResponseMessage> GetAsync(JsonObject node, string pathAndQuery, CancellationToken cancellationToken)
+    {
+        var url = new Uri(BaseUrl(node), pathAndQuery);
+        try
+        {
+            return await _http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new ApiException(500, "InternalError", $"Get \"{url}\": {e.InnerException?.Message ?? e.Message}");
+        }
+    }
+
+    private static bool IsFromCa(X509Certificate2 certificate, X509Certificate2 ca, SslPolicyErrors errors)
+    {
+        // The name is checked by the handshake (the IP is in the kubelet's SANs); the chain is checked against our CA alone.
+        if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0 || (errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0)
+            return false;
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(certificate);
+    }
+
+    public void Dispose() => _http.Dispose();
+}
