@@ -75,8 +75,9 @@ public sealed class UdpAllocationTests : IDisposable
         echo.Join(TimeSpan.FromSeconds(5));
         Assert.True(answered >= Count * 9 / 10, $"only {answered} of {Count} round trips answered");
         Assert.True(packets >= 2L * answered, $"{packets} packets through the proxies for {answered} round trips");
-        // One allocation per packet would be at least 24 bytes x 4 proxy passes per round trip.
-        Assert.True(allocated < Count * 4L, $"{allocated} bytes allocated for {packets} tunnelled packets");
+        // One allocation per packet would be at least 24 bytes x 4 proxy passes per round trip; even one pass allocating
+        // would cost 24 bytes a round trip. The bound (16 a round trip) leaves room for the runtime's own background work.
+        Assert.True(allocated < Count * 16L, $"{allocated} bytes allocated for {packets} tunnelled packets");
     }
 
     /// <summary>
