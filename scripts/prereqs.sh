@@ -8,9 +8,10 @@ set -euo pipefail
 # etcd-server/etcd-client (cluster store), iperf3 (throughput checks), procps (pgrep, ps),
 # containernetworking-plugins (the reference CNI plugins, only as the peer our plugins are compared
 # with), gcc + zlib1g-dev (the NativeAOT linker), time (peak memory in benchmarks), containerd + runc +
-# crun (the container runtime the kubelet drives through CRI), busybox-static (the busybox image's contents).
+# crun (the container runtime the kubelet drives through CRI), busybox-static (the busybox image's contents),
+# tmux + curl (the lab tests drive `kubectl exec -it` in a terminal they resize, and call HTTP endpoints).
 KYBERNET_PACKAGES=(iproute2 nftables util-linux iputils-ping etcd-server etcd-client iperf3 procps
-    containernetworking-plugins gcc zlib1g-dev time containerd runc crun busybox-static)
+    containernetworking-plugins gcc zlib1g-dev time containerd runc crun busybox-static tmux curl)
 
 missing=()
 for pkg in "${KYBERNET_PACKAGES[@]}"; do

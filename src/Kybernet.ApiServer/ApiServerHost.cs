@@ -112,6 +112,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         app.Services.GetRequiredService<WatchShutdown>();
         var requests = app.Services.GetRequiredService<RequestLog>();
         app.Use((context, next) => requests.Invoke(context, () => next(context)));
+        app.UseWebSockets(); // exec, attach and port-forward from kubectl 1.29+ (Kubelets/KubeletStreams)
         var router = app.Services.GetRequiredService<Router>();
         app.Run(router.Route);
 

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Kybernet.ApiServer.Tests;
 
 /// <summary>pods/log before it reaches a kubelet: options checked, a container chosen, a node that can be reached (the lab tests follow it to the kubelet).</summary>
@@ -7,28 +5,15 @@ public sealed class PodLogTests(ServerFixture server) : IClassFixture<ServerFixt
 {
     private ApiClient Api() => new(server.DataDirectory, server.Server.Url);
 
-    private static JsonObject Pod(string name, string? nodeName, params string[] containers) => new()
-    {
-        ["apiVersion"] = "v1",
-        ["kind"] = "Pod",
-        ["metadata"] = new JsonObject { ["name"] = name },
-        ["spec"] = new JsonObject
-        {
-            ["schedulerName"] = "nobody", // left alone by the scheduler: it stays where the test puts it
-            ["nodeName"] = nodeName,
-            ["containers"] = new JsonArray(containers.Select(c => (JsonNode)new JsonObject { ["name"] = c, ["image"] = "busybox" }).ToArray()),
-        },
-    };
-
     [Fact]
     public async Task Log_requests_are_checked_before_any_kubelet_is_called()
     {
         using var api = Api();
         server.Kubectl.OkWith(Manifests.Namespace("logs"), "create", "-f", "-");
         const string Pods = "/api/v1/namespaces/logs/pods";
-        Assert.Equal(201, (await api.Post(Pods, Pod("waiting", null, "c"))).Status);
-        Assert.Equal(201, (await api.Post(Pods, Pod("pair", null, "a", "b"))).Status);
-        Assert.Equal(201, (await api.Post(Pods, Pod("lost", "no-such-node", "c"))).Status);
+        Assert.Equal(201, (await api.Post(Pods, PinnedPods.Pod("waiting", null, "c"))).Status);
+        Assert.Equal(201, (await api.Post(Pods, PinnedPods.Pod("pair", null, "a", "b"))).Status);
+        Assert.Equal(201, (await api.Post(Pods, PinnedPods.Pod("lost", "no-such-node", "c"))).Status);
 
         // Not on a node yet: nothing has run, an empty log.
         var empty = await api.Http.GetAsync($"{Pods}/waiting/log");

@@ -1,8 +1,11 @@
 using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Kybernet.ApiServer.Admission;
 using Kybernet.ApiServer.Http;
+using Kybernet.Streams.Http;
 
 namespace Kybernet.ApiServer.Kubelets;
 
@@ -16,18 +19,19 @@ public sealed class KubeletClient : IDisposable
 {
     public const int DefaultPort = 10250;
 
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+
     private readonly HttpClient _http;
+    private readonly X509Certificate2 _clusterCa;
+    private readonly X509Certificate2 _clientCertificate;
 
     public KubeletClient(X509Certificate2 clusterCa, X509Certificate2 clientCertificate)
     {
+        (_clusterCa, _clientCertificate) = (clusterCa, clientCertificate);
         var handler = new SocketsHttpHandler
         {
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                ClientCertificates = [clientCertificate],
-                RemoteCertificateValidationCallback = (_, certificate, _, errors) => certificate is X509Certificate2 cert && IsFromCa(cert, clusterCa, errors),
-            },
+            ConnectTimeout = ConnectTimeout,
+            SslOptions = TlsOptions(""),
         };
         // A followed log runs as long as its reader wants: no overall timeout, the caller's cancellation ends it.
         _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
@@ -58,6 +62,43 @@ public sealed class KubeletClient : IDisposable
             throw new ApiException(500, "InternalError", $"Get \"{url}\": {e.InnerException?.Message ?? e.Message}");
         }
     }
+
+    /// <summary>
+    /// Sends an upgrade request (exec, attach, port-forward: SPDY/3.1) to the node's kubelet over a connection of its own,
+    /// HTTP/1.1 as upgrades must be. The answer, and the connection: the new protocol's on 101. The caller owns it.
+    /// </summary>
+    public async Task<(HttpUpgrade.Answer Answer, Stream Connection)> UpgradeAsync(JsonObject node, string method, string pathAndQuery,
+        IEnumerable<KeyValuePair<string, string>> headers, CancellationToken cancellationToken)
+    {
+        var url = BaseUrl(node);
+        var tcp = new TcpClient { NoDelay = true };
+        try
+        {
+            using (var connecting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                connecting.CancelAfter(ConnectTimeout);
+                await tcp.ConnectAsync(url.Host, url.Port, connecting.Token);
+            }
+            var tls = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
+            var options = TlsOptions(url.Host);
+            options.ApplicationProtocols = [SslApplicationProtocol.Http11];
+            await tls.AuthenticateAsClientAsync(options, cancellationToken);
+            return (await HttpUpgrade.RequestAsync(tls, method, url.Authority, pathAndQuery, headers, cancellationToken), tls);
+        }
+        catch (Exception e) when (e is SocketException or IOException or AuthenticationException or InvalidDataException
+            || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            tcp.Dispose();
+            throw new ApiException(500, "InternalError", $"error dialing backend: {method} \"{new Uri(url, pathAndQuery)}\": {e.Message}");
+        }
+    }
+
+    private SslClientAuthenticationOptions TlsOptions(string host) => new()
+    {
+        TargetHost = host,
+        ClientCertificates = [_clientCertificate],
+        RemoteCertificateValidationCallback = (_, certificate, _, errors) => certificate is X509Certificate2 cert && IsFromCa(cert, _clusterCa, errors),
+    };
 
     private static bool IsFromCa(X509Certificate2 certificate, X509Certificate2 ca, SslPolicyErrors errors)
     {

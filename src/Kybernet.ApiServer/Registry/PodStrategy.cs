@@ -16,7 +16,8 @@ namespace Kybernet.ApiServer.Registry;
 public sealed class PodStrategy : ResourceStrategy
 {
     public PodStrategy() : base(ResourceDefinition.Core("Pod", "pods", "pod", shortNames: ["po"], categories: ["all"])) =>
-        Subresources = [new StatusSubresource(this), new BindingSubresource(this), new EvictionSubresource(this), new LogSubresource()];
+        Subresources = [new StatusSubresource(this), new BindingSubresource(this), new EvictionSubresource(this), new LogSubresource(),
+            new ExecSubresource(), new AttachSubresource(), new PortForwardSubresource()];
 
     public override IReadOnlyList<Subresource> Subresources { get; }
 

@@ -56,6 +56,21 @@ public sealed class CriRuntime(CriConnection cri)
         }
     }
 
+    /// <summary>The host pid of the container's (or sandbox's) first process, from the runtime's verbose status; null if unknown or gone.</summary>
+    public async Task<int?> ContainerPidAsync(string id, CancellationToken ct)
+    {
+        try
+        {
+            var answer = await cri.CallAsync("ContainerStatus", o => cri.Runtime.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = id, Verbose = true }, o), cancel: ct);
+            return answer.Info.TryGetValue("info", out var info) && System.Text.Json.Nodes.JsonNode.Parse(info)?["pid"] is { } pid
+                && pid.GetValueKind() == System.Text.Json.JsonValueKind.Number && pid.GetValue<int>() > 0 ? pid.GetValue<int>() : null;
+        }
+        catch (CriException e) when (e.IsNotFound)
+        {
+            return null;
+        }
+    }
+
     public async Task<string> RunSandboxAsync(PodSandboxConfig config, CancellationToken ct) =>
         (await cri.CallAsync("RunPodSandbox", o => cri.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = config }, o), Long, ct)).PodSandboxId;
 
@@ -104,6 +119,22 @@ public sealed class CriRuntime(CriConnection cri)
         request.Cmd.Add(command);
         return cri.CallAsync("ExecSync", o => cri.Runtime.ExecSyncAsync(request, o), timeout + cri.Timeout, ct);
     }
+
+    /// <summary>A URL on the runtime's streaming server where a SPDY upgrade runs the command (kubectl exec).</summary>
+    public async Task<string> ExecAsync(string containerId, IEnumerable<string> command, bool tty, bool stdin, bool stdout, bool stderr, CancellationToken ct)
+    {
+        var request = new ExecRequest { ContainerId = containerId, Tty = tty, Stdin = stdin, Stdout = stdout, Stderr = stderr };
+        request.Cmd.Add(command);
+        return (await cri.CallAsync("Exec", o => cri.Runtime.ExecAsync(request, o), cancel: ct)).Url;
+    }
+
+    /// <summary>A URL on the runtime's streaming server joining the container's own stdio (kubectl attach).</summary>
+    public async Task<string> AttachAsync(string containerId, bool tty, bool stdin, bool stdout, bool stderr, CancellationToken ct) =>
+        (await cri.CallAsync("Attach", o => cri.Runtime.AttachAsync(new AttachRequest { ContainerId = containerId, Tty = tty, Stdin = stdin, Stdout = stdout, Stderr = stderr }, o), cancel: ct)).Url;
+
+    /// <summary>A URL on the runtime's streaming server forwarding connections into the sandbox's network namespace.</summary>
+    public async Task<string> PortForwardAsync(string sandboxId, CancellationToken ct) =>
+        (await cri.CallAsync("PortForward", o => cri.Runtime.PortForwardAsync(new PortForwardRequest { PodSandboxId = sandboxId }, o), cancel: ct)).Url;
 
     /// <summary>The image as the runtime has it (its id, the imageID users see), or null when it is not there.</summary>
     public async Task<Image?> ImageAsync(string image, CancellationToken ct) =>

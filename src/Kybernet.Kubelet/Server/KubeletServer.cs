@@ -16,7 +16,8 @@ namespace Kybernet.Kubelet.Server;
 
 /// <summary>
 /// The kubelet's API on the node's address, port 10250, HTTPS with the node's serving certificate: /healthz, /pods
-/// (the pods bound here, as a PodList) and /containerLogs/NS/POD/CONTAINER (what the API server's pods/log asks). Only
+/// (the pods bound here, as a PodList), /containerLogs/NS/POD/CONTAINER (what the API server's pods/log asks), and
+/// /exec, /attach and /portForward (SPDY upgrades passed on to the runtime: <see cref="StreamingProxy"/>). Only
 /// the API server gets in (<see cref="ClientCertificateCheck"/>); anything else is answered 401 or 403 before a route.
 /// </summary>
 public sealed class KubeletServer : IAsyncDisposable
@@ -29,7 +30,7 @@ public sealed class KubeletServer : IAsyncDisposable
     public IPEndPoint Bound { get; }
 
     public static async Task<KubeletServer> StartAsync(IPEndPoint listen, X509Certificate2 serving, X509Certificate2Collection clientCas,
-        Func<IEnumerable<V1Pod>> pods, ContainerLogSource logs, ILoggerFactory loggers, CancellationToken cancellationToken)
+        Func<IEnumerable<V1Pod>> pods, ContainerLogSource logs, StreamingProxy streaming, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var log = loggers.CreateLogger("kubelet-server");
         var builder = WebApplication.CreateSlimBuilder();
@@ -61,10 +62,15 @@ public sealed class KubeletServer : IAsyncDisposable
             }
             try
             {
-                await RouteAsync(context, pods, logs);
+                await RouteAsync(context, pods, logs, streaming);
             }
             catch (ContainerLogSource.LogRefusedException e)
             {
+                await Text(context, e.Status, e.Message);
+            }
+            catch (StreamingProxy.StreamRefusedException e) when (!context.Response.HasStarted)
+            {
+                log.LogInformation("{Method} {Path} refused with {Status}: {Message}", context.Request.Method, context.Request.Path, e.Status, e.Message);
                 await Text(context, e.Status, e.Message);
             }
             catch (ArgumentException e)
@@ -90,7 +96,7 @@ public sealed class KubeletServer : IAsyncDisposable
         return new KubeletServer(app, bound);
     }
 
-    private static Task RouteAsync(HttpContext context, Func<IEnumerable<V1Pod>> pods, ContainerLogSource logs)
+    private static Task RouteAsync(HttpContext context, Func<IEnumerable<V1Pod>> pods, ContainerLogSource logs, StreamingProxy streaming)
     {
         var path = context.Request.Path.Value?.Trim('/').Split('/') ?? [];
         return (context.Request.Method, path) switch
@@ -98,6 +104,9 @@ public sealed class KubeletServer : IAsyncDisposable
             ("GET", ["healthz"]) => Text(context, 200, "ok"),
             ("GET", ["pods"]) => PodList(context, pods),
             ("GET", ["containerLogs", var ns, var pod, var container]) => ContainerLogs(context, logs, ns, pod, container),
+            ("GET" or "POST", ["exec", var ns, var pod, var container]) => streaming.ExecAsync(context, ns, pod, container),
+            ("GET" or "POST", ["attach", var ns, var pod, var container]) => streaming.AttachAsync(context, ns, pod, container),
+            ("GET" or "POST", ["portForward", var ns, var pod]) => streaming.PortForwardAsync(context, ns, pod),
             _ => Text(context, 404, "404 page not found"),
         };
     }

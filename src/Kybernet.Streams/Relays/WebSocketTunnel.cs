@@ -7,52 +7,80 @@ namespace Kybernet.Streams.Relays;
 /// (<see cref="StreamProtocols.TunnelledPortForward"/>): each message's payload is the next bytes of the stream, with
 /// no framing of its own. Relays such a WebSocket to a plain connection until either ends.
 /// </summary>
-public static class WebSocketTunnel
+public sealed class WebSocketTunnel
 {
-    public static async Task PipeAsync(WebSocket socket, Stream connection, CancellationToken cancellationToken)
+    private static readonly TimeSpan ClosePatience = TimeSpan.FromSeconds(5);
+
+    private readonly WebSocket _socket;
+    private readonly Stream _connection;
+    private volatile bool _connectionGone;
+
+    private WebSocketTunnel(WebSocket socket, Stream connection) => (_socket, _connection) = (socket, connection);
+
+    public static Task PipeAsync(WebSocket socket, Stream connection, CancellationToken cancellationToken) =>
+        new WebSocketTunnel(socket, connection).RunAsync(cancellationToken);
+
+    private async Task RunAsync(CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var up = FromSocketAsync(socket, connection, stop.Token);
-        var down = ToSocketAsync(connection, socket, stop.Token);
-        await Task.WhenAny(up, down);
-        await stop.CancelAsync();
-        await connection.DisposeAsync();
-        await Task.WhenAll(Quiet(up), Quiet(down));
-        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        var up = FromSocketAsync(stop.Token);
+        var down = ToSocketAsync(stop.Token);
+        if (await Task.WhenAny(up, down) == down)
         {
-            using var closing = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await Quiet(socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, closing.Token));
+            // The far end closed: say so, then read until the client's close (unread bytes would turn our close into a reset).
+            _connectionGone = true;
+            using var closing = new CancellationTokenSource(ClosePatience);
+            await Quiet(_socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, closing.Token));
+            await Quiet(up.WaitAsync(ClosePatience, CancellationToken.None));
+        }
+        await stop.CancelAsync();
+        await _connection.DisposeAsync();
+        await Task.WhenAll(Quiet(up), Quiet(down));
+        if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        {
+            using var closing = new CancellationTokenSource(ClosePatience);
+            await Quiet(_socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, closing.Token));
         }
     }
 
-    private static async Task FromSocketAsync(WebSocket socket, Stream connection, CancellationToken cancellationToken)
+    private async Task FromSocketAsync(CancellationToken cancellationToken)
     {
         var buffer = new byte[32 * 1024];
         while (true)
         {
-            var received = await socket.ReceiveAsync(buffer.AsMemory(), cancellationToken);
+            var received = await _socket.ReceiveAsync(buffer.AsMemory(), cancellationToken);
             if (received.MessageType == WebSocketMessageType.Close)
                 return;
-            await connection.WriteAsync(buffer.AsMemory(0, received.Count), cancellationToken);
-            await connection.FlushAsync(cancellationToken);
+            if (_connectionGone)
+                continue;
+            try
+            {
+                await _connection.WriteAsync(buffer.AsMemory(0, received.Count), cancellationToken);
+                await _connection.FlushAsync(cancellationToken);
+            }
+            catch (Exception e) when (_connectionGone && e is IOException or ObjectDisposedException)
+            {
+                // The far end went meanwhile; only the client's close is waited for now.
+            }
         }
     }
 
-    private static async Task ToSocketAsync(Stream connection, WebSocket socket, CancellationToken cancellationToken)
+    private async Task ToSocketAsync(CancellationToken cancellationToken)
     {
         var buffer = new byte[32 * 1024];
         int n;
-        while ((n = await connection.ReadAsync(buffer, cancellationToken)) > 0)
-            await socket.SendAsync(buffer.AsMemory(0, n), WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
+        while ((n = await _connection.ReadAsync(buffer, cancellationToken)) > 0)
+            await _socket.SendAsync(buffer.AsMemory(0, n), WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
     }
 
+    /// <summary>A side that ended because the tunnel did: the way every tunnel ends, not a failure.</summary>
     private static async Task Quiet(Task task)
     {
         try
         {
             await task;
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or WebSocketException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or WebSocketException or TimeoutException)
         {
         }
     }

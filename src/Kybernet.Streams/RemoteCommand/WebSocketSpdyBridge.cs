@@ -13,6 +13,10 @@ namespace Kybernet.Streams.RemoteCommand;
 /// </summary>
 public sealed class WebSocketSpdyBridge(WebSocket socket, SpdyConnection spdy, RemoteCommandStreams streams)
 {
+    private static readonly TimeSpan ClosePatience = TimeSpan.FromSeconds(5);
+
+    private volatile bool _runtimeGone;
+
     /// <summary>How long the runtime may take to answer the streams' opening (upstream waits 30 s as well).</summary>
     public TimeSpan ReplyTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -30,12 +34,18 @@ public sealed class WebSocketSpdyBridge(WebSocket socket, SpdyConnection spdy, R
         var first = await Task.WhenAny(reading, fromClient);
         if (first == reading)
         {
-            // The command ended: its exit status, then a normal close. Anything the client still sends is moot.
-            await reading;
+            // The command ended: its exit status, then a normal close. Anything the client still sends is moot, but
+            // it is read until the client's own close comes: closing a socket with unread bytes resets it, and a
+            // reset can overtake the status on its way.
+            _runtimeGone = true;
+            using var closing = new CancellationTokenSource(ClosePatience);
+            var (status, description) = reading.IsCompletedSuccessfully
+                ? (WebSocketCloseStatus.NormalClosure, null)
+                : (WebSocketCloseStatus.InternalServerError, Truncate($"the runtime's connection failed: {reading.Exception?.GetBaseException().Message}"));
             if (toClient.Status.Length > 0)
-                await toClient.SendAsync(StreamProtocols.ErrorChannel, toClient.Status.ToArray(), stop.Token);
-            using var closing = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, closing.Token);
+                await toClient.SendAsync(StreamProtocols.ErrorChannel, toClient.Status.ToArray(), closing.Token);
+            await socket.CloseOutputAsync(status, description, closing.Token);
+            await Ended(fromClient.WaitAsync(ClosePatience, CancellationToken.None));
         }
         await stop.CancelAsync();
         await spdy.DisposeAsync();
@@ -63,7 +73,23 @@ public sealed class WebSocketSpdyBridge(WebSocket socket, SpdyConnection spdy, R
         }
     }
 
-    private static Task ToRuntimeAsync(byte channel, ReadOnlyMemory<byte> data, SpdyStream? stdin, SpdyStream? resize, CancellationToken cancellationToken) => channel switch
+    private async Task ToRuntimeAsync(byte channel, ReadOnlyMemory<byte> data, SpdyStream? stdin, SpdyStream? resize, CancellationToken cancellationToken)
+    {
+        if (_runtimeGone)
+            return;
+        try
+        {
+            await ToStreamAsync(channel, data, stdin, resize, cancellationToken);
+        }
+        catch (Exception e) when (_runtimeGone && e is IOException or ObjectDisposedException)
+        {
+            // The runtime hung up meanwhile: the client's close is all that is waited for now.
+        }
+    }
+
+    private static string Truncate(string text) => text.Length <= 120 ? text : text[..120];
+
+    private static Task ToStreamAsync(byte channel, ReadOnlyMemory<byte> data, SpdyStream? stdin, SpdyStream? resize, CancellationToken cancellationToken) => channel switch
     {
         StreamProtocols.StdinChannel when stdin is not null => stdin.WriteAsync(data, cancellationToken),
         StreamProtocols.ResizeChannel when resize is not null => resize.WriteAsync(data, cancellationToken),
@@ -78,7 +104,7 @@ public sealed class WebSocketSpdyBridge(WebSocket socket, SpdyConnection spdy, R
         {
             await side;
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or WebSocketException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or WebSocketException or TimeoutException)
         {
         }
     }

@@ -44,7 +44,7 @@ public sealed class ResourceStrategyTests
             .ToDictionary(g => g.Key, g => string.Join(",", g.First().Subresources.Select(x => x.Name)));
         Assert.Equal("status,finalize", subresources["namespaces"]);
         Assert.Equal("status", subresources["nodes"]);
-        Assert.Equal("status,binding,eviction,log", subresources["pods"]);
+        Assert.Equal("status,binding,eviction,log,exec,attach,portforward", subresources["pods"]);
         Assert.Equal("status", subresources["services"]);
         Assert.Equal("status,scale", subresources["deployments.apps"]);
         Assert.Equal("status,scale", subresources["replicasets.apps"]);

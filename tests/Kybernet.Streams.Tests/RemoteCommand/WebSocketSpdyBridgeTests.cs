@@ -66,6 +66,7 @@ public sealed class WebSocketSpdyBridgeTests
         Assert.Equal(Message(3, status), (await Receive(s.Kubectl)).Data); // whole, once the runtime is done
         Assert.Equal(WebSocketMessageType.Close, (await Receive(s.Kubectl)).Type);
         Assert.Equal(WebSocketCloseStatus.NormalClosure, s.Kubectl.CloseStatus);
+        await s.Kubectl.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None); // the bridge waits for this
         await s.Bridge.WaitAsync(Patience);
     }
 
@@ -79,6 +80,7 @@ public sealed class WebSocketSpdyBridgeTests
         Assert.Equal((s.Streams["resize"], """{"Width":120,"Height":40}"""), (resize.Header.StreamId, Encoding.UTF8.GetString(resize.Body)));
         s.Runtime.Dispose();
         Assert.Equal(WebSocketMessageType.Close, (await Receive(s.Kubectl)).Type);
+        await s.Kubectl.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
         await s.Bridge.WaitAsync(Patience);
     }
 

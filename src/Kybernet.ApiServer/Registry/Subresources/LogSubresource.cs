@@ -1,10 +1,6 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
-using Kybernet.ApiServer.Admission;
 using Kybernet.ApiServer.Http;
 using Kybernet.ApiServer.Kubelets;
-using Kybernet.ApiServer.Resources;
-using Kybernet.ApiServer.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Kybernet.ApiServer.Registry.Subresources;
@@ -30,19 +26,13 @@ public sealed class LogSubresource : ConnectSubresource
     {
         var (ns, name) = (request.Namespace!, request.Name);
         Validate(request, name);
-        var objects = request.Services.GetRequiredService<ObjectStore>();
-        var catalog = request.Services.GetRequiredService<ResourceCatalog>();
-        var pods = catalog.Find("", "v1", "pods")!;
-        var pod = await objects.GetAsync(pods, ns, name, cancellationToken)
-            ?? throw ApiException.NotFound(pods.QualifiedResource, name, "", pods.Resource);
-        var container = ChooseContainer(pod, name, request.Query("container"));
+        var pod = await PodTarget.FindAsync(request, cancellationToken);
+        var container = pod.ChooseContainer(request.Query("container"));
         var response = request.Http.Response;
         response.ContentType = "text/plain";
-        if (ObjectMeta.Str(pod["spec"]?["nodeName"]) is not { Length: > 0 } nodeName)
+        if (pod.NodeName is null)
             return; // not scheduled: nothing has run, nothing to show
-        var nodes = catalog.Find("", "v1", "nodes")!;
-        var node = await objects.GetAsync(nodes, null, nodeName, cancellationToken)
-            ?? throw new ApiException(503, "ServiceUnavailable", $"node \"{nodeName}\" of pod \"{name}\" does not exist: its kubelet cannot be reached");
+        var node = await pod.NodeAsync(request, cancellationToken);
 
         var query = string.Join('&', PassedOn.Where(o => request.Query(o) is { Length: > 0 })
             .Select(o => $"{o}={Uri.EscapeDataString(request.Query(o)!)}"));
@@ -75,24 +65,5 @@ public sealed class LogSubresource : ConnectSubresource
             causes.Add(new StatusCause("FieldValueForbidden", "Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified", ""));
         if (causes.Count > 0)
             throw ApiException.Invalid("PodLogOptions", name, "", causes);
-    }
-
-    /// <summary>The container named, or the pod's only one; upstream's messages when there is no such container or a choice to make.</summary>
-    private static string ChooseContainer(JsonObject pod, string podName, string? asked)
-    {
-        static List<string> Names(JsonNode? list) => (list as JsonArray ?? []).Select(c => ObjectMeta.Str(c?["name"])).OfType<string>().ToList();
-        var containers = Names(pod["spec"]?["containers"]);
-        var init = Names(pod["spec"]?["initContainers"]);
-        var ephemeral = Names(pod["spec"]?["ephemeralContainers"]);
-        if (asked is { Length: > 0 })
-            return containers.Contains(asked) || init.Contains(asked) || ephemeral.Contains(asked)
-                ? asked
-                : throw ApiException.BadRequest($"container {asked} is not valid for pod {podName}");
-        if (containers.Count == 1)
-            return containers[0];
-        var message = $"a container name must be specified for pod {podName}, choose one of: [{string.Join(' ', containers)}]";
-        if (init.Count > 0)
-            message += $" or one of the init containers: [{string.Join(' ', init)}]";
-        throw ApiException.BadRequest(message);
     }
 }
