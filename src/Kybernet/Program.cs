@@ -13,6 +13,7 @@ public static class Program
             CniCommand.Create(),
             ServerCommand.Create(),
             AgentCommand.Create(),
+            NetCommand.Create(),
             KubeconfigCommand.Create(),
             ImageCommand.Create(),
         };

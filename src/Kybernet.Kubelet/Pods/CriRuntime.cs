@@ -43,6 +43,19 @@ public sealed class CriRuntime(CriConnection cri)
         }
     }
 
+    /// <summary>The sandbox's status and the runtime's verbose details (its pid, its namespaces' paths); null if it is gone.</summary>
+    public async Task<PodSandboxStatusResponse?> SandboxDetailsAsync(string id, CancellationToken ct)
+    {
+        try
+        {
+            return await cri.CallAsync("PodSandboxStatus", o => cri.Runtime.PodSandboxStatusAsync(new PodSandboxStatusRequest { PodSandboxId = id, Verbose = true }, o), cancel: ct);
+        }
+        catch (CriException e) when (e.IsNotFound)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The container's status; null if it is gone meanwhile.</summary>
     public async Task<ContainerStatus?> ContainerStatusAsync(string id, CancellationToken ct)
     {

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Runtime.InteropServices;
 using Kybernet.Lab;
+using Kybernet.Linux.Namespaces;
 using Kybernet.Linux.Processes;
 using Kybernet.Overlay.Agent;
 
@@ -32,6 +33,7 @@ internal static class LabCommand
         lab.Subcommands.Add(Exec());
         lab.Subcommands.Add(Kubectl());
         lab.Subcommands.Add(Pod());
+        lab.Subcommands.Add(Net());
         lab.Subcommands.Add(Agent());
         lab.Subcommands.Add(Backend());
         lab.Subcommands.Add(Down());
@@ -233,6 +235,40 @@ internal static class LabCommand
         pod.Subcommands.Add(del);
         pod.Subcommands.Add(list);
         return pod;
+    }
+
+    /// <summary>`lab net ls NODE`, `lab net inspect NODE NAME`: `kybernet net` for a lab node (its namespace, its containerd).</summary>
+    private static Command Net()
+    {
+        var lsNode = new Argument<string>("node") { Description = "node-1..node-N" };
+        var ls = new Command("ls", "List a node's networks (bridge, host, none, container) and the pods on each") { lsNode };
+        ls.SetAction((parsed, ct) => OnNode(parsed, parsed.GetValue(lsNode)!, (endpoint, ns) => NetCommand.ListAsync(endpoint, ns, ct)));
+        var inspectNode = new Argument<string>("node") { Description = "node-1..node-N" };
+        var name = new Argument<string>("name") { Description = "A network (bridge, host, none, container) or a pod (NAME or NAMESPACE/NAME)" };
+        var inspect = new Command("inspect", "Show a network of a node, or a pod's sandbox, namespace, interfaces, veth peer, routes and containers") { inspectNode, name };
+        inspect.SetAction((parsed, ct) => OnNode(parsed, parsed.GetValue(inspectNode)!, (endpoint, ns) => NetCommand.InspectAsync(endpoint, ns, parsed.GetValue(name)!, ct)));
+        return new Command("net", "A node's pod networks, as its kernel and containerd have them (Docker's four modes)") { ls, inspect };
+    }
+
+    private static async Task<int> OnNode(ParseResult parsed, string node, Func<string, NetworkNamespace, Task<int>> action)
+    {
+        LabTopology topology;
+        LabCluster lab;
+        try
+        {
+            CommandErrors.RequireRoot();
+            lab = Open(parsed);
+            topology = lab.Require(parsed.GetValue(Name)!);
+            if (topology.Nodes.All(n => n.Name != node))
+                throw new LabException($"no node {node} in lab {topology.Name} (nodes: {string.Join(", ", topology.Nodes.Select(n => n.Name))})");
+        }
+        catch (Exception e) when (e is LabException or UnauthorizedAccessException or ArgumentException)
+        {
+            Console.Error.WriteLine($"kybernet: {e.Message}");
+            return 1;
+        }
+        using var ns = NetworkNamespace.Open(topology.Machine(node).Namespace);
+        return await action(lab.Containerd.Endpoint(topology, node), ns);
     }
 
     private static Command Agent()
