@@ -118,7 +118,8 @@ public sealed class Kubelet : IAsyncDisposable
         var serving = Server.ServingCertificate.Load(options.TlsCertFile, options.TlsKeyFile, options.RootDirectory, options.NodeName, options.NodeIp);
         var server = await Server.KubeletServer.StartAsync(new System.Net.IPEndPoint(options.NodeIp, options.ServerPort), serving, options.ClientCas,
             () => pods.Cache.List(), new Server.ContainerLogSource(() => pods.Cache.List(), runtime),
-            new Server.StreamingProxy(() => pods.Cache.List(), runtime, loggers.CreateLogger("kubelet-streaming")), loggers, cancellationToken);
+            new Server.StreamingProxy(() => pods.Cache.List(), runtime, loggers.CreateLogger("kubelet-streaming")),
+            new Server.PodProxy(() => pods.Cache.List(), options.NodeIp), loggers, cancellationToken);
         log.LogInformation("kubelet of node {Node} is up: {Pods} pods bound here", options.NodeName, pods.Cache.Count);
         return new Kubelet(stop, loops, cri, informers, workers, probes, events, server, log);
     }

@@ -13,11 +13,21 @@ public sealed class LabPodStreamsTests
     private const string Pods = """
         apiVersion: v1
         kind: Pod
-        metadata: {name: web}
+        metadata: {name: web, labels: {app: web}}
         spec:
           nodeName: node-2
           containers:
-          - {name: httpd, image: busybox:1.35, command: [sh, -c, "mkdir -p /www && echo served by $(hostname) > /www/index.html && exec httpd -f -p 8080 -h /www"]}
+          - name: httpd
+            image: busybox:1.35
+            command: [sh, -c, "mkdir -p /www && echo served by $(hostname) > /www/index.html && exec httpd -f -p 8080 -h /www"]
+            ports: [{name: http, containerPort: 8080}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web}
+        spec:
+          selector: {app: web}
+          ports: [{name: http, port: 80, targetPort: http}]
         ---
         apiVersion: v1
         kind: Pod
@@ -116,9 +126,24 @@ public sealed class LabPodStreamsTests
             Assert.Equal("served by web\nserved by web\n", forwarded.Stdout);
         }
 
+        // The proxies: a pod's port (by number or name), a service's port (a ready endpoint), a node's kubelet; through
+        // kubectl proxy as its users open them.
+        Assert.Equal("served by web\n", Kubectl("get", "--raw", "/api/v1/namespaces/default/pods/web:8080/proxy/"));
+        Assert.Equal("served by web\n", Kubectl("get", "--raw", "/api/v1/namespaces/default/pods/web:http/proxy/index.html"));
+        Assert.Equal("ok", Kubectl("get", "--raw", "/api/v1/nodes/node-2/proxy/healthz"));
+        Assert.True(Poll.Eventually(() => Kubectl("get", "endpoints", "web", "-o", "jsonpath={.subsets[0].addresses[0].targetRef.name}") == "web",
+            TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(300)), "the service's endpoint");
+        var proxied = Shell("""
+            kubectl proxy --port=18001 >/dev/null & p=$!
+            for i in $(seq 100); do curl -sf http://127.0.0.1:18001/api/v1/namespaces/default/services/web:http/proxy/ && break; sleep 0.2; done
+            kill $p
+            """);
+        Assert.Equal("served by web\n", proxied.Stdout);
+
         // The kubelet's exec without the API server's certificate: refused.
         var node2 = lab.Topology.Machine("node-2").Address.Address;
         Assert.Equal("401", Shell($"curl -sk -o /dev/null -w '%{{http_code}}' -X POST 'https://{node2}:10250/exec/default/web/httpd?command=id&output=1'").Stdout);
         Kubectl("delete", "pod", "web", "reader", "--grace-period=1");
+        Kubectl("delete", "service", "web");
     }
 }

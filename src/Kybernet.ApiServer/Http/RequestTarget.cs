@@ -23,6 +23,7 @@ public sealed record RequestTarget(ResourceDefinition Resource, string? Namespac
                 3 => new(scoped, segments[1], null, null),
                 4 => new(scoped, segments[1], segments[3], null),
                 5 => new(scoped, segments[1], segments[3], segments[4]),
+                > 5 when segments[4] == "proxy" => new(scoped, segments[1], segments[3], "proxy"), // the rest is the proxied path
                 _ => null,
             };
         if (segments.Count == 0 || Find(segments[0]) is not { } resource)
@@ -32,6 +33,7 @@ public sealed record RequestTarget(ResourceDefinition Resource, string? Namespac
             1 => new(resource, null, null, null),
             2 => new(resource, null, segments[1], null),
             3 => new(resource, null, segments[1], segments[2]),
+            > 3 when segments[2] == "proxy" => new(resource, null, segments[1], "proxy"),
             _ => null,
         };
     }

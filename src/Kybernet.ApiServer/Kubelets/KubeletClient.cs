@@ -112,5 +112,21 @@ public sealed class KubeletClient : IDisposable
         return chain.Build(certificate);
     }
 
-    public void Dispose() => _http.Dispose();
+    /// <summary>The client proxied requests (nodes/proxy, pods/ and services/proxy) go through: certificates as above, no redirects followed.</summary>
+    public HttpMessageInvoker Proxy => _proxy ??= new HttpMessageInvoker(new SocketsHttpHandler
+    {
+        ConnectTimeout = ConnectTimeout,
+        SslOptions = TlsOptions(""),
+        AllowAutoRedirect = false,
+        UseCookies = false,
+        AutomaticDecompression = System.Net.DecompressionMethods.None,
+    });
+
+    private HttpMessageInvoker? _proxy;
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _proxy?.Dispose();
+    }
 }

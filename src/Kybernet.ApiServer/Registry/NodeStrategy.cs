@@ -15,7 +15,7 @@ namespace Kybernet.ApiServer.Registry;
 public sealed class NodeStrategy : ResourceStrategy
 {
     public NodeStrategy() : base(ResourceDefinition.Core("Node", "nodes", "node", namespaced: false, shortNames: ["no"])) =>
-        Subresources = [new StatusSubresource(this)];
+        Subresources = [new StatusSubresource(this), new NodeProxySubresource()];
 
     public override IReadOnlyList<Subresource> Subresources { get; }
 

@@ -17,7 +17,7 @@ public sealed class PodStrategy : ResourceStrategy
 {
     public PodStrategy() : base(ResourceDefinition.Core("Pod", "pods", "pod", shortNames: ["po"], categories: ["all"])) =>
         Subresources = [new StatusSubresource(this), new BindingSubresource(this), new EvictionSubresource(this), new LogSubresource(),
-            new ExecSubresource(), new AttachSubresource(), new PortForwardSubresource()];
+            new ExecSubresource(), new AttachSubresource(), new PortForwardSubresource(), new PodProxySubresource()];
 
     public override IReadOnlyList<Subresource> Subresources { get; }
 

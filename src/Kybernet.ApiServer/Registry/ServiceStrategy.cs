@@ -22,7 +22,7 @@ public sealed class ServiceStrategy : ResourceStrategy
     public ServiceStrategy(ServiceAllocator allocator) : base(ResourceDefinition.Core("Service", "services", "service", shortNames: ["svc"], categories: ["all"]))
     {
         _allocator = allocator;
-        Subresources = [new StatusSubresource(this)];
+        Subresources = [new StatusSubresource(this), new ServiceProxySubresource()];
     }
 
     public override IReadOnlyList<Subresource> Subresources { get; }

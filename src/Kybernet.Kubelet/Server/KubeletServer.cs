@@ -17,20 +17,23 @@ namespace Kybernet.Kubelet.Server;
 /// <summary>
 /// The kubelet's API on the node's address, port 10250, HTTPS with the node's serving certificate: /healthz, /pods
 /// (the pods bound here, as a PodList), /containerLogs/NS/POD/CONTAINER (what the API server's pods/log asks), and
-/// /exec, /attach and /portForward (SPDY upgrades passed on to the runtime: <see cref="StreamingProxy"/>). Only
+/// /exec, /attach and /portForward (SPDY upgrades passed on to the runtime: <see cref="StreamingProxy"/>), and
+/// /podProxy (HTTP to this node's pods: <see cref="PodProxy"/>). Only
 /// the API server gets in (<see cref="ClientCertificateCheck"/>); anything else is answered 401 or 403 before a route.
 /// </summary>
 public sealed class KubeletServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private KubeletServer(WebApplication app, IPEndPoint bound) => (_app, Bound) = (app, bound);
+    private readonly PodProxy _podProxy;
+
+    private KubeletServer(WebApplication app, IPEndPoint bound, PodProxy podProxy) => (_app, Bound, _podProxy) = (app, bound, podProxy);
 
     /// <summary>Where it listens (the port is the bound one when 0 was asked).</summary>
     public IPEndPoint Bound { get; }
 
     public static async Task<KubeletServer> StartAsync(IPEndPoint listen, X509Certificate2 serving, X509Certificate2Collection clientCas,
-        Func<IEnumerable<V1Pod>> pods, ContainerLogSource logs, StreamingProxy streaming, ILoggerFactory loggers, CancellationToken cancellationToken)
+        Func<IEnumerable<V1Pod>> pods, ContainerLogSource logs, StreamingProxy streaming, PodProxy podProxy, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var log = loggers.CreateLogger("kubelet-server");
         var builder = WebApplication.CreateSlimBuilder();
@@ -62,7 +65,7 @@ public sealed class KubeletServer : IAsyncDisposable
             }
             try
             {
-                await RouteAsync(context, pods, logs, streaming);
+                await RouteAsync(context, pods, logs, streaming, podProxy);
             }
             catch (ContainerLogSource.LogRefusedException e)
             {
@@ -93,10 +96,10 @@ public sealed class KubeletServer : IAsyncDisposable
             .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
         var bound = new IPEndPoint(listen.Address, new Uri(address.Replace("+", "localhost").Replace("*", "localhost")).Port);
         log.LogInformation("kubelet API listening on https://{Endpoint}", bound);
-        return new KubeletServer(app, bound);
+        return new KubeletServer(app, bound, podProxy);
     }
 
-    private static Task RouteAsync(HttpContext context, Func<IEnumerable<V1Pod>> pods, ContainerLogSource logs, StreamingProxy streaming)
+    private static Task RouteAsync(HttpContext context, Func<IEnumerable<V1Pod>> pods, ContainerLogSource logs, StreamingProxy streaming, PodProxy podProxy)
     {
         var path = context.Request.Path.Value?.Trim('/').Split('/') ?? [];
         return (context.Request.Method, path) switch
@@ -107,6 +110,7 @@ public sealed class KubeletServer : IAsyncDisposable
             ("GET" or "POST", ["exec", var ns, var pod, var container]) => streaming.ExecAsync(context, ns, pod, container),
             ("GET" or "POST", ["attach", var ns, var pod, var container]) => streaming.AttachAsync(context, ns, pod, container),
             ("GET" or "POST", ["portForward", var ns, var pod]) => streaming.PortForwardAsync(context, ns, pod),
+            (_, ["podProxy", var ns, var pod, var scheme, var port, ..]) => podProxy.ServeAsync(context, ns, pod, scheme, port),
             _ => Text(context, 404, "404 page not found"),
         };
     }
@@ -139,5 +143,6 @@ public sealed class KubeletServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        _podProxy.Dispose();
     }
 }

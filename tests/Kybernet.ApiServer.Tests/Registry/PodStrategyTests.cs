@@ -100,7 +100,7 @@ public sealed class PodStrategyTests
         var held = Pod();
         held["metadata"]!["finalizers"] = new JsonArray("example.com/keep");
         Assert.False(_pods.CanRemove(held));
-        Assert.Equal(["status", "binding", "eviction", "log", "exec", "attach", "portforward"], _pods.Subresources.Select(s => s.Name));
+        Assert.Equal(["status", "binding", "eviction", "log", "exec", "attach", "portforward", "proxy"], _pods.Subresources.Select(s => s.Name));
     }
 
     [Fact]

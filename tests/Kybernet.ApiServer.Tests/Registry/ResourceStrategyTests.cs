@@ -43,9 +43,9 @@ public sealed class ResourceStrategyTests
         var subresources = catalog.Strategies.GroupBy(s => s.Resource.QualifiedResource)
             .ToDictionary(g => g.Key, g => string.Join(",", g.First().Subresources.Select(x => x.Name)));
         Assert.Equal("status,finalize", subresources["namespaces"]);
-        Assert.Equal("status", subresources["nodes"]);
-        Assert.Equal("status,binding,eviction,log,exec,attach,portforward", subresources["pods"]);
-        Assert.Equal("status", subresources["services"]);
+        Assert.Equal("status,proxy", subresources["nodes"]);
+        Assert.Equal("status,binding,eviction,log,exec,attach,portforward,proxy", subresources["pods"]);
+        Assert.Equal("status,proxy", subresources["services"]);
         Assert.Equal("status,scale", subresources["deployments.apps"]);
         Assert.Equal("status,scale", subresources["replicasets.apps"]);
         Assert.Equal("status,scale", subresources["statefulsets.apps"]);
