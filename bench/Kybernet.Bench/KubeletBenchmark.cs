@@ -295,7 +295,11 @@ public static class KubeletBenchmark
         var native = Path.Combine(Environment.CurrentDirectory, ".build", "native", LabPrograms.NativeBinaryName);
         if (!File.Exists(native))
             throw new FileNotFoundException("run the benchmark with bench/run, which publishes the CNI plugins", native);
-        return new LabPrograms([Path.Combine(AppContext.BaseDirectory, "kybernet")], native)
+        // The kybernet users run: ./kybernet's ReadyToRun build (bench/run makes it), not this project's JIT copy.
+        var kybernet = Path.Combine(Environment.CurrentDirectory, ".build", "kybernet", "kybernet");
+        if (!File.Exists(kybernet))
+            throw new FileNotFoundException("run the benchmark with bench/run, which builds ./kybernet", kybernet);
+        return new LabPrograms([kybernet], native)
         {
             AgnhostBinary = Path.Combine(Environment.CurrentDirectory, ".build", "agnhost", "agnhost"),
         };
