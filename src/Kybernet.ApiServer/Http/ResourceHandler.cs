@@ -41,8 +41,7 @@ public sealed class ResourceHandler(ObjectStore objects, ResourceCatalog catalog
         {
             var subresource = strategy.FindSubresource(name)
                 ?? throw new ApiException(404, "NotFound", $"the server could not find the requested resource ({name} of {r.QualifiedResource})");
-            // A proxy passes on whatever method it is given (HEAD and OPTIONS too); discovery names the usual five.
-            if (target.Name is null || !(subresource is ProxySubresource || subresource.Verbs.Contains(Verb(method))))
+            if (target.Name is null || !subresource.Serves(Verb(method)))
                 throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource ({method} {r.QualifiedResource}/{name})");
             switch (subresource)
             {

@@ -32,8 +32,12 @@ public sealed class KubeletClient : IDisposable
         {
             ConnectTimeout = ConnectTimeout,
             SslOptions = TlsOptions(""),
+            // Proxied answers go back as the kubelet (or the pod behind it) gave them.
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            AutomaticDecompression = System.Net.DecompressionMethods.None,
         };
-        // A followed log runs as long as its reader wants: no overall timeout, the caller's cancellation ends it.
+        // A followed log or a proxied stream runs as long as its reader wants: no overall timeout, the caller's cancellation ends it.
         _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }
 
@@ -112,21 +116,8 @@ public sealed class KubeletClient : IDisposable
         return chain.Build(certificate);
     }
 
-    /// <summary>The client proxied requests (nodes/proxy, pods/ and services/proxy) go through: certificates as above, no redirects followed.</summary>
-    public HttpMessageInvoker Proxy => _proxy ??= new HttpMessageInvoker(new SocketsHttpHandler
-    {
-        ConnectTimeout = ConnectTimeout,
-        SslOptions = TlsOptions(""),
-        AllowAutoRedirect = false,
-        UseCookies = false,
-        AutomaticDecompression = System.Net.DecompressionMethods.None,
-    });
+    /// <summary>The client proxied requests (nodes/proxy, pods/ and services/proxy) go through: the same as logs'.</summary>
+    public HttpClient Proxy => _http;
 
-    private HttpMessageInvoker? _proxy;
-
-    public void Dispose()
-    {
-        _http.Dispose();
-        _proxy?.Dispose();
-    }
+    public void Dispose() => _http.Dispose();
 }

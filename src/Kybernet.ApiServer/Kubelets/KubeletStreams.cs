@@ -32,10 +32,8 @@ public static class KubeletStreams
             var supported = remoteCommand is not null ? RemoteCommandWebSocketProtocols : [StreamProtocols.TunnelledPortForward];
             var chosen = supported.FirstOrDefault(offered.Contains)
                 ?? throw ApiException.BadRequest($"unable to upgrade: none of the WebSocket protocols offered ({string.Join(", ", offered)}) is served; supported: {string.Join(", ", supported)}");
-            var (answer, connection) = await kubelet.UpgradeAsync(node, "POST", kubeletPath,
-                SpdyHeaders([remoteCommand is not null ? StreamProtocols.RemoteCommandV4 : StreamProtocols.PortForward]), cancellationToken);
+            var (_, connection) = await UpgradeKubeletAsync([remoteCommand is not null ? StreamProtocols.RemoteCommandV4 : StreamProtocols.PortForward]);
             await using var _ = connection;
-            ThrowIfRefused(answer);
             // Named in the header by hand: .NET checks a subprotocol is an RFC 6455 token, and "SPDY/3.1+portforward.k8s.io" is not.
             http.Response.Headers.SecWebSocketProtocol = chosen;
             using var socket = await http.WebSockets.AcceptWebSocketAsync();
@@ -50,30 +48,32 @@ public static class KubeletStreams
         if (upgrade is { IsUpgradableRequest: true } && http.Request.Headers.Upgrade.ToString().Contains(StreamProtocols.Spdy, StringComparison.OrdinalIgnoreCase))
         {
             var versions = http.Request.Headers[StreamProtocols.VersionHeader].OfType<string>().SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries)).ToArray();
-            var (answer, connection) = await kubelet.UpgradeAsync(node, "POST", kubeletPath, SpdyHeaders(versions), cancellationToken);
+            var (answer, connection) = await UpgradeKubeletAsync(versions);
             await using var _ = connection;
-            ThrowIfRefused(answer);
             http.Response.Headers.Upgrade = StreamProtocols.Spdy;
             http.Response.Headers[StreamProtocols.VersionHeader] = answer.Values(StreamProtocols.VersionHeader).ToArray();
             await StreamRelay.PipeAsync(await upgrade.UpgradeAsync(), connection, cancellationToken);
             return;
         }
         throw ApiException.BadRequest("Upgrade request required");
+
+        // The kubelet's end, upgraded to SPDY with these protocol versions; its refusal as a Status.
+        async Task<(HttpUpgrade.Answer Answer, Stream Connection)> UpgradeKubeletAsync(IEnumerable<string> versions)
+        {
+            var (answer, connection) = await kubelet.UpgradeAsync(node, "POST", kubeletPath,
+                [new("Connection", "Upgrade"), new("Upgrade", StreamProtocols.Spdy), .. versions.Select(v => new KeyValuePair<string, string>(StreamProtocols.VersionHeader, v))],
+                cancellationToken);
+            if (answer.Upgraded)
+                return (answer, connection);
+            await connection.DisposeAsync();
+            throw Refusal(answer);
+        }
     }
 
-    private static List<KeyValuePair<string, string>> SpdyHeaders(IEnumerable<string> versions) =>
-    [
-        new("Connection", "Upgrade"),
-        new("Upgrade", StreamProtocols.Spdy),
-        .. versions.Select(v => new KeyValuePair<string, string>(StreamProtocols.VersionHeader, v)),
-    ];
-
-    private static void ThrowIfRefused(HttpUpgrade.Answer answer)
+    private static ApiException Refusal(HttpUpgrade.Answer answer)
     {
-        if (answer.Upgraded)
-            return;
         var message = answer.Body.Trim() is { Length: > 0 } body ? body : $"the kubelet answered {answer.Status} {answer.Reason}";
-        throw answer.Status switch
+        return answer.Status switch
         {
             400 => ApiException.BadRequest(message),
             404 => new ApiException(404, "NotFound", message),

@@ -20,7 +20,9 @@ public sealed class NodeNetworkReader(CriRuntime runtime, NetworkNamespace? node
     {
         var sandboxes = (await runtime.ListSandboxesAsync(null, ct)).Where(s => s.State == PodSandboxState.SandboxReady).ToList();
         var containers = await runtime.ListContainersAsync(null, ct);
-        using var node = RtNetlink.Open(nodeNamespace);
+        IReadOnlyDictionary<int, LinkInfo> nodeLinks;
+        using (var node = RtNetlink.Open(nodeNamespace))
+            nodeLinks = node.Links.List().ToDictionary(l => l.Index);
         var pods = new List<PodNetwork>();
         foreach (var sandbox in sandboxes)
         {
@@ -38,7 +40,7 @@ public sealed class NodeNetworkReader(CriRuntime runtime, NetworkNamespace? node
             }
             var (interfaces, routes) = mode == NetworkMode.Host || netnsPath is null || !File.Exists(netnsPath)
                 ? ([], [])
-                : Inside(netnsPath, node);
+                : Inside(netnsPath, nodeLinks);
             pods.Add(new PodNetwork(status.Metadata?.Namespace ?? "", status.Metadata?.Name ?? sandbox.Id, sandbox.Id, mode,
                 IPAddress.TryParse(status.Network?.Ip, out var ip) ? ip : null, pid, mode == NetworkMode.Host ? null : netnsPath,
                 options?.Pid == NamespaceMode.Pod, members, interfaces, routes));
@@ -79,9 +81,9 @@ public sealed class NodeNetworkReader(CriRuntime runtime, NetworkNamespace? node
     /// <summary>The sandbox's pid and network namespace path, from the runtime's verbose info (containerd: info.pid, info.runtimeSpec).</summary>
     private static (int? Pid, string? NetnsPath) Details(PodSandboxStatusResponse details)
     {
-        if (!details.Info.TryGetValue("info", out var text) || JsonNode.Parse(text) is not JsonObject info)
+        if (CriRuntime.VerboseInfo(details.Info) is not { } info)
             return (null, null);
-        int? pid = info["pid"] is JsonValue p && p.TryGetValue<int>(out var n) && n > 0 ? n : null;
+        var pid = CriRuntime.Pid(info);
         var path = (info["runtimeSpec"]?["linux"]?["namespaces"] as JsonArray ?? [])
             .FirstOrDefault(ns => ns?["type"]?.GetValue<string>() == "network")?["path"]?.GetValue<string>();
         return (pid, path is { Length: > 0 } ? path : pid is { } known ? $"/proc/{known}/ns/net" : null);
@@ -103,7 +105,8 @@ public sealed class NodeNetworkReader(CriRuntime runtime, NetworkNamespace? node
         }
     }
 
-    private static (IReadOnlyList<PodInterface>, IReadOnlyList<string>) Inside(string netnsPath, RtNetlink node)
+    /// <param name="nodeLinks">The node's links by index: where a veth's peer and its bridge are found.</param>
+    private static (IReadOnlyList<PodInterface>, IReadOnlyList<string>) Inside(string netnsPath, IReadOnlyDictionary<int, LinkInfo> nodeLinks)
     {
         using var ns = NetworkNamespace.OpenPath(netnsPath);
         using var pod = RtNetlink.Open(ns);
@@ -111,10 +114,10 @@ public sealed class NodeNetworkReader(CriRuntime runtime, NetworkNamespace? node
         var interfaces = pod.Links.List().OrderBy(l => l.Index).Select(link =>
         {
             string? peer = null, peerBridge = null;
-            if (link.Kind == "veth" && link.ParentIndex is { } peerIndex && node.Links.List().FirstOrDefault(l => l.Index == peerIndex) is { } nodeEnd)
+            if (link.Kind == "veth" && link.ParentIndex is { } peerIndex && nodeLinks.TryGetValue(peerIndex, out var nodeEnd))
             {
                 peer = nodeEnd.Name;
-                peerBridge = nodeEnd.MasterIndex is { } master ? node.Links.List().FirstOrDefault(l => l.Index == master)?.Name : null;
+                peerBridge = nodeEnd.MasterIndex is { } master && nodeLinks.TryGetValue(master, out var bridgeLink) ? bridgeLink.Name : null;
             }
             var mac = link.Mac is { } m ? string.Join(':', m.GetAddressBytes().Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture))) : null;
             return new PodInterface(link.Name, link.Kind ?? (link.Name == "lo" ? "loopback" : null), mac, link.Mtu, link.IsUp,

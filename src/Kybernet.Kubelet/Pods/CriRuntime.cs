@@ -75,8 +75,7 @@ public sealed class CriRuntime(CriConnection cri)
         try
         {
             var answer = await cri.CallAsync("ContainerStatus", o => cri.Runtime.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = id, Verbose = true }, o), cancel: ct);
-            return answer.Info.TryGetValue("info", out var info) && System.Text.Json.Nodes.JsonNode.Parse(info)?["pid"] is { } pid
-                && pid.GetValueKind() == System.Text.Json.JsonValueKind.Number && pid.GetValue<int>() > 0 ? pid.GetValue<int>() : null;
+            return Pid(VerboseInfo(answer.Info));
         }
         catch (CriException e) when (e.IsNotFound)
         {
@@ -132,6 +131,14 @@ public sealed class CriRuntime(CriConnection cri)
         request.Cmd.Add(command);
         return cri.CallAsync("ExecSync", o => cri.Runtime.ExecSyncAsync(request, o), timeout + cri.Timeout, ct);
     }
+
+    /// <summary>The runtime's verbose details of a sandbox or container (containerd: the JSON under "info"), or null.</summary>
+    public static System.Text.Json.Nodes.JsonObject? VerboseInfo(IDictionary<string, string> info) =>
+        info.TryGetValue("info", out var text) ? System.Text.Json.Nodes.JsonNode.Parse(text) as System.Text.Json.Nodes.JsonObject : null;
+
+    /// <summary>The host pid those details name, or null.</summary>
+    public static int? Pid(System.Text.Json.Nodes.JsonObject? info) =>
+        info?["pid"] is System.Text.Json.Nodes.JsonValue p && p.TryGetValue<int>(out var pid) && pid > 0 ? pid : null;
 
     /// <summary>A URL on the runtime's streaming server where a SPDY upgrade runs the command (kubectl exec).</summary>
     public async Task<string> ExecAsync(string containerId, IEnumerable<string> command, bool tty, bool stdin, bool stdout, bool stderr, CancellationToken ct)

@@ -67,11 +67,7 @@ public sealed class KubeletServer : IAsyncDisposable
             {
                 await RouteAsync(context, pods, logs, streaming, podProxy);
             }
-            catch (ContainerLogSource.LogRefusedException e)
-            {
-                await Text(context, e.Status, e.Message);
-            }
-            catch (StreamingProxy.StreamRefusedException e) when (!context.Response.HasStarted)
+            catch (RequestRefusedException e) when (!context.Response.HasStarted)
             {
                 log.LogInformation("{Method} {Path} refused with {Status}: {Message}", context.Request.Method, context.Request.Path, e.Status, e.Message);
                 await Text(context, e.Status, e.Message);

@@ -14,7 +14,7 @@ namespace Kybernet.Kubelet.Server;
 /// </summary>
 public sealed class PodProxy(Func<IEnumerable<V1Pod>> pods, IPAddress nodeIp) : IDisposable
 {
-    private readonly HttpMessageInvoker _http = new(new SocketsHttpHandler
+    private readonly HttpClient _http = new(new SocketsHttpHandler
     {
         AllowAutoRedirect = false,
         UseCookies = false,
@@ -22,19 +22,19 @@ public sealed class PodProxy(Func<IEnumerable<V1Pod>> pods, IPAddress nodeIp) : 
         ConnectTimeout = TimeSpan.FromSeconds(10),
         // A pod serving https (the "https:" scheme) has its own certificate, which nothing here can vouch for, as upstream.
         SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
-    });
+    })
+    { Timeout = Timeout.InfiniteTimeSpan };
 
     public async Task ServeAsync(HttpContext context, string ns, string podName, string scheme, string port)
     {
-        var pod = pods().FirstOrDefault(p => p.Metadata.NamespaceProperty == ns && p.Metadata.Name == podName)
-            ?? throw new StreamingProxy.StreamRefusedException(404, $"pod \"{podName}\" in namespace \"{ns}\" not found on this node");
+        var pod = BoundPods.Find(pods, ns, podName);
         if (scheme is not ("http" or "https"))
-            throw new StreamingProxy.StreamRefusedException(400, $"scheme \"{scheme}\" is neither http nor https");
+            throw new RequestRefusedException(400, $"scheme \"{scheme}\" is neither http nor https");
         if (!int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number is < 1 or > 65535)
-            throw new StreamingProxy.StreamRefusedException(400, $"port \"{port}\" is not a port number");
+            throw new RequestRefusedException(400, $"port \"{port}\" is not a port number");
         var ip = pod.Spec.HostNetwork == true ? nodeIp.ToString() : pod.Status?.PodIP;
         if (string.IsNullOrEmpty(ip))
-            throw new StreamingProxy.StreamRefusedException(503, $"pod \"{podName}\" has no IP yet");
+            throw new RequestRefusedException(503, $"pod \"{podName}\" has no IP yet");
         var rest = HttpForwarder.Rest(context, $"/podProxy/{ns}/{podName}/{scheme}/{port}");
         var target = new Uri($"{scheme}://{(ip.Contains(':') ? $"[{ip}]" : ip)}:{number}{rest}");
         try
@@ -43,7 +43,7 @@ public sealed class PodProxy(Func<IEnumerable<V1Pod>> pods, IPAddress nodeIp) : 
         }
         catch (HttpRequestException e) when (!context.Response.HasStarted)
         {
-            throw new StreamingProxy.StreamRefusedException(502, $"error trying to reach pod {podName} at {target.GetLeftPart(UriPartial.Authority)}: {e.InnerException?.Message ?? e.Message}");
+            throw new RequestRefusedException(502, $"error trying to reach pod {podName} at {target.GetLeftPart(UriPartial.Authority)}: {e.InnerException?.Message ?? e.Message}");
         }
     }
 

@@ -21,16 +21,11 @@ namespace Kybernet.Kubelet.Server;
 /// </summary>
 public sealed class StreamingProxy(Func<IEnumerable<V1Pod>> pods, CriRuntime runtime, ILogger log)
 {
-    public sealed class StreamRefusedException(int status, string message) : Exception(message)
-    {
-        public int Status { get; } = status;
-    }
-
     public async Task ExecAsync(HttpContext context, string ns, string podName, string container)
     {
         var command = context.Request.Query["command"].OfType<string>().ToList();
         if (command.Count == 0)
-            throw new StreamRefusedException(400, "you must specify at least 1 command");
+            throw new RequestRefusedException(400, "you must specify at least 1 command");
         var (stdin, stdout, stderr, tty) = Streams(context);
         var id = ContainerId(ns, podName, container);
         var url = await Runtime(() => runtime.ExecAsync(id, command, tty, stdin, stdout, stderr, context.RequestAborted));
@@ -44,17 +39,17 @@ public sealed class StreamingProxy(Func<IEnumerable<V1Pod>> pods, CriRuntime run
         // The runtime learns of an exit a moment late and would still attach to a process that has gone, whose output
         // is then lost (kubectl run -it ... -- echo hi); refused, kubectl shows the container's log instead.
         if (await Runtime(() => runtime.ContainerPidAsync(id, context.RequestAborted)) is { } pid && !ProcessRuns(pid))
-            throw new StreamRefusedException(400, $"container {container} in pod {podName} is not running (its process has exited)");
+            throw new RequestRefusedException(400, $"container {container} in pod {podName} is not running (its process has exited)");
         var url = await Runtime(() => runtime.AttachAsync(id, tty, stdin, stdout, stderr, context.RequestAborted));
         await ProxyAsync(context, url);
     }
 
     public async Task PortForwardAsync(HttpContext context, string ns, string podName)
     {
-        var pod = FindPod(ns, podName);
+        var pod = BoundPods.Find(pods, ns, podName);
         var sandboxes = await Runtime(() => runtime.ListSandboxesAsync(pod.Metadata.Uid, context.RequestAborted));
         var sandbox = sandboxes.Where(s => s.State == PodSandboxState.SandboxReady).OrderByDescending(s => s.CreatedAt).FirstOrDefault()
-            ?? throw new StreamRefusedException(400, $"pod \"{podName}\" has no running sandbox: nothing to forward to");
+            ?? throw new RequestRefusedException(400, $"pod \"{podName}\" has no running sandbox: nothing to forward to");
         var url = await Runtime(() => runtime.PortForwardAsync(sandbox.Id, context.RequestAborted));
         await ProxyAsync(context, url);
     }
@@ -65,23 +60,19 @@ public sealed class StreamingProxy(Func<IEnumerable<V1Pod>> pods, CriRuntime run
         bool Flag(string name) => context.Request.Query[name].ToString() is "1" or "true";
         var streams = (Flag("input"), Flag("output"), Flag("error"), Flag("tty"));
         if (!streams.Item1 && !streams.Item2 && !streams.Item3)
-            throw new StreamRefusedException(400, "you must specify at least one of stdin, stdout, stderr");
+            throw new RequestRefusedException(400, "you must specify at least one of stdin, stdout, stderr");
         return streams;
     }
-
-    private V1Pod FindPod(string ns, string podName) =>
-        pods().FirstOrDefault(p => p.Metadata.NamespaceProperty == ns && p.Metadata.Name == podName)
-        ?? throw new StreamRefusedException(404, $"pod \"{podName}\" in namespace \"{ns}\" not found");
 
     /// <summary>The runtime's id of the container's current instance, as the pod's status names it.</summary>
     private string ContainerId(string ns, string podName, string container)
     {
-        var pod = FindPod(ns, podName);
+        var pod = BoundPods.Find(pods, ns, podName);
         var status = (pod.Status?.ContainerStatuses ?? []).Concat(pod.Status?.InitContainerStatuses ?? []).FirstOrDefault(s => s.Name == container);
         if (status?.ContainerID is not { Length: > 0 } id)
-            throw new StreamRefusedException(404, $"container not found (\"{container}\")");
+            throw new RequestRefusedException(404, $"container not found (\"{container}\")");
         if (status.State?.Running is null)
-            throw new StreamRefusedException(400, $"container {container} in pod {podName} is not running");
+            throw new RequestRefusedException(400, $"container {container} in pod {podName} is not running");
         return RuntimeInstances.RuntimeId(id);
     }
 
@@ -108,7 +99,7 @@ public sealed class StreamingProxy(Func<IEnumerable<V1Pod>> pods, CriRuntime run
         }
         catch (CriException e)
         {
-            throw new StreamRefusedException(e.IsNotFound ? 404 : 500, e.Message);
+            throw new RequestRefusedException(e.IsNotFound ? 404 : 500, e.Message);
         }
     }
 
@@ -117,7 +108,7 @@ public sealed class StreamingProxy(Func<IEnumerable<V1Pod>> pods, CriRuntime run
     {
         var upgrade = context.Features.Get<IHttpUpgradeFeature>();
         if (upgrade is not { IsUpgradableRequest: true } || context.Request.Headers.Upgrade.Count == 0)
-            throw new StreamRefusedException(400, "Upgrade request required");
+            throw new RequestRefusedException(400, "Upgrade request required");
         var target = new Uri(url);
         var tcp = new TcpClient { NoDelay = true };
         try
@@ -128,7 +119,7 @@ public sealed class StreamingProxy(Func<IEnumerable<V1Pod>> pods, CriRuntime run
             headers.AddRange(context.Request.Headers[StreamProtocols.VersionHeader].OfType<string>().Select(v => new KeyValuePair<string, string>(StreamProtocols.VersionHeader, v)));
             var answer = await HttpUpgrade.RequestAsync(runtimeEnd, context.Request.Method, target.Authority, target.PathAndQuery, headers, context.RequestAborted);
             if (!answer.Upgraded)
-                throw new StreamRefusedException(answer.Status, answer.Body.Trim() is { Length: > 0 } body ? body : $"the runtime answered {answer.Status} {answer.Reason}");
+                throw new RequestRefusedException(answer.Status, answer.Body.Trim() is { Length: > 0 } body ? body : $"the runtime answered {answer.Status} {answer.Reason}");
             context.Response.Headers.Upgrade = answer.Values("Upgrade").FirstOrDefault() ?? context.Request.Headers.Upgrade.ToString();
             context.Response.Headers[StreamProtocols.VersionHeader] = answer.Values(StreamProtocols.VersionHeader).ToArray();
             var clientEnd = await upgrade.UpgradeAsync();
@@ -137,7 +128,7 @@ public sealed class StreamingProxy(Func<IEnumerable<V1Pod>> pods, CriRuntime run
         }
         catch (SocketException e)
         {
-            throw new StreamRefusedException(500, $"the runtime's streaming server at {target.Authority} cannot be reached: {e.Message}");
+            throw new RequestRefusedException(500, $"the runtime's streaming server at {target.Authority} cannot be reached: {e.Message}");
         }
         finally
         {

@@ -17,7 +17,8 @@ public static class HttpForwarder
         "Host", "Authorization", "Content-Length",
     };
 
-    public static async Task ForwardAsync(HttpContext context, HttpMessageInvoker client, Uri target, CancellationToken cancellationToken)
+    /// <param name="client">Without redirects, cookies or decompression, and without an overall timeout (a stream runs as long as it runs).</param>
+    public static async Task ForwardAsync(HttpContext context, HttpClient client, Uri target, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), target) { Version = new Version(1, 1) };
         var hasBody = context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0;
@@ -30,7 +31,7 @@ public static class HttpForwarder
             if (!request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values) && request.Content is not null)
                 request.Content.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
         }
-        using var answer = await client.SendAsync(request, cancellationToken);
+        using var answer = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         context.Response.StatusCode = (int)answer.StatusCode;
         foreach (var (name, values) in answer.Headers.Concat(answer.Content.Headers))
             if (!NotForwarded.Contains(name) || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))

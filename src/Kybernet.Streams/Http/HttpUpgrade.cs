@@ -38,7 +38,7 @@ public static class HttpUpgrade
         await connection.WriteAsync(Encoding.ASCII.GetBytes(request.ToString()), cancellationToken);
         await connection.FlushAsync(cancellationToken);
 
-        var lines = (await ReadHeadAsync(connection, cancellationToken)).Split("\r\n");
+        var lines = await ReadHeadAsync(connection, cancellationToken);
         var status = lines[0].Split(' ', 3);
         if (status.Length < 2 || !status[0].StartsWith("HTTP/1.", StringComparison.Ordinal) || !int.TryParse(status[1], CultureInfo.InvariantCulture, out var code))
             throw new InvalidDataException($"not an HTTP answer: {lines[0]}");
@@ -48,19 +48,17 @@ public static class HttpUpgrade
         return code == 101 ? answer : answer with { Body = await ReadBodyAsync(connection, answer, cancellationToken) };
     }
 
-    private static async Task<string> ReadHeadAsync(Stream connection, CancellationToken cancellationToken)
+    /// <summary>The status line and header lines, up to the empty line that ends them.</summary>
+    private static async Task<List<string>> ReadHeadAsync(Stream connection, CancellationToken cancellationToken)
     {
-        var head = new List<byte>(512);
-        var one = new byte[1];
-        while (!(head.Count >= 4 && head[^4] == '\r' && head[^3] == '\n' && head[^2] == '\r' && head[^1] == '\n'))
+        var lines = new List<string>();
+        var size = 0;
+        while (await ReadLineAsync(connection, MaxHead - size, cancellationToken) is { Length: > 0 } line)
         {
-            if (await connection.ReadAsync(one, cancellationToken) == 0)
-                throw new EndOfStreamException("the connection closed before the HTTP answer's head ended");
-            if (head.Count == MaxHead)
-                throw new InvalidDataException($"the HTTP answer's head is longer than {MaxHead} bytes");
-            head.Add(one[0]);
+            lines.Add(line);
+            size += line.Length + 2;
         }
-        return Encoding.ASCII.GetString(head.ToArray(), 0, head.Count - 4);
+        return lines.Count > 0 ? lines : throw new InvalidDataException("the HTTP answer has no status line");
     }
 
     private static async Task<string> ReadBodyAsync(Stream connection, Answer answer, CancellationToken cancellationToken)
@@ -77,14 +75,14 @@ public static class HttpUpgrade
         {
             while (body.Length < MaxBody)
             {
-                var sizeLine = await ReadLineAsync(connection, cancellationToken);
+                var sizeLine = await ReadLineAsync(connection, MaxHead, cancellationToken);
                 var size = int.Parse(sizeLine.Split(';')[0].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
                 if (size == 0)
                     break;
                 var chunk = new byte[size];
                 await connection.ReadExactlyAsync(chunk, cancellationToken);
                 body.Write(chunk);
-                await ReadLineAsync(connection, cancellationToken);
+                await ReadLineAsync(connection, MaxHead, cancellationToken);
             }
         }
         else
@@ -96,17 +94,24 @@ public static class HttpUpgrade
         return Encoding.UTF8.GetString(body.ToArray());
     }
 
-    private static async Task<string> ReadLineAsync(Stream connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// One line without its CR LF, read a byte at a time so nothing after it is taken from the connection (after a
+    /// 101 that is the new protocol's). The connection ending first, or a line over <paramref name="max"/> bytes, fails.
+    /// </summary>
+    private static async Task<string> ReadLineAsync(Stream connection, int max, CancellationToken cancellationToken)
     {
         var line = new List<byte>();
         var one = new byte[1];
-        while (await connection.ReadAsync(one, cancellationToken) == 1)
+        while (true)
         {
+            if (await connection.ReadAsync(one, cancellationToken) == 0)
+                throw new EndOfStreamException("the connection closed inside the HTTP answer's head");
             if (one[0] == '\n')
-                break;
+                return Encoding.ASCII.GetString(line.ToArray());
             if (one[0] != '\r')
                 line.Add(one[0]);
+            if (line.Count > max)
+                throw new InvalidDataException($"the HTTP answer's head is longer than {MaxHead} bytes");
         }
-        return Encoding.ASCII.GetString(line.ToArray());
     }
 }

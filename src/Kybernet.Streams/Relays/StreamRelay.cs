@@ -15,7 +15,7 @@ public static class StreamRelay
         await stop.CancelAsync();
         await a.DisposeAsync();
         await b.DisposeAsync();
-        await Task.WhenAll(Quiet(forward), Quiet(backward));
+        await Task.WhenAll(SessionEnd.AwaitAsync(forward), SessionEnd.AwaitAsync(backward));
     }
 
     private static async Task CopyAsync(Stream from, Stream to, CancellationToken cancellationToken)
@@ -26,18 +26,6 @@ public static class StreamRelay
         {
             await to.WriteAsync(buffer.AsMemory(0, n), cancellationToken);
             await to.FlushAsync(cancellationToken);
-        }
-    }
-
-    /// <summary>A copy that ended because its streams were closed under it: that is how relays end, not a failure.</summary>
-    private static async Task Quiet(Task copy)
-    {
-        try
-        {
-            await copy;
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
-        {
         }
     }
 }

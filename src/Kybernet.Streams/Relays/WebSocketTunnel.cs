@@ -30,16 +30,16 @@ public sealed class WebSocketTunnel
             // The far end closed: say so, then read until the client's close (unread bytes would turn our close into a reset).
             _connectionGone = true;
             using var closing = new CancellationTokenSource(ClosePatience);
-            await Quiet(_socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, closing.Token));
-            await Quiet(up.WaitAsync(ClosePatience, CancellationToken.None));
+            await SessionEnd.AwaitAsync(_socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, closing.Token));
+            await SessionEnd.AwaitAsync(up.WaitAsync(ClosePatience, CancellationToken.None));
         }
         await stop.CancelAsync();
         await _connection.DisposeAsync();
-        await Task.WhenAll(Quiet(up), Quiet(down));
+        await Task.WhenAll(SessionEnd.AwaitAsync(up), SessionEnd.AwaitAsync(down));
         if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
             using var closing = new CancellationTokenSource(ClosePatience);
-            await Quiet(_socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, closing.Token));
+            await SessionEnd.AwaitAsync(_socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, closing.Token));
         }
     }
 
@@ -71,17 +71,5 @@ public sealed class WebSocketTunnel
         int n;
         while ((n = await _connection.ReadAsync(buffer, cancellationToken)) > 0)
             await _socket.SendAsync(buffer.AsMemory(0, n), WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
-    }
-
-    /// <summary>A side that ended because the tunnel did: the way every tunnel ends, not a failure.</summary>
-    private static async Task Quiet(Task task)
-    {
-        try
-        {
-            await task;
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or WebSocketException or TimeoutException)
-        {
-        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using Kybernet.Streams.Relays;
 using Kybernet.Streams.Spdy;
 
 namespace Kybernet.Streams.RemoteCommand;
@@ -45,12 +46,12 @@ public sealed class WebSocketSpdyBridge(WebSocket socket, SpdyConnection spdy, R
             if (toClient.Status.Length > 0)
                 await toClient.SendAsync(StreamProtocols.ErrorChannel, toClient.Status.ToArray(), closing.Token);
             await socket.CloseOutputAsync(status, description, closing.Token);
-            await Ended(fromClient.WaitAsync(ClosePatience, CancellationToken.None));
+            await SessionEnd.AwaitAsync(fromClient.WaitAsync(ClosePatience, CancellationToken.None));
         }
         await stop.CancelAsync();
         await spdy.DisposeAsync();
-        await Ended(reading);
-        await Ended(fromClient);
+        await SessionEnd.AwaitAsync(reading);
+        await SessionEnd.AwaitAsync(fromClient);
     }
 
     private async Task FromClientAsync(SpdyStream? stdin, SpdyStream? resize, CancellationToken cancellationToken)
@@ -96,18 +97,6 @@ public sealed class WebSocketSpdyBridge(WebSocket socket, SpdyConnection spdy, R
         StreamProtocols.CloseChannel when stdin is not null && data.Span.Contains(StreamProtocols.StdinChannel) => stdin.CloseWriteAsync(cancellationToken),
         _ => Task.CompletedTask, // a channel this command does not have: ignored, as upstream
     };
-
-    /// <summary>A side that ended because the session did: the way every bridge ends, not a failure.</summary>
-    private static async Task Ended(Task side)
-    {
-        try
-        {
-            await side;
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or WebSocketException or TimeoutException)
-        {
-        }
-    }
 
     /// <summary>The runtime's side: stdout and stderr out on their channels at once, the error stream kept for the end.</summary>
     private sealed class ToClient(WebSocket socket) : ISpdyReceiver

@@ -1,4 +1,9 @@
+using System.Text.Json.Nodes;
+using Kybernet.ApiServer.Http;
+using Kybernet.ApiServer.Resources;
+using Kybernet.ApiServer.Storage;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Kybernet.ApiServer.Registry.Subresources;
 
@@ -18,4 +23,18 @@ public sealed record ConnectRequest(string? Namespace, string Name, HttpContext 
     public IServiceProvider Services => Http.RequestServices;
 
     public string? Query(string name) => Http.Request.Query.TryGetValue(name, out var v) ? v.ToString() : null;
+
+    /// <summary>A stored core/v1 object (pods, services, endpoints, nodes), or null.</summary>
+    public Task<JsonObject?> GetAsync(string resource, string? ns, string name, CancellationToken cancellationToken) =>
+        Services.GetRequiredService<ObjectStore>().GetAsync(Core(resource), ns, name, cancellationToken);
+
+    /// <summary>A stored core/v1 object, or upstream's 404 for it.</summary>
+    public async Task<JsonObject> RequireAsync(string resource, string? ns, string name, CancellationToken cancellationToken)
+    {
+        var definition = Core(resource);
+        return await Services.GetRequiredService<ObjectStore>().GetAsync(definition, ns, name, cancellationToken)
+            ?? throw ApiException.NotFound(definition.QualifiedResource, name, "", definition.Resource);
+    }
+
+    private ResourceDefinition Core(string resource) => Services.GetRequiredService<ResourceCatalog>().Find("", "v1", resource)!;
 }

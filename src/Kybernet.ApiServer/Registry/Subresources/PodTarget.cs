@@ -1,9 +1,6 @@
 using System.Text.Json.Nodes;
 using Kybernet.ApiServer.Admission;
 using Kybernet.ApiServer.Http;
-using Kybernet.ApiServer.Resources;
-using Kybernet.ApiServer.Storage;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Kybernet.ApiServer.Registry.Subresources;
 
@@ -20,10 +17,7 @@ public sealed record PodTarget(JsonObject Pod, string? NodeName)
 
     public static async Task<PodTarget> FindAsync(ConnectRequest request, CancellationToken cancellationToken)
     {
-        var objects = request.Services.GetRequiredService<ObjectStore>();
-        var pods = request.Services.GetRequiredService<ResourceCatalog>().Find("", "v1", "pods")!;
-        var pod = await objects.GetAsync(pods, request.Namespace, request.Name, cancellationToken)
-            ?? throw ApiException.NotFound(pods.QualifiedResource, request.Name, "", pods.Resource);
+        var pod = await request.RequireAsync("pods", request.Namespace, request.Name, cancellationToken);
         return new PodTarget(pod, ObjectMeta.Str(pod["spec"]?["nodeName"]) is { Length: > 0 } node ? node : null);
     }
 
@@ -32,8 +26,7 @@ public sealed record PodTarget(JsonObject Pod, string? NodeName)
     {
         if (NodeName is null)
             throw ApiException.BadRequest($"pod {Name} does not have a host assigned");
-        var nodes = request.Services.GetRequiredService<ResourceCatalog>().Find("", "v1", "nodes")!;
-        return await request.Services.GetRequiredService<ObjectStore>().GetAsync(nodes, null, NodeName, cancellationToken)
+        return await request.GetAsync("nodes", null, NodeName, cancellationToken)
             ?? throw new ApiException(503, "ServiceUnavailable", $"node \"{NodeName}\" of pod \"{Name}\" does not exist: its kubelet cannot be reached");
     }
 

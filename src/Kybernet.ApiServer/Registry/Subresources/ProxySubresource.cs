@@ -3,8 +3,6 @@ using System.Text.Json.Nodes;
 using Kybernet.ApiServer.Admission;
 using Kybernet.ApiServer.Http;
 using Kybernet.ApiServer.Kubelets;
-using Kybernet.ApiServer.Resources;
-using Kybernet.ApiServer.Storage;
 using Kybernet.Streams.Http;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -21,7 +19,10 @@ public abstract class ProxySubresource : ConnectSubresource
 {
     public override string Name => "proxy";
 
+    /// <summary>What discovery names; any method is passed on.</summary>
     public override IReadOnlyList<string> Verbs => ["create", "delete", "get", "patch", "update"];
+
+    public override bool Serves(string verb) => true;
 
     /// <summary>The resource's URL segment (pods, services, nodes): the proxied path starts after RESOURCE/NAME/proxy.</summary>
     protected abstract string Plural { get; }
@@ -61,7 +62,7 @@ public abstract class ProxySubresource : ConnectSubresource
         $"/podProxy/{Uri.EscapeDataString(ns)}/{Uri.EscapeDataString(pod)}/{(scheme.Length == 0 ? "http" : scheme)}/{port.ToString(CultureInfo.InvariantCulture)}";
 }
 
-/// <summary>pods/NAME[:PORT]/proxy: to the pod (its first declared port when none is named, else 80, as upstream).</summary>
+/// <summary>pods/NAME[:PORT]/proxy: to the pod, at the port named (a number or a container port's name), 80 if none.</summary>
 public sealed class PodProxySubresource : ProxySubresource
 {
     public override GroupVersionKind ResponseKind { get; } = new("", "v1", "PodProxyOptions");
@@ -96,18 +97,14 @@ public sealed class ServiceProxySubresource : ProxySubresource
 
     protected override async Task<(JsonObject Node, string KubeletPath)> TargetAsync(ConnectRequest request, (string Scheme, string Name, string Port) target, CancellationToken cancellationToken)
     {
-        var objects = request.Services.GetRequiredService<ObjectStore>();
-        var catalog = request.Services.GetRequiredService<ResourceCatalog>();
-        var services = catalog.Find("", "v1", "services")!;
-        var service = await objects.GetAsync(services, request.Namespace, target.Name, cancellationToken)
-            ?? throw ApiException.NotFound(services.QualifiedResource, target.Name, "", services.Resource);
+        var service = await request.RequireAsync("services", request.Namespace, target.Name, cancellationToken);
         var ports = service["spec"]?["ports"] as JsonArray ?? [];
         var servicePort = (target.Port.Length == 0 && ports.Count == 1 ? ports[0]
             : ports.FirstOrDefault(p => ObjectMeta.Str(p?["name"]) == target.Port || p?["port"]?.ToString() == target.Port))
             ?? throw ApiException.BadRequest($"no service port \"{target.Port}\" found for service \"{target.Name}\"");
         var portName = ObjectMeta.Str(servicePort["name"]) ?? "";
 
-        var endpoints = await objects.GetAsync(catalog.Find("", "v1", "endpoints")!, request.Namespace, target.Name, cancellationToken);
+        var endpoints = await request.GetAsync("endpoints", request.Namespace, target.Name, cancellationToken);
         var candidates = (endpoints?["subsets"] as JsonArray ?? []).SelectMany(subset =>
         {
             var port = (subset?["ports"] as JsonArray ?? []).FirstOrDefault(p => (ObjectMeta.Str(p?["name"]) ?? "") == portName)?["port"];
@@ -119,9 +116,8 @@ public sealed class ServiceProxySubresource : ProxySubresource
             throw new ApiException(503, "ServiceUnavailable", $"no endpoints available for service \"{target.Name}\"");
         var (address, targetPort) = candidates[Random.Shared.Next(candidates.Count)];
         var podName = ObjectMeta.Str(address!["targetRef"]!["name"])!;
-        var nodes = catalog.Find("", "v1", "nodes")!;
         var nodeName = ObjectMeta.Str(address["nodeName"])!;
-        var node = await objects.GetAsync(nodes, null, nodeName, cancellationToken)
+        var node = await request.GetAsync("nodes", null, nodeName, cancellationToken)
             ?? throw new ApiException(503, "ServiceUnavailable", $"node \"{nodeName}\" of endpoint {podName} does not exist");
         return (node, PodPath(request.Namespace!, podName, target.Scheme, targetPort));
     }
@@ -136,9 +132,6 @@ public sealed class NodeProxySubresource : ProxySubresource
 
     protected override async Task<(JsonObject Node, string KubeletPath)> TargetAsync(ConnectRequest request, (string Scheme, string Name, string Port) target, CancellationToken cancellationToken)
     {
-        var nodes = request.Services.GetRequiredService<ResourceCatalog>().Find("", "v1", "nodes")!;
-        var node = await request.Services.GetRequiredService<ObjectStore>().GetAsync(nodes, null, target.Name, cancellationToken)
-            ?? throw ApiException.NotFound(nodes.QualifiedResource, target.Name, "", nodes.Resource);
-        return (node, "");
+        return (await request.RequireAsync("nodes", null, target.Name, cancellationToken), "");
     }
 }

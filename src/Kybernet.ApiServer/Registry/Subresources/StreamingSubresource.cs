@@ -29,7 +29,7 @@ public abstract class StreamingSubresource : ConnectSubresource
         $"/{action}/{Uri.EscapeDataString(request.Namespace!)}/{Uri.EscapeDataString(request.Name)}";
 
     /// <summary>The stdin, stdout, stderr and tty options (upstream: at least one stream; a terminal has no stderr of its own).</summary>
-    protected static RemoteCommandStreams Streams(ConnectRequest request)
+    private static RemoteCommandStreams Streams(ConnectRequest request)
     {
         bool Flag(string name) => request.Query(name) is "true" or "1";
         var streams = new RemoteCommandStreams(Flag("stdin"), Flag("stdout"), Flag("stderr"), Flag("tty"));
@@ -38,13 +38,19 @@ public abstract class StreamingSubresource : ConnectSubresource
         return streams;
     }
 
-    protected static string KubeletQuery(RemoteCommandStreams streams) =>
-        $"input={(streams.Stdin ? 1 : 0)}&output={(streams.Stdout ? 1 : 0)}&error={(streams.Stderr ? 1 : 0)}&tty={(streams.Tty ? 1 : 0)}";
-
-    protected static void RefuseCompleted(PodTarget pod, string doing)
+    /// <summary>
+    /// exec's and attach's target: the container (as for logs), refused in a completed pod, then
+    /// <paramref name="moreQuery"/> (exec's command, checked here in upstream's order), then the streams.
+    /// </summary>
+    protected static (string Path, RemoteCommandStreams? Streams) ContainerTarget(ConnectRequest request, PodTarget pod, string action, string doing, Func<string> moreQuery)
     {
+        var container = pod.ChooseContainer(request.Query("container"));
         if (pod.Phase is "Succeeded" or "Failed")
             throw ApiException.BadRequest($"cannot {doing} a container in a completed pod; current phase is {pod.Phase}");
+        var more = moreQuery();
+        var streams = Streams(request);
+        var query = $"input={(streams.Stdin ? 1 : 0)}&output={(streams.Stdout ? 1 : 0)}&error={(streams.Stderr ? 1 : 0)}&tty={(streams.Tty ? 1 : 0)}";
+        return ($"{PodPath(action, request)}/{Uri.EscapeDataString(container)}?{query}{more}", streams);
     }
 }
 
@@ -55,17 +61,14 @@ public sealed class ExecSubresource : StreamingSubresource
 
     public override GroupVersionKind ResponseKind { get; } = new("", "v1", "PodExecOptions");
 
-    protected override (string Path, RemoteCommandStreams? Streams) KubeletTarget(ConnectRequest request, PodTarget pod)
-    {
-        var container = pod.ChooseContainer(request.Query("container"));
-        RefuseCompleted(pod, "exec into");
-        var command = request.Http.Request.Query["command"].OfType<string>().ToList();
-        if (command.Count == 0)
-            throw ApiException.BadRequest("you must specify at least 1 command");
-        var streams = Streams(request);
-        var query = KubeletQuery(streams) + string.Concat(command.Select(c => "&command=" + Uri.EscapeDataString(c)));
-        return ($"{PodPath("exec", request)}/{Uri.EscapeDataString(container)}?{query}", streams);
-    }
+    protected override (string Path, RemoteCommandStreams? Streams) KubeletTarget(ConnectRequest request, PodTarget pod) =>
+        ContainerTarget(request, pod, "exec", "exec into", () =>
+        {
+            var command = request.Http.Request.Query["command"].OfType<string>().ToList();
+            return command.Count > 0
+                ? string.Concat(command.Select(c => "&command=" + Uri.EscapeDataString(c)))
+                : throw ApiException.BadRequest("you must specify at least 1 command");
+        });
 }
 
 /// <summary>pods/NAME/attach: joins a running container's own stdin, stdout and stderr (`kubectl attach`, `kubectl run -it`).</summary>
@@ -75,13 +78,8 @@ public sealed class AttachSubresource : StreamingSubresource
 
     public override GroupVersionKind ResponseKind { get; } = new("", "v1", "PodAttachOptions");
 
-    protected override (string Path, RemoteCommandStreams? Streams) KubeletTarget(ConnectRequest request, PodTarget pod)
-    {
-        var container = pod.ChooseContainer(request.Query("container"));
-        RefuseCompleted(pod, "attach to");
-        var streams = Streams(request);
-        return ($"{PodPath("attach", request)}/{Uri.EscapeDataString(container)}?{KubeletQuery(streams)}", streams);
-    }
+    protected override (string Path, RemoteCommandStreams? Streams) KubeletTarget(ConnectRequest request, PodTarget pod) =>
+        ContainerTarget(request, pod, "attach", "attach to", () => "");
 }
 
 /// <summary>pods/NAME/portforward: connections to the pod's ports (`kubectl port-forward`); the ports travel in the SPDY streams' headers.</summary>

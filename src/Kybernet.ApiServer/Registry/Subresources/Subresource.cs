@@ -19,6 +19,9 @@ public abstract class Subresource
 
     /// <summary>The verbs it serves, as discovery names them.</summary>
     public abstract IReadOnlyList<string> Verbs { get; }
+
+    /// <summary>Whether it serves a request of this verb; a proxy serves any method (HEAD and OPTIONS too).</summary>
+    public virtual bool Serves(string verb) => Verbs.Contains(verb);
 }
 
 /// <summary>A subresource that is a view of the stored object: GET shows it, PUT and PATCH write through it.</summary>
